@@ -1,0 +1,71 @@
+# Driver of the benchmark. Nothing needs installing by hand: the first target that needs
+# Python creates .venv and installs the project (torch pinned by $(CONSTRAINTS)) into it.
+#
+#   make benchmark                    quick profile, embedded brain data, CPU
+#   make -j2 benchmark PROFILE=smoke  every run of the grid, two at a time
+#   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil
+#   make test
+SHELL := /bin/bash
+
+PROFILE ?= quick
+SEEDS ?= 0
+DATA ?=
+DATASET ?=
+EPOCHS ?=
+RESULTS ?= results
+CACHE ?= .cache
+PYTHON ?= python3
+VENV ?= .venv
+CONSTRAINTS ?= constraints.txt
+
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+COMMON := --profile $(PROFILE) --results-dir $(RESULTS) --cache-dir $(CACHE) \
+	$(if $(DATA),--data-dir $(DATA)) $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS))
+GRID := $(COMMON) --seeds $(SEEDS)
+
+# `make -j N` runs N runs at once; each gets its share of the cores as torch threads
+# (MAKEFLAGS carries -jN only inside recipes, so the share is computed there).
+THREADS ?=
+SHARE_OF_CORES := jobs=$$(grep -o -- '-j[0-9]*' <<< "$$MAKEFLAGS" | head -n1 | cut -c3-); \
+	n=$$(( $$(nproc) / $${jobs:-1} )); echo $$(( n > 0 ? n : 1 ))
+
+.PHONY: install benchmark collect list test clean _runs
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	touch $@
+
+benchmark: $(STAMP)
+	@$(MAKE) --no-print-directory _runs
+	$(PY) -m pipeline collect $(GRID)
+
+# The grid comes from the methods registry: one target per unfinished run.
+ifneq ($(filter _runs,$(MAKECMDGOALS)),)
+PENDING := $(shell $(PY) -m pipeline grid --pending $(GRID))
+ifneq ($(.SHELLSTATUS),0)
+$(error the grid could not be built; see the message above)
+endif
+endif
+
+_runs: $(addprefix run/,$(PENDING))
+
+run/%: $(STAMP)
+	$(PY) -m pipeline run $(COMMON) --threads $(or $(THREADS),$$($(SHARE_OF_CORES))) \
+		--scenario $(word 1,$(subst /, ,$*)) --method $(word 2,$(subst /, ,$*)) \
+		--seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*)))
+
+collect: $(STAMP)
+	$(PY) -m pipeline collect $(GRID)
+
+list: $(STAMP)
+	$(PY) -m pipeline list --profile $(PROFILE)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(CACHE) .pytest_cache test-artifacts

@@ -1,0 +1,155 @@
+"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect}``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipeline.errors import UsageError
+
+DEFAULT_PROFILE = "quick"
+
+
+def progress_enabled(args: argparse.Namespace) -> bool:
+    """Progress bars, unless --quiet or running under CI (CI=true)."""
+    return not args.quiet and os.environ.get("CI", "").lower() not in ("true", "1")
+
+
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UsageError(f"--seeds must be comma-separated integers like 0,1,2, got '{text}'") from None
+    if not seeds or any(s < 0 for s in seeds):
+        raise UsageError(f"--seeds must be non-negative integers like 0,1,2, got '{text}'")
+    return seeds
+
+
+def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
+    p.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke, quick (default) or paper")
+    p.add_argument("--dataset", default=None, help="mni, fastmri or package.module:Dataset (default: the profile's)")
+    p.add_argument("--data-dir", default=None, help="folder of fastMRI brain multicoil .h5 files")
+    p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
+    p.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="measurement cache (git-ignored)")
+    if seeds:
+        p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+        p.add_argument("--scenarios", default=None, help="comma-separated subset of scenarios")
+        p.add_argument("--methods", default=None, help="comma-separated subset of methods")
+    p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Benchmark of self-supervised losses for accelerated MRI reconstruction.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="print the (scenario, method) grid of a profile")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
+
+    p = sub.add_parser("grid", help="print run ids of the grid, one per line (used by the Makefile)")
+    add_grid_options(p)
+    p.add_argument("--pending", action="store_true", help="only runs not yet finished with the current config")
+
+    p = sub.add_parser("run", help="train and evaluate one (scenario, method, seed)")
+    add_grid_options(p, seeds=False)
+    p.add_argument("--scenario", required=True)
+    p.add_argument("--method", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads for this run")
+
+    p = sub.add_parser("benchmark", help="run every unfinished run of the grid in this process, then collect")
+    add_grid_options(p)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+
+    p = sub.add_parser("collect", help="write results/<profile>/runs.csv and per_image.csv")
+    add_grid_options(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are kept, the interrupted one left nothing behind; "
+              "run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def cmd_list(args) -> int:
+    from pipeline.grid import grid_table
+
+    print(grid_table(args.profile))
+    return 0
+
+
+def cmd_grid(args) -> int:
+    from pipeline.grid import specs_from_args
+    from pipeline.runs import is_current
+
+    for spec in specs_from_args(args):
+        if not (args.pending and is_current(spec, args.results_dir)):
+            print(spec.run_id)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from pipeline.grid import run_spec
+    from pipeline.model import pick_device
+    from pipeline.runs import execute
+
+    set_threads(args.threads)
+    spec = run_spec(args, args.scenario, args.method, args.seed)
+    folder = execute(spec, args.results_dir, args.cache_dir, pick_device(args.device), progress_enabled(args))
+    print(f"{spec.run_id}: {folder}", file=sys.stderr)
+    return 0
+
+
+def cmd_benchmark(args) -> int:
+    from tqdm import tqdm
+
+    from pipeline.grid import specs_from_args
+    from pipeline.model import pick_device
+    from pipeline.runs import execute, is_current
+
+    set_threads(args.threads)
+    specs = specs_from_args(args)
+    pending = [s for s in specs if not is_current(s, args.results_dir)]
+    device = pick_device(args.device)
+    bar = tqdm(pending, desc="grid", unit="run", disable=not progress_enabled(args))
+    for spec in bar:
+        bar.set_postfix_str(spec.run_id)
+        execute(spec, args.results_dir, args.cache_dir, device, progress_enabled(args))
+    return cmd_collect(args)
+
+
+def cmd_collect(args) -> int:
+    from pipeline.collect import collect, report
+    from pipeline.grid import specs_from_args
+
+    specs = specs_from_args(args)
+    runs, missing = collect(specs, args.results_dir)
+    report(runs, missing, args.results_dir / specs[0].profile.name)
+    return 0
+
+
+def set_threads(threads: int | None) -> None:
+    if threads is not None:
+        import torch
+
+        if threads < 1:
+            raise UsageError(f"--threads must be at least 1, got {threads}")
+        torch.set_num_threads(threads)
+
+
+COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect}

@@ -1,0 +1,72 @@
+"""fastMRI brain multicoil files: the middle slice of each volume as a ground-truth image.
+
+Each ``.h5`` file holds ``kspace`` (slices, coils, H, W) complex and, in the train/val
+releases, ``reconstruction_rss`` (slices, 320, 320). The target is the RSS image of the middle
+slice (computed from ``kspace`` when the file has no ``reconstruction_rss``), centre-cropped to
+a square and resized to the profile's size, scaled to [0, 1]. Volumes are split 80/20 at
+random with seed 0, as SSIBench does. Slices are cached after the first read, keyed by the
+files' names, sizes and modification times.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+
+from pipeline import storage
+from pipeline.data.images import ImageSplit, centre_crop_or_pad, even_subset, to_complex_image
+from pipeline.errors import UsageError
+
+TRAIN_FRACTION = 0.8
+RSS_SIZE = 320  # fastMRI's reconstruction_rss is centre-cropped to 320 x 320
+
+
+def rss_from_kspace(kspace: np.ndarray) -> np.ndarray:
+    """Root-sum-of-squares image of one multicoil k-space slice (coils, H, W), cropped to 320²."""
+    coils = np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(kspace, axes=(-2, -1)), norm="ortho"), axes=(-2, -1))
+    rss = np.sqrt((np.abs(coils) ** 2).sum(axis=0))
+    return centre_crop_or_pad(rss, min(RSS_SIZE, rss.shape[0]), min(RSS_SIZE, rss.shape[1]))
+
+
+def middle_slice(path: Path) -> np.ndarray:
+    """The RSS magnitude of the middle slice of one volume."""
+    try:
+        with h5py.File(path, "r") as f:
+            if "reconstruction_rss" in f:
+                volume = f["reconstruction_rss"]
+                return np.asarray(volume[volume.shape[0] // 2])
+            if "kspace" in f:
+                kspace = f["kspace"]
+                return rss_from_kspace(np.asarray(kspace[kspace.shape[0] // 2]))
+    except (OSError, KeyError, ValueError) as err:
+        raise UsageError(f"cannot read fastMRI file {path}: {err}; remove or replace it") from err
+    raise UsageError(f"fastMRI file {path} has neither 'kspace' nor 'reconstruction_rss'; is it a fastMRI file?")
+
+
+def fastmri_images(folder: Path, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path) -> ImageSplit:
+    files = sorted(folder.glob("*.h5"))
+    if not files:
+        raise UsageError(f"no .h5 files in fastMRI folder {folder}; point --data-dir (DATA=) at fastMRI brain multicoil files")
+    signature = {"folder": str(folder), "img_size": img_size,
+                 "files": [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]}
+    cache = cache_dir / "data" / f"fastmri-{storage.config_hash(signature)}.pt"
+    if cache.exists():
+        slices = torch.load(cache)
+    else:
+        images = [to_complex_image(middle_slice(f), img_size, square="crop") for f in files]
+        slices = {"images": torch.stack(images), "ids": [f.stem for f in files]}
+        storage.save_tensors(cache, slices)
+
+    order = torch.randperm(len(files), generator=torch.Generator().manual_seed(0)).tolist()
+    n_tr = int(round(TRAIN_FRACTION * len(files)))
+    if n_tr == len(files) or n_tr == 0:
+        raise UsageError(f"fastMRI folder {folder} has {len(files)} volume(s); at least 2 are needed for a train/test split")
+    train = [order[k] for k in even_subset(n_tr, n_train)]
+    test = [order[n_tr + k] for k in even_subset(len(files) - n_tr, n_test)]
+    return ImageSplit(
+        slices["images"][train], slices["images"][test],
+        [slices["ids"][i] for i in train], [slices["ids"][i] for i in test],
+    )

@@ -1,0 +1,60 @@
+"""The grid of runs of a profile: every registered method on every scenario it applies to."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipeline.data import DatasetSpec
+from pipeline.errors import UsageError, choose
+from pipeline.methods import get_method, registry
+from pipeline.profiles import get_profile
+from pipeline.runs import RunSpec
+from pipeline.scenarios import SCENARIOS, get_scenario
+
+
+def pairs(scenarios: list[str] | None = None, methods: list[str] | None = None) -> list[tuple[str, str]]:
+    """(scenario, method) pairs in grid order: scenarios as defined, methods by name."""
+    for name in scenarios or []:
+        choose("scenario", name, SCENARIOS)
+    for name in methods or []:
+        choose("method", name, registry())
+    return [
+        (s, m.name)
+        for s in (scenarios or SCENARIOS)
+        for m in registry().values()
+        if m.applies_to(s) and (methods is None or m.name in methods)
+    ]
+
+
+def run_spec(args: argparse.Namespace, scenario: str, method: str, seed: int) -> RunSpec:
+    profile = get_profile(args.profile, args.epochs)
+    if seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {seed}")
+    dataset = DatasetSpec.parse(args.dataset or profile.dataset, args.data_dir)
+    return RunSpec(profile, get_scenario(scenario), get_method(method, scenario), seed, dataset)
+
+
+def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
+    from pipeline.cli import parse_seeds
+
+    def names(text: str | None) -> list[str] | None:
+        return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+    seeds = parse_seeds(args.seeds)
+    return [
+        run_spec(args, s, m, seed)
+        for s, m in pairs(names(args.scenarios), names(args.methods))
+        for seed in seeds
+    ]
+
+
+def grid_table(profile_name: str) -> str:
+    """Human-readable grid: one line per (scenario, method)."""
+    profile = get_profile(profile_name)
+    grid = pairs()
+    lines = [f"profile {profile.name}: {profile.description}", f"{len(grid)} runs per seed", ""]
+    width = max(len(m) for m in registry()) + 2
+    lines.append(f"{'scenario':<11}{'method':<{width}}title")
+    for s, m in grid:
+        lines.append(f"{s:<11}{m:<{width}}{registry()[m].title}")
+    return "\n".join(lines)

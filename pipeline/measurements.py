@@ -1,0 +1,120 @@
+"""Measurements y and their physics parameters, simulated once and shared by every method.
+
+For a built-in dataset, ``load_measurements`` simulates y = A_mask(x) (+ noise) for the train
+and test images of a (profile, scenario, dataset, seed) and caches the tensors on disk. Every
+method of the scenario then trains and tests on exactly these tensors. The cache file name
+carries a hash of everything that determines its content, so a changed setting never reads a
+stale cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from pipeline import storage
+from pipeline.data import DatasetSpec, load_images
+from pipeline.profiles import Profile
+from pipeline.scenarios import Scenario
+
+SIMULATION_BATCH = 16
+
+
+@dataclass
+class MeasuredSplit:
+    """N measurements with their per-image physics params; ``x`` is the ground truth (or None)."""
+
+    y: torch.Tensor
+    params: dict[str, torch.Tensor]
+    x: torch.Tensor | None
+    ids: list[str]
+
+    def __len__(self) -> int:
+        return self.y.shape[0]
+
+    def params_of(self, index) -> dict[str, torch.Tensor]:
+        return {k: v[index] for k, v in self.params.items()}
+
+
+@dataclass
+class Measurements:
+    train: MeasuredSplit
+    test: MeasuredSplit
+
+    @property
+    def img_size(self) -> int:
+        return self.test.x.shape[-1]
+
+
+class MeasurementDataset(Dataset):
+    """Dict items for ``deepinv.Trainer``: y and params, plus x only when ground truth is allowed.
+
+    Self-supervised methods get no ``x`` key at all, so no loss can read the ground truth.
+    """
+
+    def __init__(self, split: MeasuredSplit, with_ground_truth: bool):
+        if with_ground_truth and split.x is None:
+            raise ValueError("this split has no ground truth")
+        self.split = split
+        self.with_ground_truth = with_ground_truth
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, i: int) -> dict:
+        item = {"y": self.split.y[i], "params": self.split.params_of(i)}
+        if self.with_ground_truth:
+            item["x"] = self.split.x[i]
+        return item
+
+
+def simulate(images: torch.Tensor, ids: list[str], scenario: Scenario, masks: torch.Tensor, noise_seed: int) -> MeasuredSplit:
+    """y = A(x) (+ noise) for each image with its own mask; runs on the CPU so caches are portable."""
+    physics = scenario.physics(images.shape[-1], rng=torch.Generator().manual_seed(noise_seed))
+    ys = []
+    with torch.no_grad():
+        for start in range(0, len(images), SIMULATION_BATCH):
+            batch = slice(start, start + SIMULATION_BATCH)
+            ys.append(physics(images[batch], mask=masks[batch]))
+    return MeasuredSplit(torch.cat(ys), {"mask": masks}, images, ids)
+
+
+def draw_masks(scenario: Scenario, img_size: int, n_train: int, n_test: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Acquisition masks: one per image, or one fixed mask for all in the single-operator scenario."""
+    generator = scenario.mask_generator(img_size, rng=torch.Generator().manual_seed(seed))
+    if scenario.fixed_mask:
+        mask = generator.step(batch_size=1)["mask"]
+        return mask.expand(n_train, *mask.shape[1:]).clone(), mask.expand(n_test, *mask.shape[1:]).clone()
+    masks = generator.step(batch_size=n_train + n_test)["mask"]
+    return masks[:n_train], masks[n_train:]
+
+
+def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int) -> Path:
+    key = {
+        "dataset": dataset.as_config(), "img_size": profile.img_size, "n_train": profile.n_train,
+        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 1,
+    }
+    return cache_dir / "measurements" / profile.name / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt"
+
+
+def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int, cache_dir: Path) -> Measurements:
+    """The cached measurements of a (profile, scenario, dataset, seed), simulated on first use."""
+    if dataset.is_custom:
+        from pipeline.data.custom import custom_measurements
+
+        return custom_measurements(dataset.name)
+    path = cache_path(cache_dir, profile, scenario, dataset, seed)
+    if path.exists():
+        cached = torch.load(path)
+        return Measurements(MeasuredSplit(**cached["train"]), MeasuredSplit(**cached["test"]))
+    images = load_images(dataset, profile.img_size, profile.n_train, profile.n_test, cache_dir)
+    train_masks, test_masks = draw_masks(scenario, profile.img_size, len(images.train), len(images.test), seed)
+    measurements = Measurements(
+        simulate(images.train, images.train_ids, scenario, train_masks, noise_seed=seed + 1),
+        simulate(images.test, images.test_ids, scenario, test_masks, noise_seed=seed + 2),
+    )
+    storage.save_tensors(path, {name: vars(getattr(measurements, name)) for name in ("train", "test")})
+    return measurements

@@ -1,0 +1,85 @@
+"""The methods registry: one file per method in this folder, discovered by name.
+
+A method file defines ``METHOD = Method(...)``: its losses (built from a ``Setup``), the
+scenarios it applies to and its metadata. Its module docstring states the loss in maths; the
+site shows it. Adding a file is all it takes for the method to appear in ``python -m pipeline
+list``, the Makefile grid, the result tables and the site.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Callable
+
+import torch
+from deepinv.loss import Loss
+from deepinv.models import Reconstructor
+from deepinv.physics.generator import PhysicsGenerator
+
+from pipeline.errors import UsageError, choose
+from pipeline.scenarios import SCENARIOS, Scenario
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a method may use to build its losses. It holds no ground truth, by design."""
+
+    scenario: Scenario
+    img_size: int
+    device: torch.device
+    physics_generator: PhysicsGenerator  # the scenario's mask generator, seeded per run
+    rng: torch.Generator  # for the method's own random draws (splits, transforms)
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    title: str
+    summary: str  # one line
+    reference: str  # authors, year, venue
+    url: str
+    deepinv_classes: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    # None: no training (the model is evaluated as built)
+    losses: Callable[[Setup], list[Loss]] | None
+    uses_ground_truth: bool = False  # only the supervised upper bound may
+    settings: dict = field(default_factory=dict)  # hyper-parameters, recorded in each run's config
+    # None: the profile's MoDL; otherwise a model of the method's own (e.g. zero-filled A^H y)
+    make_model: Callable[[Setup], Reconstructor] | None = None
+    doc: str = ""  # the maths: the method module's docstring, filled in by discovery
+    source: str = ""  # the method file, relative to the package
+
+    def applies_to(self, scenario: str) -> bool:
+        return scenario in self.scenarios
+
+
+@cache
+def registry() -> dict[str, Method]:
+    """Every method file in this package, by method name, in name order."""
+    found: dict[str, Method] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        method = getattr(module, "METHOD", None)
+        if not isinstance(method, Method):
+            raise TypeError(f"{module.__file__} must define METHOD = Method(...)")
+        if method.name in found:
+            raise ValueError(f"two method files register the name '{method.name}'")
+        unknown = set(method.scenarios) - set(SCENARIOS)
+        if unknown:
+            raise ValueError(f"method '{method.name}' names unknown scenarios {sorted(unknown)}")
+        found[method.name] = replace(
+            method, doc=(module.__doc__ or "").strip(), source=f"pipeline/methods/{info.name}.py"
+        )
+    return dict(sorted(found.items()))
+
+
+def get_method(name: str, scenario: str | None = None) -> Method:
+    method = choose("method", name, registry(), hint=" (see `python -m pipeline list`)")
+    if scenario is not None and not method.applies_to(scenario):
+        raise UsageError(
+            f"method '{name}' does not apply to scenario '{scenario}'; it applies to: {', '.join(method.scenarios)}"
+        )
+    return method

@@ -1,0 +1,67 @@
+"""Profiles: one code path, three sizes. Everything a profile fixes is recorded in each run's config."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from pipeline.errors import UsageError, choose
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes of data, model and training shared by every run of a profile."""
+
+    name: str
+    description: str
+    dataset: str  # default dataset: "mni" (embedded) or "fastmri" (needs --data-dir)
+    img_size: int  # images are img_size x img_size
+    n_train: int | None  # None: every training image the dataset has
+    n_test: int | None
+    epochs: int
+    batch_size: int
+    lr: float
+    unet_scales: int
+    unet_channels: tuple[int, ...] | None  # None: deepinv's UNet default widths
+    modl_iterations: int
+    n_gallery: int  # test images whose reconstructions are kept for the site
+
+    def as_config(self) -> dict:
+        cfg = asdict(self)
+        cfg.pop("description")
+        cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
+        return cfg
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in [
+        Profile(
+            name="smoke",
+            description="tests: tiny images and model, one epoch; every pair runs in seconds",
+            dataset="mni", img_size=32, n_train=8, n_test=4, epochs=1, batch_size=4,
+            lr=1e-3, unet_scales=2, unet_channels=(8, 16), modl_iterations=3, n_gallery=2,
+        ),
+        Profile(
+            name="quick",
+            description="default of `make benchmark`: embedded brain slices at 64x64 on a CPU",
+            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=20, batch_size=4,
+            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3, n_gallery=4,
+        ),
+        Profile(
+            name="paper",
+            description="SSIBench's setup: fastMRI brain middle slices at 320x320, full UNet, GPU",
+            dataset="fastmri", img_size=320, n_train=None, n_test=None, epochs=100, batch_size=4,
+            lr=1e-3, unet_scales=4, unet_channels=None, modl_iterations=3, n_gallery=3,
+        ),
+    ]
+}
+
+
+def get_profile(name: str, epochs: int | None = None) -> Profile:
+    """The named profile, with the number of epochs optionally overridden (recorded in the config)."""
+    profile = choose("profile", name, PROFILES)
+    if epochs is not None:
+        if epochs < 1:
+            raise UsageError(f"--epochs must be a positive integer, got {epochs}")
+        profile = replace(profile, epochs=epochs)
+    return profile

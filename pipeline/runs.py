@@ -1,0 +1,244 @@
+"""A run: train one method on one scenario of one profile with one seed, evaluate, and record.
+
+Life cycle: everything is written into a hidden temporary folder next to the run folder,
+then moved into place with one ``rename``. A run killed at any moment therefore leaves no
+folder that looks finished; ``run.json`` in the run folder is the mark of a finished run, and
+its config hash decides whether the run is still current (skipped) or stale (redone).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from deepinv import Trainer
+from deepinv.loss.metric import PSNR, SSIM
+from torch.utils.data import DataLoader
+
+from pipeline import provenance, storage
+from pipeline.data import DatasetSpec
+from pipeline.measurements import MeasuredSplit, MeasurementDataset, load_measurements
+from pipeline.methods import Method, Setup
+from pipeline.model import build_model, count_parameters
+from pipeline.profiles import Profile
+from pipeline.scenarios import Scenario
+
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    profile: Profile
+    scenario: Scenario
+    method: Method
+    seed: int
+    dataset: DatasetSpec
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.scenario.name}/{self.method.name}/seed{self.seed}"
+
+    def config(self) -> dict:
+        """Everything that determines the result; its hash identifies the run's version."""
+        return {
+            "profile": self.profile.as_config(),
+            "scenario": self.scenario.as_config(),
+            "method": {"name": self.method.name, "settings": self.method.settings,
+                       "uses_ground_truth": self.method.uses_ground_truth},
+            "dataset": self.dataset.as_config(),
+            "seed": self.seed,
+        }
+
+    def config_hash(self) -> str:
+        return storage.config_hash(self.config())
+
+    def folder(self, results_dir: Path) -> Path:
+        return Path(results_dir) / self.profile.name / "runs" / self.scenario.name / self.method.name / f"seed{self.seed}"
+
+
+def read_run(folder: Path) -> dict | None:
+    """The record of a finished run, or None."""
+    path = folder / RUN_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def is_current(spec: RunSpec, results_dir: Path) -> bool:
+    record = read_run(spec.folder(results_dir))
+    return record is not None and record["config_hash"] == spec.config_hash()
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device, progress: bool = True) -> Path:
+    """Do the run unless a current finished one exists; returns the run folder."""
+    final = spec.folder(results_dir)
+    if is_current(spec, results_dir):
+        return final
+    remove_abandoned_attempts(final)
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        record = train_and_evaluate(spec, tmp, cache_dir, device, progress)
+        storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
+        storage.write_json(tmp / RUN_FILE, record)
+        publish(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def remove_abandoned_attempts(final: Path) -> None:
+    """Delete temporary folders of earlier attempts at this run whose process is gone."""
+    for stale in final.parent.glob(f".{final.name}.*-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Move a completed run folder into place, replacing an older version of it."""
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        os.rename(final, old)
+    os.rename(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.device, progress: bool) -> dict:
+    seed_everything(spec.seed)
+    data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
+    img_size = data.img_size
+    physics = spec.scenario.physics(img_size, device=device)
+    setup = Setup(
+        scenario=spec.scenario, img_size=img_size, device=device,
+        physics_generator=spec.scenario.mask_generator(img_size, device, torch.Generator(device).manual_seed(spec.seed)),
+        rng=torch.Generator(device).manual_seed(spec.seed),
+    )
+    model = spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
+    provenance.reset_peak_memory(device)
+
+    start = time.perf_counter()
+    history: dict[str, list[float]] = {}
+    if spec.method.losses is not None:
+        model, history = train(spec, model, physics, setup, data.train, device, progress)
+    train_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    per_image, gallery = evaluate(model, physics, data.test, spec.profile.batch_size, device, spec.profile.n_gallery)
+    eval_seconds = time.perf_counter() - start
+
+    write_per_image(out / "per_image.csv", per_image)
+    write_train_log(out / "train_log.csv", history)
+    np.savez_compressed(out / "gallery.npz", **gallery)
+    return {
+        "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
+        "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name,
+        "config_hash": spec.config_hash(),
+        "psnr": float(np.mean([r["psnr"] for r in per_image])),
+        "ssim": float(np.mean([r["ssim"] for r in per_image])),
+        "n_train": len(data.train), "n_test": len(data.test), "img_size": img_size,
+        "epochs": spec.profile.epochs if spec.method.losses is not None else 0,
+        "train_seconds": round(train_seconds, 3), "eval_seconds": round(eval_seconds, 3),
+        "n_params": count_parameters(model),
+        "peak_memory_mb": round(provenance.peak_memory_mb(device), 1),
+        "device": device.type, "device_name": provenance.device_name(device),
+        "threads": torch.get_num_threads(),
+        "versions": provenance.versions(), "git_commit": provenance.git_commit(),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSplit, device, progress: bool):
+    """Train with ``deepinv.Trainer`` on the cached measurements; returns the (adapted) model.
+
+    Evaluation is not left to the Trainer: with a physics generator it would draw new masks,
+    so ``evaluate`` scores the fixed, cached test measurements instead.
+    """
+    loader = DataLoader(
+        MeasurementDataset(train_split, with_ground_truth=spec.method.uses_ground_truth),
+        batch_size=spec.profile.batch_size, shuffle=True,
+        generator=torch.Generator().manual_seed(spec.seed),
+    )
+    trainer = Trainer(
+        model=model, physics=physics,
+        optimizer=torch.optim.Adam(model.parameters(), lr=spec.profile.lr),
+        train_dataloader=loader, epochs=spec.profile.epochs, losses=spec.method.losses(setup),
+        metrics=[], compute_train_metrics=False, online_measurements=False,
+        device=device, save_path=None, verbose=progress, show_progress_bar=progress,
+        freq_update_progress_bar=max(2, len(loader) // 4),
+        non_blocking_transfers=device.type == "cuda",
+    )
+    model = trainer.train()
+    return model, trainer.loss_history
+
+
+def evaluate(model, physics, test: MeasuredSplit, batch_size: int, device, n_gallery: int):
+    """PSNR and SSIM of the magnitude image, per test image, and the first reconstructions."""
+    psnr, ssim = PSNR(complex_abs=True), SSIM(complex_abs=True)
+    rows, recons = [], []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(test), batch_size):
+            index = slice(start, start + batch_size)
+            y, x = test.y[index].to(device), test.x[index].to(device)
+            physics.update(**{k: v.to(device) for k, v in test.params_of(index).items()})
+            x_net = model(y, physics)
+            for k, (p, s) in enumerate(zip(psnr(x_net, x).tolist(), ssim(x_net, x).tolist())):
+                rows.append({"image": start + k, "image_id": test.ids[start + k], "psnr": p, "ssim": s})
+            if len(recons) < n_gallery:
+                recons.extend(magnitude(x_net)[: n_gallery - len(recons)])
+    n = len(recons)
+    gallery = {
+        "image": np.arange(n), "recon": np.stack(recons).astype(np.float16),
+        "target": np.stack(magnitude(test.x[:n])).astype(np.float16),
+    }
+    return rows, gallery
+
+
+def magnitude(x: torch.Tensor) -> list[np.ndarray]:
+    return list(x.detach().cpu().pow(2).sum(dim=1).sqrt().numpy())
+
+
+def write_per_image(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["image", "image_id", "psnr", "ssim"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_train_log(path: Path, history: dict[str, list[float]]) -> None:
+    """One row per epoch: the mean of each loss term over the epoch."""
+    names = list(history)
+    epochs = max((len(v) for v in history.values()), default=0)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["epoch", *names])
+        for e in range(epochs):
+            writer.writerow([e + 1, *(float(history[n][e]) for n in names)])
