@@ -12,6 +12,8 @@ SEEDS ?= 0
 DATA ?=
 DATASET ?=
 EPOCHS ?=
+SCENARIOS ?=
+METHODS ?=
 RESULTS ?= results
 CACHE ?= .cache
 PYTHON ?= python3
@@ -22,7 +24,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMMON := --profile $(PROFILE) --results-dir $(RESULTS) --cache-dir $(CACHE) \
 	$(if $(DATA),--data-dir $(DATA)) $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS))
-GRID := $(COMMON) --seeds $(SEEDS)
+GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
 
 # `make -j N` runs N runs at once; each gets its share of the cores as torch threads
 # (MAKEFLAGS carries -jN only inside recipes, so the share is computed there).
@@ -40,7 +42,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	touch $@
 
 benchmark: $(STAMP)
-	@$(MAKE) --no-print-directory _runs
+	@$(MAKE) --no-print-directory _runs THREADS=$(or $(THREADS),$$($(SHARE_OF_CORES)))
 	$(PY) -m pipeline collect $(GRID)
 
 # The grid comes from the methods registry: one target per unfinished run.
@@ -54,7 +56,7 @@ endif
 _runs: $(addprefix run/,$(PENDING))
 
 run/%: $(STAMP)
-	$(PY) -m pipeline run $(COMMON) --threads $(or $(THREADS),$$($(SHARE_OF_CORES))) \
+	$(PY) -m pipeline run $(COMMON) $(if $(THREADS),--threads $(THREADS)) \
 		--scenario $(word 1,$(subst /, ,$*)) --method $(word 2,$(subst /, ,$*)) \
 		--seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*)))
 

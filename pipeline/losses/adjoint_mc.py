@@ -31,7 +31,6 @@ class AdjointMCLoss(Loss):
 
     def __init__(self, metric: Metric | torch.nn.Module | None = None):
         super().__init__()
-        self.name = "adjoint_mc"
         self.metric = metric if metric is not None else torch.nn.MSELoss()
 
     def forward(self, y, x_net, physics, **kwargs):

@@ -1,0 +1,44 @@
+"""Shared fixtures: the smoke grid is trained once per session, for real, in a temp folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Workspace:
+    results: Path
+    cache: Path
+
+    def args(self, *extra: str) -> list[str]:
+        return [*extra, "--results-dir", str(self.results), "--cache-dir", str(self.cache), "--quiet"]
+
+
+@pytest.fixture(scope="session")
+def smoke_grid(tmp_path_factory) -> Workspace:
+    """Every (scenario, method) of the smoke profile, trained and collected once."""
+    ws = Workspace(tmp_path_factory.mktemp("results"), tmp_path_factory.mktemp("cache"))
+    assert main(ws.args("benchmark", "--profile", "smoke")) == 0
+    return ws
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path / "results", tmp_path / "cache")
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m pipeline ...`` in a fresh process, from the project root."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,77 @@
+"""The command line and the Makefile: help, listing, bad input, and make's grid."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+
+import pandas as pd
+import pytest
+
+from pipeline.cli import main
+from pipeline.grid import pairs
+from tests.conftest import ROOT, run_cli
+
+
+def test_help_lists_the_commands():
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in ("list", "grid", "run", "benchmark", "collect"):
+        assert command in done.stdout
+
+
+def test_list_prints_the_grid_of_a_profile():
+    done = run_cli("list", "--profile", "quick")
+    assert done.returncode == 0, done.stderr
+    rows = {tuple(line.split()[:2]) for line in done.stdout.splitlines()}
+    assert set(pairs()) <= rows
+    assert ("noisy", "ei") not in rows  # ei does not apply to the noisy scenario
+
+
+def tree_digest(folder) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--profile", "huge", "--scenario", "mri", "--method", "mc"], "unknown profile 'huge'; choose one of: smoke, quick, paper"),
+    (["run", "--profile", "smoke", "--scenario", "mars", "--method", "mc"], "unknown scenario 'mars'; choose one of: mri, noisy, single, multicoil"),
+    (["run", "--profile", "smoke", "--scenario", "mri", "--method", "magic"], "unknown method 'magic'; choose one of:"),
+    (["run", "--profile", "smoke", "--scenario", "noisy", "--method", "mc"], "method 'mc' does not apply to scenario 'noisy'; it applies to: mri, single, multicoil"),
+    (["run", "--profile", "paper", "--scenario", "mri", "--method", "mc"], "needs its folder: pass --data-dir"),
+    (["benchmark", "--profile", "smoke", "--dataset", "fastmri", "--data-dir", "/no/such/folder"], "does not exist"),
+    (["benchmark", "--profile", "smoke", "--seeds", "0,x"], "--seeds must be comma-separated integers"),
+    (["benchmark", "--profile", "smoke", "--epochs", "0"], "--epochs must be a positive integer"),
+    (["run", "--profile", "smoke", "--scenario", "mri", "--method", "mc", "--threads", "0"], "--threads must be at least 1"),
+    (["benchmark", "--profile", "smoke", "--methods", "mc,nope"], "unknown method 'nope'"),
+])
+def test_bad_input_is_one_line_exit_2_and_touches_nothing(smoke_grid, capsys, args, message):
+    before = tree_digest(smoke_grid.results)
+    assert main([*args, "--results-dir", str(smoke_grid.results), "--cache-dir", str(smoke_grid.cache)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert tree_digest(smoke_grid.results) == before
+
+
+def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):
+    where = [f"RESULTS={tmp_path / 'results'}", f"CACHE={tmp_path / 'cache'}", "PROFILE=smoke",
+             "SCENARIOS=noisy", "CI=true"]
+    first = make("-j2", "benchmark", *where)
+    assert first.returncode == 0, first.stderr
+    assert f"--threads {max(1, len(os.sched_getaffinity(0)) // 2)}" in first.stdout  # two jobs share the cores
+    runs = pd.read_csv(tmp_path / "results" / "smoke" / "runs.csv")
+    assert list(zip(runs.scenario, runs.method)) == pairs(["noisy"])
+    stamp = (tmp_path / "results" / "smoke" / "runs.csv").stat().st_mtime_ns
+    second = make("benchmark", *where)
+    assert second.returncode == 0, second.stderr
+    assert "pipeline run" not in second.stdout
+    assert (tmp_path / "results" / "smoke" / "runs.csv").stat().st_mtime_ns == stamp

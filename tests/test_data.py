@@ -1,0 +1,136 @@
+"""Data: the embedded MNI template, synthetic fastMRI files, and custom datasets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.data import DatasetSpec, load_images
+from pipeline.data.custom import custom_measurements
+from pipeline.data.fastmri import fastmri_images
+from pipeline.data.mni import GAP, ORIENTATIONS, load_volume, mni_images, split_indices, template_path
+from pipeline.errors import UsageError
+from pipeline.profiles import PROFILES
+from tests.fastmri_files import write_folder, write_volume
+
+
+def test_template_ships_with_nilearn():
+    assert template_path().exists()
+    assert load_volume().shape == (197, 233, 189)
+
+
+@pytest.mark.parametrize("profile", ["smoke", "quick"])
+def test_mni_images_have_the_profile_size_and_range(profile):
+    p = PROFILES[profile]
+    images = mni_images(p.img_size, p.n_train, p.n_test)
+    assert images.train.shape == (p.n_train, 2, p.img_size, p.img_size)
+    assert images.test.shape == (p.n_test, 2, p.img_size, p.img_size)
+    for split in (images.train, images.test):
+        magnitude = split[:, 0]
+        assert torch.all(split[:, 1] == 0)
+        assert torch.allclose(magnitude.amax(dim=(1, 2)), torch.ones(len(split)))
+        assert magnitude.min() >= 0
+    # all three orientations appear in training
+    assert {i.split(":")[0] for i in images.train_ids} == set(ORIENTATIONS)
+
+
+def test_mni_split_keeps_test_slices_away_from_training_slices():
+    volume = load_volume()
+    for axis in range(3):
+        brain = (np.moveaxis(volume, axis, 0) > 0).mean(axis=(1, 2))
+        train, test = split_indices(brain)
+        assert train and test
+        assert not set(train) & set(test)
+        distance = np.abs(np.subtract.outer(np.array(train), np.array(test))).min()
+        assert distance > GAP
+
+
+def test_mni_all_slices_are_disjoint_between_train_and_test():
+    images = mni_images(16, None, None)
+    assert not set(images.train_ids) & set(images.test_ids)
+    assert len(images.train_ids) > 3 * len(images.test_ids)
+
+
+def test_fastmri_reads_the_middle_slice_and_caches_it(tmp_path):
+    files = write_folder(tmp_path / "fastmri", n_volumes=5, n_slices=5)
+    images = fastmri_images(tmp_path / "fastmri", 32, None, None, tmp_path / "cache")
+    assert images.train.shape == (4, 2, 32, 32) and images.test.shape == (1, 2, 32, 32)
+    assert sorted(images.train_ids + images.test_ids) == sorted(f.stem for f in files)
+    cached = list((tmp_path / "cache" / "data").glob("fastmri-*.pt"))
+    assert len(cached) == 1
+    again = fastmri_images(tmp_path / "fastmri", 32, None, None, tmp_path / "cache")
+    assert torch.equal(again.train, images.train) and again.test_ids == images.test_ids
+
+
+def test_fastmri_middle_slice_is_the_one_read(tmp_path):
+    from pipeline.data.fastmri import middle_slice
+    import h5py
+
+    path = tmp_path / "vol.h5"
+    write_volume(path, n_slices=7)
+    with h5py.File(path) as f:
+        expected = f["reconstruction_rss"][3]
+    assert np.array_equal(middle_slice(path), expected)
+
+
+def test_fastmri_without_rss_computes_it_from_kspace(tmp_path):
+    write_folder(tmp_path / "raw", n_volumes=3, with_rss=False, kspace_shape=(40, 24))
+    images = fastmri_images(tmp_path / "raw", 16, None, None, tmp_path / "cache")
+    assert images.train.shape[1:] == (2, 16, 16)
+    assert torch.isfinite(images.train).all()
+
+
+def test_fastmri_errors_name_the_problem(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="no .h5 files"):
+        fastmri_images(tmp_path / "empty", 16, None, None, tmp_path / "cache")
+    bad = tmp_path / "bad"
+    write_folder(bad, n_volumes=2)
+    (bad / "file_brain_AXT2_001.h5").write_bytes(b"not an hdf5 file")
+    with pytest.raises(UsageError, match="file_brain_AXT2_001.h5"):
+        fastmri_images(bad, 16, None, None, tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*.pt"))  # nothing partial cached
+
+
+def test_dataset_spec_requires_an_existing_fastmri_folder(tmp_path):
+    with pytest.raises(UsageError, match="--data-dir"):
+        DatasetSpec.parse("fastmri", None)
+    with pytest.raises(UsageError, match="does not exist"):
+        DatasetSpec.parse("fastmri", str(tmp_path / "missing"))
+    with pytest.raises(UsageError, match="mni, fastmri"):
+        DatasetSpec.parse("imagenet", None)
+    assert DatasetSpec.parse("fastmri", str(tmp_path)).data_dir == str(tmp_path.resolve())
+
+
+def test_load_images_dispatches_to_fastmri(tmp_path):
+    write_folder(tmp_path / "fm", n_volumes=4)
+    spec = DatasetSpec.parse("fastmri", str(tmp_path / "fm"))
+    images = load_images(spec, 16, 2, 1, tmp_path / "cache")
+    assert images.train.shape == (2, 2, 16, 16) and images.test.shape == (1, 2, 16, 16)
+
+
+def test_custom_dataset_in_the_seed_tuple_form():
+    data = custom_measurements("tests.example_pkg.datasets:RandomMeasurements")
+    assert len(data.train) == 8 and len(data.test) == 2
+    assert data.train.x.shape == (8, 2, 16, 16)
+    assert data.train.params["mask"].shape[0] == 8
+
+
+@pytest.mark.parametrize("path, message", [
+    ("tests.example_pkg.datasets:WrongShape", r"x has shape/type \(1, 16, 16\); expected .*\(2, H, W\)"),
+    ("tests.example_pkg.datasets:IntegerMeasurements", "y is Tensor torch.int64"),
+    ("tests.example_pkg.datasets:NoMask", "'mask'"),
+    ("tests.example_pkg.datasets:no_ground_truth", "test items need ground truth"),
+    ("tests.example_pkg.datasets:NOT_A_DATASET", "expected a torch Dataset"),
+    ("tests.example_pkg.datasets:Missing", "has no 'Missing'"),
+    ("tests.example_pkg.nowhere:Data", "cannot import module 'tests.example_pkg.nowhere'"),
+    ("no_colon_here.Data", None),
+])
+def test_custom_dataset_errors_say_what_was_expected(path, message):
+    if message is None:  # not a custom path at all: rejected when parsed
+        with pytest.raises(UsageError, match="package.module:ClassOrFactory"):
+            DatasetSpec.parse(path, None)
+        return
+    with pytest.raises(UsageError, match=message):
+        custom_measurements(path)

@@ -1,0 +1,125 @@
+"""The methods registry and each method's losses, trained for real at smoke size."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+import torch
+from deepinv.loss import Loss
+
+from pipeline.data import DatasetSpec
+from pipeline.losses import AdjointMCLoss
+from pipeline.measurements import load_measurements
+from pipeline.methods import Method, Setup, get_method, registry
+from pipeline.model import build_model
+from pipeline.profiles import PROFILES
+from pipeline.runs import RunSpec, train
+from pipeline.scenarios import SCENARIOS
+from tests.conftest import ROOT, run_cli
+
+SMOKE = PROFILES["smoke"]
+SELF_SUPERVISED = [
+    (scenario, name)
+    for name, m in registry().items() if m.losses is not None and not m.uses_ground_truth
+    for scenario in m.scenarios
+]
+
+
+def test_registry_has_the_foundation_methods():
+    assert {"zero-filled", "supervised", "mc", "ssdu", "ei"} <= set(registry())
+
+
+@pytest.mark.parametrize("name", list(registry()))
+def test_method_declares_its_metadata(name):
+    m = registry()[name]
+    assert isinstance(m, Method)
+    assert m.title and m.summary and m.reference and m.url.startswith("https://")
+    assert m.doc, f"{m.source} needs a module docstring with the maths"
+    assert (ROOT / m.source).exists()
+    assert m.scenarios and set(m.scenarios) <= set(SCENARIOS)
+    assert all(c.startswith("deepinv.") for c in m.deepinv_classes)
+    assert m.uses_ground_truth == (name == "supervised")
+
+
+class SpyLoss(Loss):
+    """Wraps a loss and records the ground truth it was handed."""
+
+    def __init__(self, loss: Loss, seen: list):
+        super().__init__()
+        self.loss, self.seen = loss, seen
+
+    def adapt_model(self, model):
+        return self.loss.adapt_model(model)
+
+    def forward(self, x, **kwargs):
+        self.seen.append(x)
+        return self.loss(x=x, **kwargs)
+
+
+@pytest.mark.parametrize("scenario, name", SELF_SUPERVISED)
+def test_self_supervised_method_trains_without_ground_truth(scenario, name, tmp_path):
+    method = get_method(name, scenario)
+    spec = RunSpec(SMOKE, SCENARIOS[scenario], method, 0, DatasetSpec("mni"))
+    data = load_measurements(SMOKE, spec.scenario, spec.dataset, 0, tmp_path)
+    setup = Setup(spec.scenario, SMOKE.img_size, torch.device("cpu"),
+                  spec.scenario.mask_generator(SMOKE.img_size), torch.Generator().manual_seed(0))
+    seen: list = []
+    spied = replace(method, losses=lambda s: [SpyLoss(l, seen) for l in method.losses(s)])
+    model = build_model(SMOKE)
+    before = [p.detach().clone() for p in model.parameters()]
+    trained, history = train(RunSpec(SMOKE, spec.scenario, spied, 0, spec.dataset), model,
+                             spec.scenario.physics(SMOKE.img_size), setup, data.train, torch.device("cpu"), False)
+    assert seen and all(x is None for x in seen)  # no loss was ever handed ground truth
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in history.values())
+    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))  # it learnt
+
+
+def test_zero_filled_is_the_adjoint(tmp_path):
+    data = load_measurements(SMOKE, SCENARIOS["multicoil"], DatasetSpec("mni"), 0, tmp_path)
+    physics = SCENARIOS["multicoil"].physics(SMOKE.img_size)
+    physics.update(mask=data.test.params["mask"])
+    model = get_method("zero-filled").make_model(None)
+    assert torch.equal(model(data.test.y, physics), physics.A_adjoint(data.test.y))
+
+
+def test_adjoint_mc_is_zero_for_consistent_reconstructions_and_matches_the_formula():
+    physics = SCENARIOS["multicoil"].physics(16)
+    mask = SCENARIOS["multicoil"].mask_generator(16, rng=torch.Generator().manual_seed(0)).step(2)["mask"]
+    physics.update(mask=mask)
+    x = torch.rand(2, 2, 16, 16)
+    y = physics.A(x)
+    loss = AdjointMCLoss()
+    assert loss(y=y, x_net=x, physics=physics).item() == pytest.approx(0, abs=1e-10)
+    x_net = torch.rand(2, 2, 16, 16, requires_grad=True)
+    value = loss(y=y, x_net=x_net, physics=physics)
+    direct = ((physics.A_adjoint(physics.A(x_net)) - physics.A_adjoint(y)) ** 2).mean()
+    assert value.item() == pytest.approx(direct.item(), rel=1e-6)
+    value.backward()
+    assert x_net.grad is not None and x_net.grad.abs().sum() > 0
+
+
+def test_a_new_method_file_appears_in_the_grid(tmp_path):
+    """Adding one file to pipeline/methods/ is all it takes (checked on a copy of the package)."""
+    package = tmp_path / "pipeline"
+    shutil.copytree(ROOT / "pipeline", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "methods" / "my_loss.py").write_text(
+        '"""My loss: MC in k-space, for the registry test."""\n'
+        "from deepinv.loss import MCLoss\n"
+        "from pipeline.methods import Method\n"
+        "METHOD = Method(name='my-loss', title='Mine', summary='s', reference='r', url='https://x',\n"
+        "                deepinv_classes=('deepinv.loss.MCLoss',), scenarios=('noisy',),\n"
+        "                losses=lambda setup: [MCLoss()])\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    listing = subprocess.run([sys.executable, "-m", "pipeline", "list", "--profile", "smoke"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert listing.returncode == 0, listing.stderr
+    assert any(line.split()[:2] == ["noisy", "my-loss"] for line in listing.stdout.splitlines())
+    grid = subprocess.run([sys.executable, "-m", "pipeline", "grid", "--profile", "smoke"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert "noisy/my-loss/seed0" in grid.stdout.split()
+    assert "noisy/my-loss/seed0" not in run_cli("grid", "--profile", "smoke").stdout.split()

@@ -1,0 +1,137 @@
+"""Runs and result tables: the smoke grid end to end, resumption, and killed runs."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.cli import main
+from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
+from pipeline.grid import pairs
+from pipeline.profiles import PROFILES
+from tests.conftest import ROOT, run_cli
+
+RUN_FILES = {"run.json", "config.json", "per_image.csv", "train_log.csv", "gallery.npz"}
+SMOKE = PROFILES["smoke"]
+
+
+def test_smoke_grid_writes_every_run_folder(smoke_grid):
+    for scenario, method in pairs():
+        folder = smoke_grid.results / "smoke" / "runs" / scenario / method / "seed0"
+        assert {p.name for p in folder.iterdir()} == RUN_FILES
+        record = json.loads((folder / "run.json").read_text())
+        config = json.loads((folder / "config.json").read_text())
+        assert record["config_hash"] == config["config_hash"]
+        assert config["profile"]["img_size"] == SMOKE.img_size and config["seed"] == 0
+        assert record["versions"]["deepinv"] == "0.5.0"
+        gallery = np.load(folder / "gallery.npz")
+        assert gallery["recon"].shape == (SMOKE.n_gallery, SMOKE.img_size, SMOKE.img_size)
+        log = pd.read_csv(folder / "train_log.csv")
+        assert len(log) == (0 if method == "zero-filled" else SMOKE.epochs)
+
+
+def test_runs_csv_has_one_row_per_run_in_grid_order(smoke_grid):
+    runs = pd.read_csv(smoke_grid.results / "smoke" / "runs.csv")
+    assert list(runs.columns) == RUN_COLUMNS
+    assert list(zip(runs.scenario, runs.method)) == pairs()
+    assert (runs.n_test == SMOKE.n_test).all() and (runs.n_train == SMOKE.n_train).all()
+    assert (runs.psnr_ci_low <= runs.psnr).all() and (runs.psnr <= runs.psnr_ci_high).all()
+    assert (runs.ssim_ci_low <= runs.ssim).all() and (runs.ssim <= runs.ssim_ci_high).all()
+    assert (runs.n_params[runs.method != "zero-filled"] > 0).all()
+    assert runs.config_hash.is_unique
+
+
+def test_per_image_csv_matches_runs_csv(smoke_grid):
+    runs = pd.read_csv(smoke_grid.results / "smoke" / "runs.csv")
+    per_image = pd.read_csv(smoke_grid.results / "smoke" / "per_image.csv")
+    assert list(per_image.columns) == PER_IMAGE_COLUMNS
+    assert len(per_image) == len(runs) * SMOKE.n_test
+    means = per_image.groupby(["scenario", "method"], sort=False).psnr.mean()
+    for row in runs.itertuples():
+        assert means[(row.scenario, row.method)] == pytest.approx(row.psnr, rel=1e-5)
+    # every method of a scenario is scored on the same test images
+    ids = per_image.groupby(["scenario", "method"]).image_id.apply(tuple)
+    for scenario in runs.scenario.unique():
+        assert ids[scenario].nunique() == 1
+
+
+def test_zero_filled_is_identical_whoever_computes_it(smoke_grid):
+    """All methods of a scenario read one cached simulation: zero-filled PSNR equals A^H y's."""
+    per_image = pd.read_csv(smoke_grid.results / "smoke" / "per_image.csv")
+    caches = list((smoke_grid.cache / "measurements" / "smoke").glob("*/*.pt"))
+    assert len(caches) == 4  # one per scenario, shared by all its methods
+    zf = per_image[per_image.method == "zero-filled"]
+    assert zf.psnr.between(5, 40).all()
+
+
+def test_finished_runs_are_skipped(smoke_grid):
+    run_json = smoke_grid.results / "smoke" / "runs" / "mri" / "mc" / "seed0" / "run.json"
+    before = run_json.stat().st_mtime_ns
+    assert main(smoke_grid.args("benchmark", "--profile", "smoke")) == 0
+    assert run_json.stat().st_mtime_ns == before
+
+
+def test_changed_config_is_redone_and_never_mixed(workspace):
+    args = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "noisy", "--methods", "supervised")
+    assert main(args) == 0
+    folder = workspace.results / "smoke" / "runs" / "noisy" / "supervised" / "seed0"
+    first = json.loads((folder / "run.json").read_text())
+    assert main([*args, "--epochs", "2"]) == 0
+    second = json.loads((folder / "run.json").read_text())
+    assert second["config_hash"] != first["config_hash"] and second["epochs"] == 2
+    # the default-config table no longer contains the (now 2-epoch) run
+    assert main(workspace.args("collect", "--profile", "smoke", "--scenarios", "noisy", "--methods", "supervised")) == 0
+    assert pd.read_csv(workspace.results / "smoke" / "runs.csv").empty
+    assert not list(folder.parent.glob(".seed0.*"))  # no temporary folders left
+
+
+def test_bootstrap_ci_brackets_the_mean_and_narrows_with_more_images():
+    rng = np.random.default_rng(1)
+    few, many = rng.normal(30, 2, 8), rng.normal(30, 2, 200)
+    lo, hi = bootstrap_ci(few)
+    assert lo < few.mean() < hi
+    lo2, hi2 = bootstrap_ci(many)
+    assert hi2 - lo2 < hi - lo
+    assert bootstrap_ci(few) == (lo, hi)  # deterministic
+
+
+def test_killed_run_leaves_nothing_finished_and_rerun_matches_a_clean_run(tmp_path):
+    """SIGKILL mid-training, run again: the tables equal those of an uninterrupted run."""
+    opts = ["--profile", "smoke", "--scenario", "mri", "--method", "ei", "--epochs", "100",
+            "--threads", "1", "--quiet", "--cache-dir", str(tmp_path / "cache")]
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+
+    def run_and_collect(results):
+        done = run_cli("run", *opts, "--results-dir", str(results))
+        assert done.returncode == 0, done.stderr
+        collected = run_cli("collect", "--profile", "smoke", "--epochs", "100", "--scenarios", "mri",
+                            "--methods", "ei", "--results-dir", str(results), "--quiet")
+        assert collected.returncode == 0, collected.stderr
+
+    run_and_collect(clean)  # also warms the measurement cache, so the kill lands in training
+    folder = killed / "smoke" / "runs" / "mri" / "ei"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *opts, "--results-dir", str(killed)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(folder.glob(".seed0.tmp-*")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.5)  # into training: 100 epochs take several seconds
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (folder / "seed0").exists()  # nothing looks finished
+    assert list(folder.glob(".seed0.tmp-*"))  # the abandoned attempt is there...
+
+    run_and_collect(killed)
+    assert not list(folder.glob(".seed0.tmp-*"))  # ...and cleaned up by the rerun
+    tables = [pd.read_csv(r / "smoke" / "per_image.csv") for r in (killed, clean)]
+    pd.testing.assert_frame_equal(*tables)
+    columns = ["psnr", "ssim", "psnr_ci_low", "psnr_ci_high", "config_hash"]
+    pd.testing.assert_frame_equal(*[pd.read_csv(r / "smoke" / "runs.csv")[columns] for r in (killed, clean)])
