@@ -41,11 +41,12 @@ def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
         return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
     seeds = parse_seeds(args.seeds)
-    return [
-        run_spec(args, s, m, seed)
-        for s, m in pairs(names(args.scenarios), names(args.methods))
-        for seed in seeds
-    ]
+    grid = pairs(names(args.scenarios), names(args.methods))
+    if not grid:
+        raise UsageError(
+            f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`"
+        )
+    return [run_spec(args, s, m, seed) for s, m in grid for seed in seeds]
 
 
 def grid_table(profile_name: str) -> str:

@@ -47,6 +47,7 @@ def tree_digest(folder) -> str:
     (["benchmark", "--profile", "smoke", "--epochs", "0"], "--epochs must be a positive integer"),
     (["run", "--profile", "smoke", "--scenario", "mri", "--method", "mc", "--threads", "0"], "--threads must be at least 1"),
     (["benchmark", "--profile", "smoke", "--methods", "mc,nope"], "unknown method 'nope'"),
+    (["collect", "--profile", "smoke", "--methods", "mc", "--scenarios", "noisy"], "no method of mc applies to scenario(s) noisy"),
 ])
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(smoke_grid, capsys, args, message):
     before = tree_digest(smoke_grid.results)

@@ -135,3 +135,25 @@ def test_killed_run_leaves_nothing_finished_and_rerun_matches_a_clean_run(tmp_pa
     pd.testing.assert_frame_equal(*tables)
     columns = ["psnr", "ssim", "psnr_ci_low", "psnr_ci_high", "config_hash"]
     pd.testing.assert_frame_equal(*[pd.read_csv(r / "smoke" / "runs.csv")[columns] for r in (killed, clean)])
+
+
+def test_fastmri_folder_runs_end_to_end(workspace, tmp_path):
+    from tests.fastmri_files import write_folder
+
+    write_folder(tmp_path / "fastmri", n_volumes=6)
+    args = workspace.args("benchmark", "--profile", "smoke", "--dataset", "fastmri",
+                          "--data-dir", str(tmp_path / "fastmri"), "--scenarios", "multicoil",
+                          "--methods", "zero-filled,mc")
+    assert main(args) == 0
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    assert list(runs.method) == ["mc", "zero-filled"] and (runs.dataset == "fastmri").all()
+    assert (runs.n_train == 5).all() and (runs.n_test == 1).all() and (runs.img_size == SMOKE.img_size).all()
+
+
+def test_custom_dataset_runs_end_to_end(workspace):
+    args = workspace.args("benchmark", "--profile", "smoke", "--dataset", "tests.example_pkg.datasets:RandomMeasurements",
+                          "--scenarios", "mri", "--methods", "zero-filled,ssdu")
+    assert main(args) == 0
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    assert (runs.dataset == "tests.example_pkg.datasets:RandomMeasurements").all()
+    assert (runs.img_size == 16).all() and (runs.n_train == 8).all() and (runs.n_test == 2).all()
