@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 from deepinv.loss import Loss
 from deepinv.models import Reconstructor
+from deepinv.physics import Physics
 from deepinv.physics.generator import PhysicsGenerator
 
 from pipeline.errors import UsageError, choose
@@ -32,6 +33,10 @@ class Setup:
     device: torch.device
     physics_generator: PhysicsGenerator  # the scenario's mask generator, seeded per run
     rng: torch.Generator  # for the method's own random draws (splits, transforms)
+
+    def new_physics(self) -> Physics:
+        """A fresh operator of the scenario, for a loss that needs one of its own (no clone per step)."""
+        return self.scenario.physics(self.img_size, device=self.device)
 
 
 @dataclass(frozen=True)

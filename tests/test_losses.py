@@ -1,0 +1,151 @@
+"""The maths of the losses written here (DeepInverse lacks them), on small tensors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from deepinv.loss import SplittingLoss
+from deepinv.models import Reconstructor
+from deepinv.physics.generator import BernoulliSplittingMaskGenerator
+
+from pipeline.losses import FullMeasurementLoss, MOConsistencyLoss, SplittingConsistencyLoss, unwrap
+from pipeline.scenarios import SCENARIOS
+
+SIZE = 16
+
+
+class Recording(Reconstructor):
+    """A network x = s * A^H y (one trainable scale) that records the masks of its inputs,
+    or returns a fixed image when ``oracle`` is given."""
+
+    def __init__(self, oracle: torch.Tensor | None = None):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(1.3))
+        self.oracle = oracle
+        self.seen_masks: list[torch.Tensor] = []
+
+    def forward(self, y, physics, **kwargs):
+        self.seen_masks.append(physics_mask(physics).detach().clone())
+        if self.oracle is not None:
+            return self.oracle + 0 * self.scale
+        return self.scale * physics.A_adjoint(y)
+
+
+def physics_mask(physics) -> torch.Tensor:
+    """The k-space locations an operator (possibly split) samples, (B, H, W): the support of A
+    applied to a random image, whose spectrum is non-zero everywhere."""
+    kspace = physics.A(torch.randn(2, 2, SIZE, SIZE, generator=torch.Generator().manual_seed(9))).abs()
+    while kspace.ndim > 3:
+        kspace = kspace.sum(dim=1)
+    return kspace > 0
+
+
+@pytest.fixture(params=["mri", "multicoil"])
+def problem(request):
+    scenario = SCENARIOS[request.param]
+    physics = scenario.physics(SIZE)
+    mask = scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(0)).step(batch_size=2)["mask"]
+    physics.update(mask=mask)
+    x = torch.rand(2, 2, SIZE, SIZE, generator=torch.Generator().manual_seed(1))
+    return scenario, physics, x, physics.A(x)
+
+
+def splitter(seed: int = 0) -> BernoulliSplittingMaskGenerator:
+    return BernoulliSplittingMaskGenerator((1, SIZE, SIZE), split_ratio=0.6, rng=torch.Generator().manual_seed(seed))
+
+
+def test_splitting_consistency_is_zero_for_the_true_image(problem):
+    scenario, physics, x, y = problem
+    loss = SplittingConsistencyLoss(splitter(), complement=scenario.physics(SIZE))
+    model = loss.adapt_model(Recording(oracle=x))
+    model.train()
+    x_net = model(y, physics)
+    assert loss(x_net=x_net, y=y, physics=physics, model=model).item() == pytest.approx(0, abs=1e-10)
+
+
+def test_splitting_consistency_uses_two_independent_splits_of_the_acquired_samples(problem):
+    scenario, physics, x, y = problem
+    network = Recording()
+    loss = SplittingConsistencyLoss(splitter(), complement=scenario.physics(SIZE))
+    model = loss.adapt_model(network)
+    model.train()
+    x_net = model(y, physics)
+    value = loss(x_net=x_net, y=y, physics=physics, model=model)
+    first, second = network.seen_masks[-2:]
+    acquired = physics_mask(physics)
+    assert not torch.equal(first, second)
+    for seen in (first, second):  # each a strict subset of the acquired samples
+        assert torch.all(acquired[seen]) and seen.sum() < acquired.sum()
+    value.backward()
+    assert network.scale.grad is not None and network.scale.grad != 0
+
+
+def test_splitting_consistency_matches_its_formula(problem):
+    """Recompute the three terms from the two reconstructions the network produced."""
+    scenario, physics, x, y = problem
+    outputs = []
+
+    class Keep(Recording):
+        def forward(self, y, physics, **kwargs):
+            out = super().forward(y, physics)
+            outputs.append(out)
+            return out
+
+    loss = SplittingConsistencyLoss(splitter(), complement=scenario.physics(SIZE))
+    model = loss.adapt_model(Keep())
+    model.train()
+    x1 = model(y, physics)
+    value = loss(x_net=x1, y=y, physics=physics, model=model)
+    x2 = outputs[-1]
+    complement = scenario.physics(SIZE)
+    complement.update(mask=1 - physics.mask)
+    mse = torch.nn.functional.mse_loss
+    expected = mse(complement.A(x1), complement.A(x2)) + mse(physics.A(x1), y) + mse(physics.A(x2), y)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert mse(complement.A(x1), complement.A(x2)).item() > 0 or scenario.name == "mri"
+
+
+def test_mo_consistency_is_zero_for_the_true_image_and_draws_new_operators(problem):
+    scenario, physics, x, y = problem
+    generator = scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5))
+    loss = MOConsistencyLoss(generator, operator=scenario.physics(SIZE))
+    oracle = Recording(oracle=x)
+    assert loss(x_net=x, y=y, physics=physics, model=oracle).item() == pytest.approx(0, abs=1e-10)
+    assert not torch.equal(loss.operator.mask, physics.mask)  # a new operator
+
+
+def test_mo_consistency_matches_its_formula_and_trains_the_network(problem):
+    scenario, physics, x, y = problem
+    generator = scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5))
+    loss = MOConsistencyLoss(generator, operator=scenario.physics(SIZE))
+    network = Recording()
+    x_net = network(y, physics)
+    value = loss(x_net=x_net, y=y, physics=physics, model=network)
+    operator = scenario.physics(SIZE)
+    operator.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5)).step(batch_size=2))
+    expected = torch.nn.functional.mse_loss(physics.A(network(operator.A(x_net), operator)), y)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    value.backward()
+    assert network.scale.grad != 0
+
+
+def test_full_measurement_loss_sees_the_full_measurement_and_the_unwrapped_network(problem):
+    """DeepInverse #875: inside a splitting model, a wrapped term must not get the split output."""
+    scenario, physics, x, y = problem
+    network = Recording()
+    model = SplittingLoss(mask_generator=splitter(), eval_split_input=False).adapt_model(network)
+    model.train()
+    split_output = model(y, physics)  # what the Trainer hands every loss
+    seen = {}
+
+    class Probe(torch.nn.Module):
+        def forward(self, x_net, y, physics, model, **kwargs):
+            seen.update(x_net=x_net, model=model)
+            return x_net.sum() * 0
+
+    FullMeasurementLoss(Probe())(x_net=split_output, y=y, physics=physics, model=model)
+    assert seen["model"] is network and unwrap(model) is network
+    assert torch.allclose(seen["x_net"], network(y, physics))
+    assert not torch.allclose(seen["x_net"], split_output)
+    assert torch.equal(network.seen_masks[-2], physics_mask(physics))  # the probe's input was the full y
+    assert not torch.equal(network.seen_masks[0], physics_mask(physics))  # the Trainer's was split
