@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from deepinv import Trainer
+from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from deepinv.loss.metric import PSNR, SSIM
 from torch.utils.data import DataLoader
 
 from pipeline import provenance, storage
 from pipeline.data import DatasetSpec
-from pipeline.measurements import MeasuredSplit, MeasurementDataset, load_measurements
+from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
 from pipeline.methods import Method, Setup
 from pipeline.model import build_model, count_parameters
 from pipeline.profiles import Profile
@@ -136,11 +137,7 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
     img_size = data.img_size
     physics = spec.scenario.physics(img_size, device=device)
-    setup = Setup(
-        scenario=spec.scenario, img_size=img_size, device=device,
-        physics_generator=spec.scenario.mask_generator(img_size, device, torch.Generator(device).manual_seed(spec.seed)),
-        rng=torch.Generator(device).manual_seed(spec.seed),
-    )
+    setup = method_setup(spec, data, device)
     model = spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
     provenance.reset_peak_memory(device)
 
@@ -175,6 +172,17 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     }
 
 
+def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Setup:
+    """What the method may use to build its losses: seeded generators, never the ground truth."""
+    img_size = data.img_size
+    return Setup(
+        scenario=spec.scenario, img_size=img_size, device=device,
+        physics_generator=spec.scenario.mask_generator(img_size, device, torch.Generator(device).manual_seed(spec.seed)),
+        rng=torch.Generator(device).manual_seed(spec.seed),
+        unpaired=MeasurementDataset(data.train, with_ground_truth=False), batch_size=spec.profile.batch_size,
+    )
+
+
 def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSplit, device, progress: bool):
     """Train with ``deepinv.Trainer`` on the cached measurements; returns the (adapted) model.
 
@@ -186,15 +194,21 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
         batch_size=spec.profile.batch_size, shuffle=True,
         generator=torch.Generator().manual_seed(spec.seed),
     )
-    trainer = Trainer(
-        model=model, physics=physics,
-        optimizer=torch.optim.Adam(model.parameters(), lr=spec.profile.lr),
-        train_dataloader=loader, epochs=spec.profile.epochs, losses=spec.method.losses(setup),
-        metrics=[], compute_train_metrics=False, online_measurements=False,
+    options = dict(
+        model=model, physics=physics, train_dataloader=loader, epochs=spec.profile.epochs,
+        losses=spec.method.losses(setup), metrics=[], compute_train_metrics=False, online_measurements=False,
         device=device, save_path=None, verbose=progress, show_progress_bar=progress,
-        freq_update_progress_bar=max(2, len(loader) // 4),
-        non_blocking_transfers=device.type == "cuda",
+        freq_update_progress_bar=max(2, len(loader) // 4), non_blocking_transfers=device.type == "cuda",
     )
+    optimizer = torch.optim.Adam(model.parameters(), lr=spec.profile.lr)
+    if spec.method.discriminator is None:
+        trainer = Trainer(optimizer=optimizer, **options)
+    else:
+        discriminator, losses_d = spec.method.discriminator(setup)
+        discriminator = discriminator.to(device)
+        both = AdversarialOptimizer(optimizer, torch.optim.Adam(discriminator.parameters(), lr=spec.profile.lr))
+        trainer = AdversarialTrainer(optimizer=both, D=discriminator, losses_d=losses_d,
+                                     optimizer_step_multi_dataset=False, **options)
     model = trainer.train()
     return model, trainer.loss_history
 

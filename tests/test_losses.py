@@ -8,7 +8,12 @@ from deepinv.loss import SplittingLoss
 from deepinv.models import Reconstructor
 from deepinv.physics.generator import BernoulliSplittingMaskGenerator
 
+from pipeline.discriminator import SkipConvDiscriminator
 from pipeline.losses import FullMeasurementLoss, MOConsistencyLoss, SplittingConsistencyLoss, unwrap
+from pipeline.losses.adversarial import (
+    MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator, UAIRDiscriminatorLoss,
+    UAIRGeneratorLoss, UnpairedMeasurements,
+)
 from pipeline.scenarios import SCENARIOS
 
 SIZE = 16
@@ -149,3 +154,73 @@ def test_full_measurement_loss_sees_the_full_measurement_and_the_unwrapped_netwo
     assert not torch.allclose(seen["x_net"], split_output)
     assert torch.equal(network.seen_masks[-2], physics_mask(physics))  # the probe's input was the full y
     assert not torch.equal(network.seen_masks[0], physics_mask(physics))  # the Trainer's was split
+
+
+# --- adversarial losses ------------------------------------------------------------------------
+
+
+def multi_operator(scenario, domain="adjoint", seed=5) -> MultiOperator:
+    generator = scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(seed))
+    return MultiOperator(generator, scenario.physics(SIZE), domain=domain)
+
+
+@pytest.mark.parametrize("sigmoid", [True, False])
+def test_skipconv_discriminator_scores_each_image(sigmoid):
+    D = SkipConvDiscriminator((SIZE, SIZE), width=8, blocks=2, use_sigmoid=sigmoid)
+    score = D(torch.randn(3, 2, SIZE, SIZE))
+    assert score.shape == (3, 1)
+    if sigmoid:
+        assert torch.all((score > 0) & (score < 1))
+
+
+def test_multi_operator_draws_new_masks_and_maps_to_the_zero_filled_image(problem):
+    scenario, physics, x, y = problem
+    mo = multi_operator(scenario)
+    y_new, operator = mo.remeasure(x)
+    assert not torch.equal(operator.mask, physics.mask)
+    assert torch.allclose(y_new, operator.A(x))
+    full = scenario.physics(SIZE)  # mask of ones: A^H of zero-filled k-space
+    assert torch.allclose(mo.to_domain(y_new), full.A_adjoint(y_new))
+    assert torch.equal(operator.mask, mo.operator.mask)  # the new mask is restored after mapping
+
+
+def test_adversarial_generator_loss_is_the_lsgan_formula_and_trains_the_generator(problem):
+    scenario, physics, x, y = problem
+    D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
+    x_net = x.clone().requires_grad_(True)
+    value = MOAdversarialGeneratorLoss(multi_operator(scenario))(x_net=x_net, D=D)
+    replay = multi_operator(scenario)
+    y_new, _ = replay.remeasure(x)
+    expected = ((D(replay.to_domain(y_new)) - 1) ** 2).mean()
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    value.backward()
+    assert x_net.grad.abs().sum() > 0
+
+
+def test_adversarial_discriminator_loss_trains_only_the_discriminator(problem):
+    scenario, physics, x, y = problem
+    D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
+    dataset = [{"y": y[i], "params": {"mask": physics.mask[i]}} for i in range(2)]
+    loss = MOAdversarialDiscriminatorLoss(multi_operator(scenario), UnpairedMeasurements(dataset, batch_size=2))
+    x_net = x.clone().requires_grad_(True)
+    loss(x_net=x_net, D=D).backward()
+    assert x_net.grad is None
+    assert all(p.grad is not None for p in D.parameters())
+
+
+def test_uair_calls_the_model_with_its_physics_and_the_cycle_vanishes_for_the_truth(problem):
+    scenario, physics, x, y = problem
+    D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
+    domain = "adjoint" if scenario.multicoil else "measurement"
+    oracle = Recording(oracle=x)
+    value = UAIRGeneratorLoss(multi_operator(scenario, domain))(x_net=x, model=oracle, D=D)
+    replay = multi_operator(scenario, domain)
+    y_new, _ = replay.remeasure(x)
+    adversarial_only = 0.5 * ((D(replay.to_domain(y_new)) - 1) ** 2).mean()
+    assert value.item() == pytest.approx(adversarial_only.item(), rel=1e-5)
+    network = Recording()
+    x_net = network(y, physics)
+    UAIRGeneratorLoss(multi_operator(scenario, domain))(x_net=x_net, model=network, D=D).backward()
+    assert network.scale.grad != 0
+    d_loss = UAIRDiscriminatorLoss(multi_operator(scenario, domain))(y=y, x_net=x_net.detach(), D=D)
+    assert torch.isfinite(d_loss) and d_loss > 0

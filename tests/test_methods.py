@@ -14,10 +14,10 @@ from deepinv.loss import Loss
 from pipeline.data import DatasetSpec
 from pipeline.losses import AdjointMCLoss
 from pipeline.measurements import load_measurements
-from pipeline.methods import Method, Setup, get_method, registry
+from pipeline.methods import Method, get_method, registry
 from pipeline.model import build_model
 from pipeline.profiles import PROFILES
-from pipeline.runs import RunSpec, train
+from pipeline.runs import RunSpec, method_setup, train
 from pipeline.scenarios import SCENARIOS
 from tests.conftest import ROOT, run_cli
 
@@ -65,8 +65,7 @@ def test_self_supervised_method_trains_without_ground_truth(scenario, name, tmp_
     method = get_method(name, scenario)
     spec = RunSpec(SMOKE, SCENARIOS[scenario], method, 0, DatasetSpec("mni"))
     data = load_measurements(SMOKE, spec.scenario, spec.dataset, 0, tmp_path)
-    setup = Setup(spec.scenario, SMOKE.img_size, torch.device("cpu"),
-                  spec.scenario.mask_generator(SMOKE.img_size), torch.Generator().manual_seed(0))
+    setup = method_setup(spec, data, torch.device("cpu"))
     seen: list = []
     spied = replace(method, losses=lambda s: [SpyLoss(l, seen) for l in method.losses(s)])
     model = build_model(SMOKE)

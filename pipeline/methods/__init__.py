@@ -19,6 +19,7 @@ from deepinv.loss import Loss
 from deepinv.models import Reconstructor
 from deepinv.physics import Physics
 from deepinv.physics.generator import PhysicsGenerator
+from torch.utils.data import Dataset
 
 from pipeline.errors import UsageError, choose
 from pipeline.scenarios import SCENARIOS, Scenario
@@ -33,6 +34,8 @@ class Setup:
     device: torch.device
     physics_generator: PhysicsGenerator  # the scenario's mask generator, seeded per run
     rng: torch.Generator  # for the method's own random draws (splits, transforms)
+    unpaired: Dataset | None = None  # training measurements without x (adversarial "real" data)
+    batch_size: int = 4
 
     def new_physics(self) -> Physics:
         """A fresh operator of the scenario, for a loss that needs one of its own (no clone per step)."""
@@ -54,6 +57,8 @@ class Method:
     settings: dict = field(default_factory=dict)  # hyper-parameters, recorded in each run's config
     # None: the profile's MoDL; otherwise a model of the method's own (e.g. zero-filled A^H y)
     make_model: Callable[[Setup], Reconstructor] | None = None
+    # adversarial methods: (discriminator, its losses), trained by deepinv's AdversarialTrainer
+    discriminator: Callable[[Setup], tuple[torch.nn.Module, list[Loss]]] | None = None
     doc: str = ""  # the maths: the method module's docstring, filled in by discovery
     source: str = ""  # the method file, relative to the package
 
