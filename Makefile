@@ -32,7 +32,10 @@ THREADS ?=
 SHARE_OF_CORES := jobs=$$(grep -o -- '-j[0-9]*' <<< "$$MAKEFLAGS" | head -n1 | cut -c3-); \
 	n=$$(( $$(nproc) / $${jobs:-1} )); echo $$(( n > 0 ? n : 1 ))
 
-.PHONY: install benchmark collect list test clean _runs
+SITE ?= build/site
+PORT ?= 8000
+
+.PHONY: install benchmark collect list site serve test browser clean _runs
 
 install: $(STAMP)
 
@@ -63,11 +66,24 @@ run/%: $(STAMP)
 collect: $(STAMP)
 	$(PY) -m pipeline collect $(GRID)
 
+site: $(STAMP)
+	$(PY) -m pipeline site --results-dir $(RESULTS) --out $(SITE)
+
+serve: site
+	@echo "serving $(SITE)/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)/html
+
 list: $(STAMP)
 	$(PY) -m pipeline list --profile $(PROFILE)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
 
+# The browser test drives Debian's chromium (never a browser download); root installs it.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium is not installed: the browser test is skipped (sudo apt-get install chromium)"
+
 clean:
-	rm -rf $(CACHE) .pytest_cache test-artifacts
+	rm -rf $(CACHE) .pytest_cache test-artifacts build

@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("collect", help="write results/<profile>/runs.csv and per_image.csv")
     add_grid_options(p)
+
+    p = sub.add_parser("site", help="render results/ into the leaderboard site (MkDocs Material)")
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
+    p.add_argument("--out", type=Path, default=Path("build/site"), help="pages in OUT/docs, HTML in OUT/html")
     return parser
 
 
@@ -143,6 +147,17 @@ def cmd_collect(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    import time
+
+    from pipeline.site import build_site
+
+    start = time.perf_counter()
+    html = build_site(args.results_dir, args.out)
+    print(f"site built in {time.perf_counter() - start:.1f} s: {html}/index.html", file=sys.stderr)
+    return 0
+
+
 def set_threads(threads: int | None) -> None:
     if threads is not None:
         import torch
@@ -152,4 +167,4 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect}
+COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect, "site": cmd_site}

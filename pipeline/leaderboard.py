@@ -1,0 +1,102 @@
+"""Page data for the site, computed only from ``results/<profile>/*.csv`` and method metadata.
+
+Nothing here trains or imports user code: the leaderboard is a pure function of the committed
+result tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
+from pipeline.errors import UsageError
+
+REFERENCES = ("supervised", "zero-filled")  # upper bound and no-learning floor
+
+
+@dataclass
+class Profile:
+    """One profile's results: never mixed with another profile's."""
+
+    name: str
+    runs: pd.DataFrame
+    per_image: pd.DataFrame
+    folder: Path
+    scenarios: list[str] = field(default_factory=list)
+
+
+def read_profiles(results_dir: Path) -> list[Profile]:
+    """Every profile folder with result tables; a clear error if there is none or one is broken."""
+    results_dir = Path(results_dir)
+    folders = sorted(p.parent for p in results_dir.glob("*/runs.csv"))
+    if not folders:
+        raise UsageError(f"no results in {results_dir}/: run `make benchmark` (or `make collect`) first")
+    profiles = []
+    for folder in folders:
+        runs = read_table(folder / "runs.csv", RUN_COLUMNS)
+        per_image = read_table(folder / "per_image.csv", PER_IMAGE_COLUMNS)
+        if runs.empty:
+            raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
+        profiles.append(Profile(folder.name, runs, per_image, folder, list(dict.fromkeys(runs.scenario))))
+    return profiles
+
+
+def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise UsageError(f"{path} is missing: run `make collect PROFILE={path.parent.name}`")
+    table = pd.read_csv(path)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise UsageError(f"{path} lacks column(s) {', '.join(missing)}: re-run `make collect PROFILE={path.parent.name}`")
+    return table
+
+
+def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
+    """One row per method: mean over seeds of each metric, its CI, the seed spread and costs,
+    sorted by PSNR, with the reference rows and the best self-supervised method marked."""
+    runs = profile.runs[profile.runs.scenario == scenario]
+    grouped = runs.groupby("method", sort=False)
+    table = grouped.agg(
+        psnr=("psnr", "mean"), psnr_ci_low=("psnr_ci_low", "mean"), psnr_ci_high=("psnr_ci_high", "mean"),
+        ssim=("ssim", "mean"), ssim_ci_low=("ssim_ci_low", "mean"), ssim_ci_high=("ssim_ci_high", "mean"),
+        psnr_seed_std=("psnr", "std"), seeds=("seed", "nunique"), train_seconds=("train_seconds", "mean"),
+        n_params=("n_params", "first"), peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"),
+    ).reset_index().sort_values("psnr", ascending=False, kind="stable")
+    table["reference"] = table.method.isin(REFERENCES)
+    learners = table[~table.reference]
+    table["best"] = False
+    if not learners.empty:
+        table.loc[learners.psnr.idxmax(), "best"] = True
+    return table.reset_index(drop=True)
+
+
+def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.DataFrame:
+    """Per method: mean PSNR/SSIM difference to ``baseline`` on the same test images (and seeds),
+    with a 95 % bootstrap CI, and the share of images where the method is better."""
+    images = profile.per_image[profile.per_image.scenario == scenario]
+    base = images[images.method == baseline][["seed", "image_id", "psnr", "ssim"]]
+    rows = []
+    if base.empty:
+        return pd.DataFrame(columns=["method", "baseline", "psnr_diff", "psnr_diff_low", "psnr_diff_high",
+                                     "ssim_diff", "share_better"])
+    for method, group in images.groupby("method", sort=False):
+        if method == baseline:
+            continue
+        joined = group.merge(base, on=["seed", "image_id"], suffixes=("", "_base"))
+        diff = (joined.psnr - joined.psnr_base).to_numpy()
+        low, high = bootstrap_ci(diff)
+        rows.append({
+            "method": method, "baseline": baseline, "psnr_diff": float(diff.mean()), "psnr_diff_low": low,
+            "psnr_diff_high": high, "ssim_diff": float((joined.ssim - joined.ssim_base).mean()),
+            "share_better": float(np.mean(diff > 0)),
+        })
+    return pd.DataFrame(rows).sort_values("psnr_diff", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def headline(profile: Profile) -> pd.DataFrame:
+    """Methods x scenarios PSNR (mean over seeds), for the home page."""
+    return profile.runs.pivot_table(index="method", columns="scenario", values="psnr", aggfunc="mean")[profile.scenarios]

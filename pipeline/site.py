@@ -1,0 +1,237 @@
+"""Render the leaderboard site: Jinja templates of ``site/`` -> Markdown -> MkDocs Material.
+
+``build_site`` reads only ``results/<profile>/runs.csv``, ``per_image.csv``, the gallery
+arrays they point to and the methods' metadata; it never trains or runs user code. All assets
+(plotly.js included) are served from the site itself, so it works offline.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from pipeline import leaderboard
+from pipeline.methods import registry
+from pipeline.profiles import PROFILES
+from pipeline.published import PUBLISHED, SOURCE
+from pipeline.scenarios import SCENARIOS
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "site" / "templates"
+ERROR_MAX = 0.2  # colour scale of the error maps
+
+
+def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkdocs.yml") -> Path:
+    """Generate the Markdown pages into ``out_dir/docs`` and build the HTML into ``out_dir/html``."""
+    profiles = leaderboard.read_profiles(results_dir)
+    docs = Path(out_dir) / "docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    (docs / "assets").mkdir(parents=True)
+    for asset in (ROOT / "site" / "assets").iterdir():
+        shutil.copy(asset, docs / "assets")
+    shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
+    shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
+    render_pages(profiles, docs)
+    html = Path(out_dir) / "html"
+    mkdocs_build(config_file, docs, html)
+    return html
+
+
+def plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def mkdocs_build(config_file: Path, docs: Path, html: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(html))
+    config["nav"] = navigation(docs)
+    build(config)
+
+
+def navigation(docs: Path) -> list:
+    """Home, leaderboards by profile, methods, then the reference pages."""
+    def titled(folder: str) -> list:
+        return [{first_heading(p): f"{folder}/{p.name}"} for p in sorted((docs / folder).glob("*.md"), key=page_order)]
+
+    return [
+        {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": titled("methods")},
+        {"Published numbers": "published.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
+    ]
+
+
+def page_order(path: Path) -> tuple:
+    profile, _, scenario = path.stem.partition("-")
+    scenarios = list(SCENARIOS)
+    return (profile, scenarios.index(scenario) if scenario in scenarios else len(scenarios), path.stem)
+
+
+def first_heading(page: Path) -> str:
+    return page.read_text().splitlines()[0].lstrip("# ").replace("`", "").strip()
+
+
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=False, keep_trailing_newline=True)
+
+
+def render_pages(profiles: list[leaderboard.Profile], docs: Path) -> None:
+    env = environment()
+
+    def write(path: str, template: str, **context) -> None:
+        (docs / path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / path).write_text(env.get_template(template).render(**context))
+
+    write("index.md", "index.md.j2", scenarios=list(SCENARIOS.values()), profiles=[home(p) for p in profiles],
+          default_profile=profiles[0].name)
+    for p in profiles:
+        for scenario in p.scenarios:
+            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs))
+    for method in registry().values():
+        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, profiles))
+    write("published.md", "published.md.j2", source=SOURCE, scenarios=[
+        {"name": s, "title": SCENARIOS[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
+        for s, rows in PUBLISHED.items()])
+    write("reproducibility.md", "reproducibility.md.j2",
+          profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
+    for p in profiles:
+        target = docs / "downloads" / p.name
+        target.mkdir(parents=True)
+        shutil.copy(p.folder / "runs.csv", target)
+        shutil.copy(p.folder / "per_image.csv", target)
+
+
+def describe(profile_name: str) -> str:
+    known = PROFILES.get(profile_name)
+    return known.description if known else f"profile {profile_name}"
+
+
+def home(p: leaderboard.Profile) -> dict:
+    tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
+    methods = sorted({m for t in tables.values() for m in t.index},
+                     key=lambda m: (m in leaderboard.REFERENCES, m))
+    rows = []
+    for method in methods:
+        cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
+        rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells})
+    return {"name": p.name, "description": describe(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
+            "headline": rows}
+
+
+def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
+    table = leaderboard.scenario_table(p, scenario)
+    published = PUBLISHED.get(scenario, {})
+    return {
+        "scenario": SCENARIOS[scenario] if scenario in SCENARIOS else {"title": scenario, "description": ""},
+        "profile": {"name": p.name, "description": describe(p.name)},
+        "table": table.to_dict("records"),
+        "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
+        "comparisons": [{"baseline": b, "rows": leaderboard.paired_comparison(p, scenario, b).to_dict("records")}
+                        for b in leaderboard.REFERENCES if b in set(table.method)],
+        "gallery": gallery(p, scenario, list(table.method), docs),
+        "published": [(m, published[m]) for m in table.method if m in published],
+    }
+
+
+def metric_figure(table, metric: str) -> dict:
+    """A plotly figure spec: one point per method with its 95 % CI as error bars."""
+    return {
+        "data": [{
+            "type": "scatter", "mode": "markers", "x": list(table.method), "y": list(table[metric]),
+            "error_y": {"type": "data", "symmetric": False,
+                        "array": list(table[f"{metric}_ci_high"] - table[metric]),
+                        "arrayminus": list(table[metric] - table[f"{metric}_ci_low"])},
+            "marker": {"color": ["#888" if r else "#3f51b5" for r in table.reference]},
+        }],
+        "layout": {"title": {"text": f"{metric.upper()} with 95 % CI"}, "height": 360,
+                   "yaxis": {"title": {"text": "dB" if metric == "psnr" else "SSIM"}},
+                   "margin": {"l": 50, "r": 10, "t": 40, "b": 90}},
+    }
+
+
+def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Path) -> dict:
+    """PNG files of the targets, each method's reconstructions and error maps (lowest seed)."""
+    seed = int(p.runs[p.runs.scenario == scenario].seed.min())
+    order = ["zero-filled"] + [m for m in methods if m != "zero-filled"]
+    arrays = {}
+    for method in order:
+        path = p.folder / "runs" / scenario / method / f"seed{seed}" / "gallery.npz"
+        if path.exists():
+            arrays[method] = np.load(path)
+    out = docs / "assets" / "gallery" / p.name / scenario
+    out.mkdir(parents=True, exist_ok=True)
+    url = f"../../assets/gallery/{p.name}/{scenario}"
+    columns = [{"label": "ground truth"}] + [{"label": m} for m in arrays]
+    rows = []
+    n_images = min((len(a["recon"]) for a in arrays.values()), default=0)
+    for k in range(n_images):
+        target = next(iter(arrays.values()))["target"][k].astype(np.float32)
+        save_png(out / f"target-{k}.png", target)
+        row = [{"image": f"{url}/target-{k}.png", "error": None, "alt": f"ground truth {k}"}]
+        for method, a in arrays.items():
+            recon = a["recon"][k].astype(np.float32)
+            save_png(out / f"{method}-{k}.png", recon)
+            save_png(out / f"{method}-{k}-error.png", np.abs(recon - target) / ERROR_MAX, colormap=True)
+            row.append({"image": f"{url}/{method}-{k}.png", "error": f"{url}/{method}-{k}-error.png",
+                        "alt": f"{method} {k}"})
+        rows.append(row)
+    return {"seed": seed, "columns": columns, "rows": rows, "error_max": ERROR_MAX}
+
+
+def save_png(path: Path, image: np.ndarray, colormap: bool = False) -> None:
+    from matplotlib import colormaps
+    from PIL import Image
+
+    values = np.clip(image, 0, 1)
+    if colormap:
+        pixels = (colormaps["inferno"](values)[..., :3] * 255).astype(np.uint8)
+    else:
+        pixels = (values * 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path)
+
+
+def method_page(method, profiles: list[leaderboard.Profile]) -> dict:
+    results = []
+    for p in profiles:
+        rows = p.runs[p.runs.method == method.name]
+        if not rows.empty:
+            mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
+            results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
+    return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
+            "source": (ROOT / method.source).read_text()}
+
+
+def docstring_markdown(doc: str) -> Markup:
+    """A method docstring (reST maths) as Markdown: ``.. math::`` blocks and ``:math:`` roles
+    become LaTeX code; the prose is HTML-escaped, the code left to Markdown to escape."""
+    doc = inspect.cleandoc(doc)
+    parts: list[str] = []
+    lines = doc.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == ".. math::":
+            block = []
+            i += 1
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
+                block.append(lines[i][4:])
+                i += 1
+            parts.append("```latex\n" + "\n".join(block).strip() + "\n```")
+        else:
+            parts.append(inline_math(lines[i]))
+            i += 1
+    return Markup("\n".join(parts))
+
+
+def inline_math(line: str) -> str:
+    pieces = re.split(r":math:`([^`]*)`", line)
+    return "".join(str(escape(piece)) if k % 2 == 0 else f"`{piece}`" for k, piece in enumerate(pieces))

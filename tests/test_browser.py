@@ -1,0 +1,121 @@
+"""The built site in a real browser: Debian's headless Chromium driven by Playwright.
+
+The site is served on 127.0.0.1; every request must stay there, the console must stay clean,
+the leaderboard must show every run, tables must sort, figures draw and gallery images load.
+Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+
+from pipeline.site import build_site
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = ROOT / "test-artifacts"
+if CHROMIUM is None and os.environ.get("CI", "").lower() not in ("true", "1"):
+    pytest.skip("Debian's chromium is not installed (make test installs it as root; CI always has it)",
+                allow_module_level=True)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(smoke_grid, tmp_path_factory):
+    html = build_site(smoke_grid.results, tmp_path_factory.mktemp("site"))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI needs Debian's chromium: .ci/run installs it through `make test`"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records console errors and every request it makes."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.errors, page.requests = [], []
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    page.on("pageerror", lambda err: page.errors.append(str(err)))
+    page.on("request", lambda req: page.requests.append(req.url))
+    yield page
+    assert not page.errors, page.errors
+    remote = [u for u in page.requests if urlparse(u).hostname not in ("127.0.0.1", None) and not u.startswith("data:")]
+    assert not remote, remote
+    page.close()
+
+
+def test_home_shows_every_run_of_runs_csv(page, server, smoke_grid):
+    page.goto(f"{server}/", wait_until="networkidle")
+    runs = pd.read_csv(smoke_grid.results / "smoke" / "runs.csv")
+    table = page.locator('table.leaderboard[data-profile="smoke"]')
+    header = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    body = {row[0].strip(): row for row in (r.split("\t") for r in table.locator("tbody tr").all_inner_texts())}
+    for run in runs.itertuples():
+        cell = body[run.method][header.index(run.scenario)]
+        assert cell.startswith(f"{run.psnr:.2f}"), (run.method, run.scenario, cell)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+
+def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
+    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    table = page.locator("table.scenario-table")
+
+    def psnr_column() -> list[float]:
+        return [float(v) for v in table.locator("tbody tr td:nth-child(2)").evaluate_all(
+            "cells => cells.map(c => c.dataset.value)")]
+
+    table.locator("th", has_text="PSNR").click()
+    assert psnr_column() == sorted(psnr_column())
+    table.locator("th", has_text="PSNR").click()
+    assert psnr_column() == sorted(psnr_column(), reverse=True)
+
+    figures = page.locator("div.plotly-figure")
+    assert figures.count() == 2
+    for k in range(figures.count()):
+        assert figures.nth(k).locator("svg.main-svg").count() > 0  # plotly drew it
+
+    images = page.locator(".gallery img")
+    assert images.count() > 0
+    images.last.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('.gallery img')].every(i => i.complete)")
+    widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    assert all(w > 0 for w in widths)
+    page.screenshot(path=str(ARTIFACTS / "scenario-smoke-mri.png"), full_page=True)
+
+
+def test_method_page_and_search_work_offline(page, server):
+    page.goto(f"{server}/methods/ei/", wait_until="networkidle")
+    assert "Equivariant imaging" in page.locator("h1").inner_text()
+    assert page.locator("code", has_text="deepinv.loss.EILoss").count() > 0
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("equivariant", delay=30)  # the search reacts to key events
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    assert page.locator(".md-search-result__item").count() > 0

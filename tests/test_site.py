@@ -1,0 +1,111 @@
+"""The leaderboard site: page data from a real smoke results folder, and the built HTML."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from pipeline import leaderboard
+from pipeline.errors import UsageError
+from pipeline.grid import pairs
+from pipeline.methods import registry
+from pipeline.published import PUBLISHED
+from pipeline.site import build_site, docstring_markdown
+
+
+@pytest.fixture(scope="module")
+def smoke_profile(smoke_grid):
+    (profile,) = [p for p in leaderboard.read_profiles(smoke_grid.results) if p.name == "smoke"]
+    return profile
+
+
+@pytest.fixture(scope="module")
+def built_site(smoke_grid, tmp_path_factory):
+    return build_site(smoke_grid.results, tmp_path_factory.mktemp("site"))
+
+
+def test_published_numbers_cover_exactly_our_grid():
+    assert {(s, m) for s, rows in PUBLISHED.items() for m in rows} == set(pairs())
+
+
+def test_scenario_table_marks_references_and_the_best_learner(smoke_profile):
+    for scenario in smoke_profile.scenarios:
+        table = leaderboard.scenario_table(smoke_profile, scenario)
+        assert set(table.method) == {m for s, m in pairs() if s == scenario}
+        assert list(table.psnr) == sorted(table.psnr, reverse=True)
+        assert set(table[table.reference].method) == {"supervised", "zero-filled"}
+        best = table[table.best]
+        assert len(best) == 1 and not best.reference.item()
+        assert best.psnr.item() == table[~table.reference].psnr.max()
+
+
+def test_paired_comparison_uses_the_same_images(smoke_profile):
+    comparison = leaderboard.paired_comparison(smoke_profile, "mri", "zero-filled")
+    assert "zero-filled" not in set(comparison.method)
+    images = smoke_profile.per_image
+    ei = images[(images.scenario == "mri") & (images.method == "ei")].set_index("image_id").psnr
+    zf = images[(images.scenario == "mri") & (images.method == "zero-filled")].set_index("image_id").psnr
+    row = comparison.set_index("method").loc["ei"]
+    assert row.psnr_diff == pytest.approx((ei - zf).mean())
+    assert row.psnr_diff_low <= row.psnr_diff <= row.psnr_diff_high
+    assert row.share_better == pytest.approx(((ei - zf) > 0).mean())
+
+
+def test_empty_or_broken_results_fail_with_a_clear_message(tmp_path, smoke_grid):
+    with pytest.raises(UsageError, match="no results in"):
+        leaderboard.read_profiles(tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(smoke_grid.results / "smoke", broken / "smoke", ignore=shutil.ignore_patterns("runs"))
+    pd.read_csv(broken / "smoke" / "runs.csv").drop(columns=["ssim_ci_low"]).to_csv(broken / "smoke" / "runs.csv", index=False)
+    with pytest.raises(UsageError, match="lacks column.*ssim_ci_low"):
+        leaderboard.read_profiles(broken)
+
+
+def test_docstring_maths_becomes_latex_and_prose_is_escaped():
+    text = docstring_markdown("Loss <b>bold</b> with :math:`a<b`.\n\n.. math::\n\n    x < y\n\nEnd.")
+    assert "&lt;b&gt;bold" in text and "`a<b`" in text
+    assert "```latex\nx < y\n```" in text
+
+
+def test_every_page_is_built(built_site, smoke_profile):
+    assert (built_site / "index.html").exists()
+    for scenario in smoke_profile.scenarios:
+        assert (built_site / "scenarios" / f"smoke-{scenario}" / "index.html").exists()
+    for method in registry():
+        assert (built_site / "methods" / method / "index.html").exists()
+    for page in ("published", "how-to", "reproducibility"):
+        assert (built_site / page / "index.html").exists()
+    assert (built_site / "downloads" / "smoke" / "runs.csv").exists()
+    assert (built_site / "assets" / "plotly.min.js").exists()
+
+
+def test_home_page_lists_every_run_and_loads_nothing_remote(built_site, smoke_profile):
+    home = (built_site / "index.html").read_text()
+    for method in smoke_profile.runs.method.unique():
+        assert f'href="methods/{method}/"' in home
+    for page in built_site.rglob("*.html"):
+        text = page.read_text()
+        assert "fonts.googleapis" not in text and "cdn." not in text, page
+
+
+def test_gallery_images_are_written(built_site, smoke_profile):
+    gallery = built_site / "assets" / "gallery" / "smoke" / "mri"
+    assert (gallery / "target-0.png").exists()
+    for method in ("zero-filled", "ei", "supervised"):
+        assert (gallery / f"{method}-0.png").exists() and (gallery / f"{method}-0-error.png").exists()
+
+
+def test_names_from_results_are_escaped(smoke_grid, tmp_path):
+    """A method name in runs.csv cannot inject HTML into the site."""
+    results = tmp_path / "results"
+    shutil.copytree(smoke_grid.results / "smoke", results / "smoke", ignore=shutil.ignore_patterns("runs"))
+    evil = "<script>alert(1)</script>"
+    for table in ("runs.csv", "per_image.csv"):
+        frame = pd.read_csv(results / "smoke" / table)
+        frame.loc[frame.method == "mc", "method"] = evil
+        frame.to_csv(results / "smoke" / table, index=False)
+    html = build_site(results, tmp_path / "site")
+    text = (html / "index.html").read_text() + (html / "scenarios" / "smoke-mri" / "index.html").read_text()
+    assert evil not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
