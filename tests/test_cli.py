@@ -65,12 +65,12 @@ def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):
     where = [f"RESULTS={tmp_path / 'results'}", f"CACHE={tmp_path / 'cache'}", "PROFILE=smoke",
-             "SCENARIOS=noisy", "CI=true"]
+             "SCENARIOS=noisy", "METHODS=ensure,supervised,zero-filled", "CI=true"]
     first = make("-j2", "benchmark", *where)
     assert first.returncode == 0, first.stderr
     assert f"--threads {max(1, len(os.sched_getaffinity(0)) // 2)}" in first.stdout  # two jobs share the cores
     runs = pd.read_csv(tmp_path / "results" / "smoke" / "runs.csv")
-    assert list(zip(runs.scenario, runs.method)) == pairs(["noisy"])
+    assert list(zip(runs.scenario, runs.method)) == pairs(["noisy"], ["ensure", "supervised", "zero-filled"])
     stamp = (tmp_path / "results" / "smoke" / "runs.csv").stat().st_mtime_ns
     second = make("benchmark", *where)
     assert second.returncode == 0, second.stderr
