@@ -12,20 +12,15 @@ otherwise hand it the split-input reconstruction (issue #875), so it is wrapped 
 """
 
 from deepinv.loss import SplittingLoss
-from deepinv.physics.generator import BernoulliSplittingMaskGenerator
 
 from pipeline.losses import FullMeasurementLoss, MOConsistencyLoss
 from pipeline.methods import Method, Setup
-
-SPLIT_RATIO = 0.6
+from pipeline.methods.ssdu import SPLIT_RATIO, bernoulli_splitter
 
 
 def losses(setup: Setup):
-    splitter = BernoulliSplittingMaskGenerator(
-        (1, setup.img_size, setup.img_size), split_ratio=SPLIT_RATIO, device=setup.device, rng=setup.rng
-    )
     return [
-        SplittingLoss(mask_generator=splitter, eval_split_input=False),
+        SplittingLoss(mask_generator=bernoulli_splitter(setup), eval_split_input=False),
         FullMeasurementLoss(MOConsistencyLoss(setup.physics_generator, operator=setup.new_physics())),
     ]
 

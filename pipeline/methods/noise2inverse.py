@@ -12,19 +12,14 @@ the network sees inputs distributed as in training.
 """
 
 from deepinv.loss import SplittingLoss
-from deepinv.physics.generator import BernoulliSplittingMaskGenerator
 
 from pipeline.methods import Method, Setup
-
-SPLIT_RATIO = 0.6
+from pipeline.methods.ssdu import SPLIT_RATIO, bernoulli_splitter
 EVAL_SAMPLES = 3
 
 
 def losses(setup: Setup):
-    splitter = BernoulliSplittingMaskGenerator(
-        (1, setup.img_size, setup.img_size), split_ratio=SPLIT_RATIO, device=setup.device, rng=setup.rng
-    )
-    return [SplittingLoss(mask_generator=splitter, eval_split_input=True, eval_n_samples=EVAL_SAMPLES)]
+    return [SplittingLoss(mask_generator=bernoulli_splitter(setup), eval_split_input=True, eval_n_samples=EVAL_SAMPLES)]
 
 
 METHOD = Method(

@@ -20,11 +20,15 @@ from pipeline.methods import Method, Setup
 SPLIT_RATIO = 0.6
 
 
-def losses(setup: Setup):
-    splitter = BernoulliSplittingMaskGenerator(
+def bernoulli_splitter(setup: Setup) -> BernoulliSplittingMaskGenerator:
+    """Pixelwise Bernoulli split of the acquired samples (ratio 0.6), shared by the SSDU family."""
+    return BernoulliSplittingMaskGenerator(
         (1, setup.img_size, setup.img_size), split_ratio=SPLIT_RATIO, device=setup.device, rng=setup.rng
     )
-    return [SplittingLoss(mask_generator=splitter, eval_split_input=False)]
+
+
+def losses(setup: Setup):
+    return [SplittingLoss(mask_generator=bernoulli_splitter(setup), eval_split_input=False)]
 
 
 METHOD = Method(

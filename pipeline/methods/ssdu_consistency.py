@@ -11,19 +11,14 @@ with :math:`M_1, M_2` independent Bernoulli splits (ratio 0.6) of the acquired s
 the two reconstructions must agree where the data say nothing. Evaluated on the full measurement.
 """
 
-from deepinv.physics.generator import BernoulliSplittingMaskGenerator
 
 from pipeline.losses import SplittingConsistencyLoss
 from pipeline.methods import Method, Setup
-
-SPLIT_RATIO = 0.6
+from pipeline.methods.ssdu import SPLIT_RATIO, bernoulli_splitter
 
 
 def losses(setup: Setup):
-    splitter = BernoulliSplittingMaskGenerator(
-        (1, setup.img_size, setup.img_size), split_ratio=SPLIT_RATIO, device=setup.device, rng=setup.rng
-    )
-    return [SplittingConsistencyLoss(splitter, complement=setup.new_physics())]
+    return [SplittingConsistencyLoss(bernoulli_splitter(setup), complement=setup.new_physics())]
 
 
 METHOD = Method(
