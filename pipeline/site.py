@@ -207,8 +207,9 @@ def method_page(method, profiles: list[leaderboard.Profile]) -> dict:
         if not rows.empty:
             mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
+    # the source goes into a fenced code block, which Markdown escapes itself: not pre-escaped
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
-            "source": (ROOT / method.source).read_text()}
+            "source": Markup((ROOT / method.source).read_text())}
 
 
 def docstring_markdown(doc: str) -> Markup:

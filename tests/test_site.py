@@ -90,6 +90,12 @@ def test_home_page_lists_every_run_and_loads_nothing_remote(built_site, smoke_pr
         assert "fonts.googleapis" not in text and "cdn." not in text, page
 
 
+def test_method_page_shows_its_source_unmangled(built_site):
+    page = (built_site / "methods" / "moc-ssdu" / "index.html").read_text()
+    assert "&amp;#34;" not in page and "&#34;&#34;&#34;" not in page
+    assert "FullMeasurementLoss" in page
+
+
 def test_gallery_images_are_written(built_site, smoke_profile):
     gallery = built_site / "assets" / "gallery" / "smoke" / "mri"
     assert (gallery / "target-0.png").exists()
