@@ -115,3 +115,24 @@ def test_names_from_results_are_escaped(smoke_grid, tmp_path):
     html = build_site(results, tmp_path / "site")
     text = (html / "index.html").read_text() + (html / "scenarios" / "smoke-mri" / "index.html").read_text()
     assert evil not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_several_seeds_are_averaged_with_their_spread(workspace):
+    from pipeline.cli import main
+
+    args = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "noisy",
+                          "--methods", "supervised,zero-filled", "--seeds", "0,1")
+    assert main(args) == 0
+    (profile,) = leaderboard.read_profiles(workspace.results)
+    assert len(profile.runs) == 4
+    table = leaderboard.scenario_table(profile, "noisy").set_index("method")
+    assert (table.seeds == 2).all()
+    runs = profile.runs[profile.runs.method == "supervised"]
+    assert table.loc["supervised", "psnr"] == pytest.approx(runs.psnr.mean())
+    assert table.loc["supervised", "psnr_seed_std"] == pytest.approx(runs.psnr.std())
+    comparison = leaderboard.paired_comparison(profile, "noisy", "zero-filled")
+    images = profile.per_image
+    assert len(images[images.method == "supervised"]) == 2 * profile.runs.n_test.iloc[0]
+    assert comparison.set_index("method").loc["supervised", "share_better"] >= 0
+    html = build_site(workspace.results, workspace.results.parent / "site")
+    assert "(±" in (html / "scenarios" / "smoke-noisy" / "index.html").read_text()
