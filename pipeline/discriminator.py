@@ -37,3 +37,8 @@ class SkipConvDiscriminator(nn.Module):
             h = h + block(h)
         score = self.score(h.flatten(1))
         return torch.sigmoid(score) if self.use_sigmoid else score
+
+
+def skipconv_discriminator(img_size: int) -> SkipConvDiscriminator:
+    """SSIBench's discriminator: SkipConv with default width and depth, no sigmoid (LSGAN)."""
+    return SkipConvDiscriminator((img_size, img_size), use_sigmoid=False)

@@ -6,8 +6,8 @@ from deepinv.loss import Loss, SplittingLoss
 
 
 def unwrap(model):
-    """The network inside a splitting (or R2R) wrapper: it reconstructs from the full input."""
-    while isinstance(model, SplittingLoss.SplittingModel) or type(model).__name__ == "R2RModel":
+    """The network inside a splitting wrapper: it reconstructs from the full input."""
+    while isinstance(model, SplittingLoss.SplittingModel):
         model = model.model
     return model
 

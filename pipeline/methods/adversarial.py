@@ -14,7 +14,7 @@ together with Adam by DeepInverse's ``AdversarialTrainer``. Assumes the measurem
 distribution seen through random masks identifies the image distribution.
 """
 
-from pipeline.discriminator import SkipConvDiscriminator
+from pipeline.discriminator import skipconv_discriminator
 from pipeline.losses.adversarial import (
     MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator, UnpairedMeasurements,
 )
@@ -35,7 +35,7 @@ def losses(setup: Setup):
 def discriminator(setup: Setup):
     unpaired = UnpairedMeasurements(setup.unpaired, setup.batch_size, seed=UNPAIRED_SEED)
     return (
-        SkipConvDiscriminator((setup.img_size, setup.img_size), use_sigmoid=False),
+        skipconv_discriminator(setup.img_size),
         [MOAdversarialDiscriminatorLoss(multi_operator(setup), unpaired, device=setup.device)],
     )
 

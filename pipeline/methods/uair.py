@@ -16,7 +16,7 @@ discriminator sees k-space in single-coil scenarios and the zero-filled image
 are written in ``pipeline.losses.adversarial``.
 """
 
-from pipeline.discriminator import SkipConvDiscriminator
+from pipeline.discriminator import skipconv_discriminator
 from pipeline.losses.adversarial import MultiOperator, UAIRDiscriminatorLoss, UAIRGeneratorLoss
 from pipeline.methods import Method, Setup
 
@@ -32,7 +32,7 @@ def losses(setup: Setup):
 
 def discriminator(setup: Setup):
     return (
-        SkipConvDiscriminator((setup.img_size, setup.img_size), use_sigmoid=False),
+        skipconv_discriminator(setup.img_size),
         [UAIRDiscriminatorLoss(multi_operator(setup), device=setup.device)],
     )
 
