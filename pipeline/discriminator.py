@@ -39,6 +39,10 @@ class SkipConvDiscriminator(nn.Module):
         return torch.sigmoid(score) if self.use_sigmoid else score
 
 
-def skipconv_discriminator(img_size: int) -> SkipConvDiscriminator:
-    """SSIBench's discriminator: SkipConv with default width and depth, no sigmoid (LSGAN)."""
-    return SkipConvDiscriminator((img_size, img_size), use_sigmoid=False)
+def skipconv_discriminator(img_size: int, width: int) -> SkipConvDiscriminator:
+    """SSIBench's discriminator: SkipConv with 4 blocks, no sigmoid (LSGAN).
+
+    SSIBench uses width 128 (the paper profile); smaller profiles narrow it, since its cost
+    grows with width squared and dominates the adversarial methods' step on a CPU.
+    """
+    return SkipConvDiscriminator((img_size, img_size), width=width, use_sigmoid=False)

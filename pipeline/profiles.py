@@ -23,6 +23,7 @@ class Profile:
     unet_scales: int
     unet_channels: tuple[int, ...] | None  # None: deepinv's UNet default widths
     modl_iterations: int
+    discriminator_width: int  # channels of the adversarial methods' SkipConv discriminator
     n_gallery: int  # test images whose reconstructions are kept for the site
 
     def as_config(self) -> dict:
@@ -39,19 +40,22 @@ PROFILES: dict[str, Profile] = {
             name="smoke",
             description="tests: tiny images and model, one epoch; every pair runs in seconds",
             dataset="mni", img_size=32, n_train=8, n_test=4, epochs=1, batch_size=4,
-            lr=1e-3, unet_scales=2, unet_channels=(8, 16), modl_iterations=3, n_gallery=2,
+            lr=1e-3, unet_scales=2, unet_channels=(8, 16), modl_iterations=3,
+            discriminator_width=8, n_gallery=2,
         ),
         Profile(
             name="quick",
             description="default of `make benchmark`: embedded brain slices at 64x64 on a CPU",
-            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=20, batch_size=4,
-            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3, n_gallery=4,
+            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=15, batch_size=4,
+            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
+            discriminator_width=32, n_gallery=4,
         ),
         Profile(
             name="paper",
             description="SSIBench's setup: fastMRI brain middle slices at 320x320, full UNet, GPU",
             dataset="fastmri", img_size=320, n_train=None, n_test=None, epochs=100, batch_size=4,
-            lr=1e-3, unet_scales=4, unet_channels=None, modl_iterations=3, n_gallery=3,
+            lr=1e-3, unet_scales=4, unet_channels=None, modl_iterations=3,
+            discriminator_width=128, n_gallery=3,
         ),
     ]
 }

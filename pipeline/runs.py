@@ -180,6 +180,7 @@ def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Set
         physics_generator=spec.scenario.mask_generator(img_size, device, torch.Generator(device).manual_seed(spec.seed)),
         rng=torch.Generator(device).manual_seed(spec.seed),
         unpaired=MeasurementDataset(data.train, with_ground_truth=False), batch_size=spec.profile.batch_size,
+        discriminator_width=spec.profile.discriminator_width,
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
-from deepinv.physics import MRI, GaussianNoise, MultiCoilMRI
+from deepinv.physics import GaussianNoise
 from deepinv.physics.generator import GaussianMaskGenerator
 
 from pipeline.errors import choose
+from pipeline.physics import MRI, MultiCoilMRI
 
 ACCELERATION = 6
 

@@ -36,6 +36,7 @@ class Setup:
     rng: torch.Generator  # for the method's own random draws (splits, transforms)
     unpaired: Dataset | None = None  # training measurements without x (adversarial "real" data)
     batch_size: int = 4
+    discriminator_width: int = 128  # the profile's SkipConv width (adversarial methods)
 
     def new_physics(self) -> Physics:
         """A fresh operator of the scenario, for a loss that needs one of its own (no clone per step)."""

@@ -35,7 +35,7 @@ def losses(setup: Setup):
 def discriminator(setup: Setup):
     unpaired = UnpairedMeasurements(setup.unpaired, setup.batch_size, seed=UNPAIRED_SEED)
     return (
-        skipconv_discriminator(setup.img_size),
+        skipconv_discriminator(setup.img_size, setup.discriminator_width),
         [MOAdversarialDiscriminatorLoss(multi_operator(setup), unpaired, device=setup.device)],
     )
 
@@ -51,5 +51,5 @@ METHOD = Method(
     scenarios=("mri", "single", "multicoil"),
     losses=losses,
     discriminator=discriminator,
-    settings={"domain": DOMAIN, "unpaired_seed": UNPAIRED_SEED, "discriminator": "SkipConv(128, 4 blocks)"},
+    settings={"domain": DOMAIN, "unpaired_seed": UNPAIRED_SEED, "discriminator": "SkipConv, 4 blocks, width from the profile"},
 )

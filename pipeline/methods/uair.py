@@ -32,7 +32,7 @@ def losses(setup: Setup):
 
 def discriminator(setup: Setup):
     return (
-        skipconv_discriminator(setup.img_size),
+        skipconv_discriminator(setup.img_size, setup.discriminator_width),
         [UAIRDiscriminatorLoss(multi_operator(setup), device=setup.device)],
     )
 
@@ -48,5 +48,5 @@ METHOD = Method(
     scenarios=("mri", "single", "multicoil"),
     losses=losses,
     discriminator=discriminator,
-    settings={"weight_adv": 0.5, "weight_cycle": 1.0, "discriminator": "SkipConv(128, 4 blocks)"},
+    settings={"weight_adv": 0.5, "weight_cycle": 1.0, "discriminator": "SkipConv, 4 blocks, width from the profile"},
 )
