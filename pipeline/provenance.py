@@ -25,13 +25,14 @@ def versions() -> dict[str, str]:
 
 
 def git_commit() -> str:
-    """HEAD of the project checkout, with ``-dirty`` when the working tree has changes."""
+    """HEAD of the project checkout, with ``-dirty`` when its code has changes (results/ excluded:
+    the benchmark itself rewrites it)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
     try:
         commit = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("-dirty" if dirty else "")
