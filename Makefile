@@ -1,9 +1,9 @@
 # Driver of the benchmark. Nothing needs installing by hand: the first target that needs
 # Python creates .venv and installs the project (torch pinned by $(CONSTRAINTS)) into it.
 #
-#   make benchmark                    quick profile, embedded brain data, CPU
-#   make -j2 benchmark PROFILE=smoke  every run of the grid, two at a time
-#   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil
+#   make benchmark                    quick profile, embedded brain data, CPU, one run per core
+#   make benchmark PROFILE=smoke JOBS=1
+#   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil JOBS=1   (one GPU)
 #   make test
 SHELL := /bin/bash
 
@@ -26,16 +26,18 @@ COMMON := --profile $(PROFILE) --results-dir $(RESULTS) --cache-dir $(CACHE) \
 	$(if $(DATA),--data-dir $(DATA)) $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS))
 GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
 
-# `make -j N` runs N runs at once; each gets its share of the cores as torch threads
-# (MAKEFLAGS carries -jN only inside recipes, so the share is computed there).
+# `make benchmark` runs JOBS runs at once (default: `make -jN`'s N, else one per core; JOBS=1
+# for a single GPU); each run gets its share of the cores as torch threads. MAKEFLAGS carries
+# -jN only inside recipes, so both are computed there.
+JOBS ?=
 THREADS ?=
-SHARE_OF_CORES := jobs=$$(grep -o -- '-j[0-9]*' <<< "$$MAKEFLAGS" | head -n1 | cut -c3-); \
-	n=$$(( $$(nproc) / $${jobs:-1} )); echo $$(( n > 0 ? n : 1 ))
+JOBS_NOW := jobs=$(JOBS); jobs=$${jobs:-$$(grep -o -- '-j[0-9]*' <<< "$$MAKEFLAGS" | head -n1 | cut -c3-)}; \
+	jobs=$${jobs:-$$(nproc)}; share=$$(( $$(nproc) / jobs )); share=$$(( share > 0 ? share : 1 ))
 
 SITE ?= build/site
 PORT ?= 8000
 
-.PHONY: install benchmark collect list site serve test browser clean _runs
+.PHONY: install benchmark collect findings list site serve perf test browser clean _runs
 
 install: $(STAMP)
 
@@ -45,7 +47,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	touch $@
 
 benchmark: $(STAMP)
-	@$(MAKE) --no-print-directory _runs THREADS=$(or $(THREADS),$$($(SHARE_OF_CORES)))
+	@$(JOBS_NOW); $(MAKE) --no-print-directory -j$$jobs _runs THREADS=$(or $(THREADS),$$share)
 	$(PY) -m pipeline collect $(GRID)
 
 # The grid comes from the methods registry: one target per unfinished run.
@@ -65,6 +67,13 @@ run/%: $(STAMP)
 
 collect: $(STAMP)
 	$(PY) -m pipeline collect $(GRID)
+
+findings: $(STAMP)
+	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir $(RESULTS)
+
+# Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv
+perf: $(STAMP)
+	$(PY) benchmarks/overhead.py --results-dir $(RESULTS) --out $(RESULTS)/perf.csv
 
 site: $(STAMP)
 	$(PY) -m pipeline site --results-dir $(RESULTS) --out $(SITE)

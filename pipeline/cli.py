@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect}``."""
+"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect,findings,site}``."""
 
 from __future__ import annotations
 
@@ -68,8 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
 
-    p = sub.add_parser("collect", help="write results/<profile>/runs.csv and per_image.csv")
+    p = sub.add_parser("collect", help="write results/<profile>/runs.csv, per_image.csv and summary.csv")
     add_grid_options(p)
+
+    p = sub.add_parser("findings", help="check the paper's qualitative findings on a profile's results")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
 
     p = sub.add_parser("site", help="render results/ into the leaderboard site (MkDocs Material)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
@@ -114,9 +118,20 @@ def cmd_run(args) -> int:
 
     set_threads(args.threads)
     spec = run_spec(args, args.scenario, args.method, args.seed)
-    folder = execute(spec, args.results_dir, args.cache_dir, pick_device(args.device), progress_enabled(args))
-    print(f"{spec.run_id}: {folder}", file=sys.stderr)
+    folder, ran = execute(spec, args.results_dir, args.cache_dir, pick_device(args.device), progress_enabled(args))
+    print(run_summary(spec.run_id, folder, ran), file=sys.stderr)
     return 0
+
+
+def run_summary(run_id: str, folder: Path, ran: bool) -> str:
+    """One line on a finished run; a diverged run says so (it is recorded, and the grid goes on)."""
+    from pipeline.runs import read_run
+
+    record = read_run(folder)
+    when = "" if ran else " (already finished)"
+    if record.get("status", "ok") != "ok":
+        return f"{run_id}: {record['status']} ({record['failure']}){when}, recorded in {folder}"
+    return f"{run_id}: PSNR {record['psnr']:.2f} dB{when}, {folder}"
 
 
 def cmd_benchmark(args) -> int:
@@ -133,7 +148,8 @@ def cmd_benchmark(args) -> int:
     bar = tqdm(pending, desc="grid", unit="run", disable=not progress_enabled(args))
     for spec in bar:
         bar.set_postfix_str(spec.run_id)
-        execute(spec, args.results_dir, args.cache_dir, device, progress_enabled(args))
+        folder, ran = execute(spec, args.results_dir, args.cache_dir, device, progress_enabled(args))
+        bar.write(run_summary(spec.run_id, folder, ran), file=sys.stderr)
     return cmd_collect(args)
 
 
@@ -144,6 +160,19 @@ def cmd_collect(args) -> int:
     specs = specs_from_args(args)
     runs, missing = collect(specs, args.results_dir)
     report(runs, missing, args.results_dir / specs[0].profile.name)
+    return 0
+
+
+def cmd_findings(args) -> int:
+    from pipeline.findings import check_findings, report
+    from pipeline.leaderboard import read_profiles
+
+    profiles = {p.name: p for p in read_profiles(args.results_dir)}
+    if args.profile not in profiles:
+        raise UsageError(f"no results for profile '{args.profile}' in {args.results_dir}/ (found: "
+                         f"{', '.join(profiles)}); run `make benchmark PROFILE={args.profile}` first")
+    profile = profiles[args.profile]
+    print(report(profile, check_findings(profile)))
     return 0
 
 
@@ -167,4 +196,5 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect, "site": cmd_site}
+COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
+            "findings": cmd_findings, "site": cmd_site}

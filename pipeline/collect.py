@@ -1,4 +1,5 @@
-"""Collect finished runs into the result tables ``runs.csv`` and ``per_image.csv``.
+"""Collect finished runs into the result tables ``runs.csv``, ``per_image.csv`` and ``summary.csv``
+(one row per scenario and method, with the spread across seeds).
 
 Only runs whose config hash matches the current grid are collected, so results of another
 profile or an older configuration are never mixed into a table. Rows are in grid order
@@ -13,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import storage
+from pipeline import locks, storage
 from pipeline.runs import RunSpec, read_run
 
 BOOTSTRAP_SAMPLES = 2000
 METRICS = ("psnr", "ssim")
 RUN_COLUMNS = [
-    "profile", "scenario", "method", "seed", "dataset",
+    "profile", "scenario", "method", "seed", "dataset", "status", "failure",
     "psnr", "psnr_ci_low", "psnr_ci_high", "ssim", "ssim_ci_low", "ssim_ci_high",
     "n_test", "n_train", "img_size", "epochs", "train_seconds", "eval_seconds", "n_params", "peak_memory_mb",
     "device", "device_name", "threads", "config_hash", "git_commit", "torch", "deepinv", "python", "finished_at",
@@ -36,9 +37,14 @@ def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0) -> tupl
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
-def run_row(record: dict, per_image: pd.DataFrame) -> dict:
+def run_row(record: dict, per_image: pd.DataFrame | None) -> dict:
+    """A run's row: its record, with metrics and CIs from its per-image table (empty if it diverged)."""
     row = {k: record[k] for k in RUN_COLUMNS if k in record}
+    row.setdefault("status", "ok")
     for metric in METRICS:
+        if per_image is None:
+            row[metric] = row[f"{metric}_ci_low"] = row[f"{metric}_ci_high"] = float("nan")
+            continue
         row[metric] = float(per_image[metric].mean())
         row[f"{metric}_ci_low"], row[f"{metric}_ci_high"] = bootstrap_ci(per_image[metric].to_numpy())
     for package in ("torch", "deepinv", "python"):
@@ -58,6 +64,9 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         if record is None or record["config_hash"] != spec.config_hash():
             missing.append(spec.run_id + (" (stale config)" if record else ""))
             continue
+        if record.get("status", "ok") != "ok":  # diverged: a row that says so, no per-image scores
+            rows.append(run_row(record, None))
+            continue
         per_image = pd.read_csv(folder / "per_image.csv")
         rows.append(run_row(record, per_image))
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
@@ -65,9 +74,25 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
     runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
     per_image = pd.concat(images, ignore_index=True)[PER_IMAGE_COLUMNS] if images else pd.DataFrame(columns=PER_IMAGE_COLUMNS)
     table_dir = Path(results_dir) / profiles.pop()
-    write_if_changed(table_dir / "runs.csv", runs.to_csv(index=False, float_format="%.6g"))
-    write_if_changed(table_dir / "per_image.csv", per_image.to_csv(index=False, float_format="%.6g"))
+    with locks.exclusive(table_dir / ".collect.lock", f"another process is collecting {table_dir}: waiting"):
+        for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs))]:
+            write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
     return runs, missing
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (scenario, method): metrics and CIs averaged over seeds, their spread across
+    seeds (std, NaN with one seed), how many seeds ran and diverged, and the costs."""
+    grouped = runs.groupby(["scenario", "method"], sort=False)
+    return grouped.agg(
+        psnr=("psnr", "mean"), psnr_ci_low=("psnr_ci_low", "mean"), psnr_ci_high=("psnr_ci_high", "mean"),
+        psnr_seed_std=("psnr", "std"),
+        ssim=("ssim", "mean"), ssim_ci_low=("ssim_ci_low", "mean"), ssim_ci_high=("ssim_ci_high", "mean"),
+        ssim_seed_std=("ssim", "std"),
+        seeds=("seed", "nunique"), diverged=("status", lambda status: int((status != "ok").sum())),
+        train_seconds=("train_seconds", "mean"), n_params=("n_params", "first"),
+        peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"),
+    ).reset_index()
 
 
 def write_if_changed(path: Path, text: str) -> None:
@@ -77,7 +102,10 @@ def write_if_changed(path: Path, text: str) -> None:
     storage.write_text(path, text)
 
 
-def report(runs: pd.DataFrame, missing: list[str], table_dir: Path, out=sys.stderr) -> None:
-    print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv and per_image.csv", file=out)
+def report(runs: pd.DataFrame, missing: list[str], table_dir: Path, out=None) -> None:
+    out = out or sys.stderr
+    print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv, per_image.csv and summary.csv", file=out)
+    for failed in runs[runs.status != "ok"].itertuples():
+        print(f"{failed.status}: {failed.scenario}/{failed.method}/seed{failed.seed}: {failed.failure}", file=out)
     if missing:
         print(f"not collected ({len(missing)}, not yet run): {', '.join(missing)}", file=out)

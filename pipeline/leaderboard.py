@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
+from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
 from pipeline.errors import UsageError
 
 REFERENCES = ("supervised", "zero-filled")  # upper bound and no-learning floor
@@ -59,15 +59,9 @@ def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     """One row per method: mean over seeds of each metric, its CI, the seed spread and costs,
     sorted by PSNR, with the reference rows and the best self-supervised method marked."""
     runs = profile.runs[profile.runs.scenario == scenario]
-    grouped = runs.groupby("method", sort=False)
-    table = grouped.agg(
-        psnr=("psnr", "mean"), psnr_ci_low=("psnr_ci_low", "mean"), psnr_ci_high=("psnr_ci_high", "mean"),
-        ssim=("ssim", "mean"), ssim_ci_low=("ssim_ci_low", "mean"), ssim_ci_high=("ssim_ci_high", "mean"),
-        psnr_seed_std=("psnr", "std"), seeds=("seed", "nunique"), train_seconds=("train_seconds", "mean"),
-        n_params=("n_params", "first"), peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"),
-    ).reset_index().sort_values("psnr", ascending=False, kind="stable")
+    table = summarise(runs).sort_values("psnr", ascending=False, kind="stable")  # a diverged method (NaN) last
     table["reference"] = table.method.isin(REFERENCES)
-    learners = table[~table.reference]
+    learners = table[~table.reference & table.psnr.notna()]
     table["best"] = False
     if not learners.empty:
         table.loc[learners.psnr.idxmax(), "best"] = True

@@ -38,6 +38,11 @@ def git_commit() -> str:
     return commit + ("-dirty" if dirty else "")
 
 
+def device_record(device: torch.device) -> dict[str, str]:
+    """How a run records where it ran: the device type and the GPU or CPU model."""
+    return {"device": device.type, "device_name": device_name(device)}
+
+
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)

@@ -25,7 +25,7 @@ from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from deepinv.loss.metric import PSNR, SSIM
 from torch.utils.data import DataLoader
 
-from pipeline import provenance, storage
+from pipeline import locks, provenance, storage
 from pipeline.data import DatasetSpec
 from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
 from pipeline.methods import Method, Setup
@@ -85,11 +85,27 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device, progress: bool = True) -> Path:
-    """Do the run unless a current finished one exists; returns the run folder."""
+def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device,
+            progress: bool = True) -> tuple[Path, bool]:
+    """Do the run unless a current finished one exists; returns the run folder and whether it ran now.
+
+    A lock per run makes a second process that reaches the same run wait for the first, then
+    find it finished, instead of training it twice.
+    """
     final = spec.folder(results_dir)
     if is_current(spec, results_dir):
-        return final
+        return final, False
+    lock = final.parent / f".{final.name}.lock"
+    with locks.exclusive(lock, f"{spec.run_id} is being run by another process: waiting for it to finish"):
+        if is_current(spec, results_dir):
+            return final, False
+        attempt(spec, results_dir, cache_dir, device, progress)
+    return final, True
+
+
+def attempt(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device, progress: bool) -> None:
+    """Train and evaluate into a temporary folder, then move it into place in one rename."""
+    final = spec.folder(results_dir)
     remove_abandoned_attempts(final)
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -102,25 +118,14 @@ def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.dev
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return final
 
 
 def remove_abandoned_attempts(final: Path) -> None:
     """Delete temporary folders of earlier attempts at this run whose process is gone."""
     for stale in final.parent.glob(f".{final.name}.*-*"):
         pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not storage.process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def publish(tmp: Path, final: Path) -> None:
@@ -141,10 +146,23 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     model = spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
     provenance.reset_peak_memory(device)
 
+    record = {
+        "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
+        "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name,
+        "config_hash": spec.config_hash(), "status": "ok",
+        "n_train": len(data.train), "n_test": len(data.test), "img_size": img_size,
+        "epochs": spec.profile.epochs if spec.method.losses is not None else 0,
+        "n_params": count_parameters(model), **provenance.device_record(device),
+        "threads": torch.get_num_threads(), "versions": provenance.versions(), "git_commit": provenance.git_commit(),
+    }
     start = time.perf_counter()
     history: dict[str, list[float]] = {}
-    if spec.method.losses is not None:
-        model, history = train(spec, model, physics, setup, data.train, device, progress)
+    try:
+        if spec.method.losses is not None:
+            model, history = train(spec, model, physics, setup, data.train, device, progress)
+    except Diverged as diverged:
+        return {**record, "status": "diverged", "failure": str(diverged), "failed_epoch": diverged.epoch,
+                "train_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
     train_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -155,21 +173,17 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     write_train_log(out / "train_log.csv", history)
     np.savez_compressed(out / "gallery.npz", **gallery)
     return {
-        "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
-        "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name,
-        "config_hash": spec.config_hash(),
+        **record,
         "psnr": float(np.mean([r["psnr"] for r in per_image])),
         "ssim": float(np.mean([r["ssim"] for r in per_image])),
-        "n_train": len(data.train), "n_test": len(data.test), "img_size": img_size,
-        "epochs": spec.profile.epochs if spec.method.losses is not None else 0,
         "train_seconds": round(train_seconds, 3), "eval_seconds": round(eval_seconds, 3),
-        "n_params": count_parameters(model),
         "peak_memory_mb": round(provenance.peak_memory_mb(device), 1),
-        "device": device.type, "device_name": provenance.device_name(device),
-        "threads": torch.get_num_threads(),
-        "versions": provenance.versions(), "git_commit": provenance.git_commit(),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": now(),
     }
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Setup:
@@ -182,6 +196,32 @@ def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Set
         unpaired=MeasurementDataset(data.train, with_ground_truth=False), batch_size=spec.profile.batch_size,
         discriminator_width=spec.profile.discriminator_width,
     )
+
+
+class Diverged(Exception):
+    """A training loss became NaN or infinite: the run stops and is recorded as diverged."""
+
+    def __init__(self, epoch: int, loss: float):
+        super().__init__(f"training loss became {loss} in epoch {epoch}")
+        self.epoch = epoch
+
+
+class StopOnDivergence:
+    """Trainer mixin: stop at the first non-finite training loss, before it spreads to every weight."""
+
+    def compute_loss(self, *args, **kwargs):
+        loss_total, x_net, logs = super().compute_loss(*args, **kwargs)
+        if torch.is_tensor(loss_total) and not torch.isfinite(loss_total).all():
+            raise Diverged(kwargs.get("epoch", 0) + 1, float(loss_total.detach().float().sum()))
+        return loss_total, x_net, logs
+
+
+class GuardedTrainer(StopOnDivergence, Trainer):
+    """``deepinv.Trainer`` that raises ``Diverged`` on a non-finite loss."""
+
+
+class GuardedAdversarialTrainer(StopOnDivergence, AdversarialTrainer):
+    """``deepinv.training.AdversarialTrainer`` that raises ``Diverged`` on a non-finite loss."""
 
 
 def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSplit, device, progress: bool):
@@ -203,12 +243,12 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=spec.profile.lr)
     if spec.method.discriminator is None:
-        trainer = Trainer(optimizer=optimizer, **options)
+        trainer = GuardedTrainer(optimizer=optimizer, **options)
     else:
         discriminator, losses_d = spec.method.discriminator(setup)
         discriminator = discriminator.to(device)
         both = AdversarialOptimizer(optimizer, torch.optim.Adam(discriminator.parameters(), lr=spec.profile.lr))
-        trainer = AdversarialTrainer(optimizer=both, D=discriminator, losses_d=losses_d,
+        trainer = GuardedAdversarialTrainer(optimizer=both, D=discriminator, losses_d=losses_d,
                                      optimizer_step_multi_dataset=False, **options)
     model = trainer.train()
     return model, trainer.loss_history

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from pipeline import leaderboard
+from pipeline import findings
 from pipeline.methods import registry
 from pipeline.profiles import PROFILES
 from pipeline.published import PUBLISHED, SOURCE
@@ -81,8 +82,15 @@ def first_heading(page: Path) -> str:
 
 
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=False, keep_trailing_newline=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=False, keep_trailing_newline=True)
+    env.filters["score"] = score
+    return env
+
+
+def score(value: float, fmt: str = "%.2f") -> str:
+    """A metric for display; NaN is a run that diverged (its scores were never computed)."""
+    return "diverged" if value is None or value != value else fmt % value
 
 
 def render_pages(profiles: list[leaderboard.Profile], docs: Path) -> None:
@@ -125,7 +133,8 @@ def home(p: leaderboard.Profile) -> dict:
         cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
         rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells})
     return {"name": p.name, "description": describe(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
-            "headline": rows}
+            "headline": rows, "findings": findings.summary(findings.check_findings(p)),
+            "rules": findings.RULE_TEXT}
 
 
 def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
@@ -145,6 +154,7 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
 
 def metric_figure(table, metric: str) -> dict:
     """A plotly figure spec: one point per method with its 95 % CI as error bars."""
+    table = table[table[metric].notna()]  # diverged methods have no score to plot
     return {
         "data": [{
             "type": "scatter", "mode": "markers", "x": list(table.method), "y": list(table[metric]),

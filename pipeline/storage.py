@@ -13,8 +13,14 @@ import torch
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write to ``.NAME.PID-XXXX.tmp`` beside ``path``, then rename it over ``path``.
+
+    A writer killed before the rename leaves ``path`` as it was, plus its temporary file, which
+    the next write of the same path removes once its process is gone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_dead_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
@@ -23,6 +29,24 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_dead_temporaries(path: Path) -> None:
+    """Delete temporary files of earlier writes of ``path`` whose writing process is gone."""
+    for stale in path.parent.glob(f".{path.name}.*-*.tmp"):
+        pid = stale.name[len(path.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def write_text(path: Path, text: str) -> None:

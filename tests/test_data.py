@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -81,16 +82,32 @@ def test_fastmri_without_rss_computes_it_from_kspace(tmp_path):
     assert torch.isfinite(images.train).all()
 
 
-def test_fastmri_errors_name_the_problem(tmp_path):
+def test_fastmri_without_files_says_where_to_point(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UsageError, match="no .h5 files"):
+    with pytest.raises(UsageError, match="no .h5 files in fastMRI folder .*empty; point --data-dir"):
         fastmri_images(tmp_path / "empty", 16, None, None, tmp_path / "cache")
-    bad = tmp_path / "bad"
-    write_folder(bad, n_volumes=2)
-    (bad / "file_brain_AXT2_001.h5").write_bytes(b"not an hdf5 file")
-    with pytest.raises(UsageError, match="file_brain_AXT2_001.h5"):
-        fastmri_images(bad, 16, None, None, tmp_path / "cache")
-    assert not list((tmp_path / "cache").rglob("*.pt"))  # nothing partial cached
+
+
+def truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def drop_kspace(path):
+    with h5py.File(path, "a") as f:
+        del f["kspace"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda p: p.write_bytes(b"not an hdf5 file"), "cannot read fastMRI file .*file_brain_AXT2_001.h5: "),
+    (truncate, "cannot read fastMRI file .*file_brain_AXT2_001.h5: "),
+    (drop_kspace, r"fastMRI file .*file_brain_AXT2_001.h5 has no 'kspace' dataset \(it has: ismrmrd_header, "),
+], ids=["garbage", "truncated", "no-kspace"])
+def test_a_broken_fastmri_file_is_named_and_nothing_is_cached(tmp_path, damage, message):
+    write_folder(tmp_path / "fm", n_volumes=3)
+    damage(tmp_path / "fm" / "file_brain_AXT2_001.h5")
+    with pytest.raises(UsageError, match=message):
+        fastmri_images(tmp_path / "fm", 16, None, None, tmp_path / "cache")
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]  # no partial cache file
 
 
 def test_dataset_spec_requires_an_existing_fastmri_folder(tmp_path):

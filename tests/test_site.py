@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from pipeline import leaderboard
+from pipeline import findings, leaderboard
 from pipeline.errors import UsageError
 from pipeline.grid import pairs
 from pipeline.methods import registry
@@ -85,6 +85,7 @@ def test_home_page_lists_every_run_and_loads_nothing_remote(built_site, smoke_pr
     home = (built_site / "index.html").read_text()
     for method in smoke_profile.runs.method.unique():
         assert f'href="methods/{method}/"' in home
+    assert 'class="findings" data-profile="smoke"' in home and findings.SUPERVISED_BEST in home
     for page in built_site.rglob("*.html"):
         text = page.read_text()
         assert "fonts.googleapis" not in text and "cdn." not in text, page

@@ -35,15 +35,16 @@ def middle_slice(path: Path) -> np.ndarray:
     """The RSS magnitude of the middle slice of one volume."""
     try:
         with h5py.File(path, "r") as f:
+            if "kspace" not in f:
+                raise UsageError(f"fastMRI file {path} has no 'kspace' dataset (it has: {', '.join(f) or 'nothing'}); "
+                                 "is it a fastMRI brain multicoil file? Remove or replace it")
             if "reconstruction_rss" in f:
                 volume = f["reconstruction_rss"]
                 return np.asarray(volume[volume.shape[0] // 2])
-            if "kspace" in f:
-                kspace = f["kspace"]
-                return rss_from_kspace(np.asarray(kspace[kspace.shape[0] // 2]))
+            kspace = f["kspace"]
+            return rss_from_kspace(np.asarray(kspace[kspace.shape[0] // 2]))
     except (OSError, KeyError, ValueError) as err:
         raise UsageError(f"cannot read fastMRI file {path}: {err}; remove or replace it") from err
-    raise UsageError(f"fastMRI file {path} has neither 'kspace' nor 'reconstruction_rss'; is it a fastMRI file?")
 
 
 def fastmri_images(folder: Path, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path) -> ImageSplit:

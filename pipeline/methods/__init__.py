@@ -60,11 +60,17 @@ class Method:
     make_model: Callable[[Setup], Reconstructor] | None = None
     # adversarial methods: (discriminator, its losses), trained by deepinv's AdversarialTrainer
     discriminator: Callable[[Setup], tuple[torch.nn.Module, list[Loss]]] | None = None
+    # a noise-robust loss: the non-robust method of the noisy grid it should beat (the findings check it)
+    noise_baseline: str | None = None
     doc: str = ""  # the maths: the method module's docstring, filled in by discovery
     source: str = ""  # the method file, relative to the package
 
     def applies_to(self, scenario: str) -> bool:
         return scenario in self.scenarios
+
+    @property
+    def adversarial(self) -> bool:
+        return self.discriminator is not None
 
 
 @cache
@@ -84,6 +90,10 @@ def registry() -> dict[str, Method]:
         found[method.name] = replace(
             method, doc=(module.__doc__ or "").strip(), source=f"pipeline/methods/{info.name}.py"
         )
+    for method in found.values():
+        if method.noise_baseline and "noisy" not in found.get(method.noise_baseline, method).scenarios:
+            raise ValueError(f"method '{method.name}': noise_baseline '{method.noise_baseline}' "
+                             "must name a method of the noisy scenario")
     return dict(sorted(found.items()))
 
 

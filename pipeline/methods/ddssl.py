@@ -39,6 +39,8 @@ METHOD = Method(
     deepinv_classes=("deepinv.loss.R2RLoss", "deepinv.loss.EILoss", "deepinv.physics.GaussianNoise",
                      "deepinv.transform.RandomNoise"),
     scenarios=("noisy",),
+    # its EI term is equivariance to noise; MO-EI is the paper's non-robust equivariant baseline
+    noise_baseline="mo-ei",
     losses=losses,
     settings={"alpha": ALPHA},
 )

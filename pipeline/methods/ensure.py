@@ -27,5 +27,6 @@ METHOD = Method(
     url="https://arxiv.org/abs/2010.10631",
     deepinv_classes=("deepinv.loss.mri.ENSURELoss", "deepinv.physics.generator.GaussianMaskGenerator"),
     scenarios=("noisy",),
+    # no noise_baseline: its non-robust counterpart, MC, is not in the noisy grid (nor in the paper's)
     losses=losses,
 )

@@ -39,6 +39,7 @@ METHOD = Method(
     deepinv_classes=("deepinv.loss.mri.WeightedSplittingLoss", "deepinv.loss.AugmentConsistencyLoss",
                      "deepinv.transform.RandomNoise", "deepinv.transform.Identity"),
     scenarios=("noisy",),
+    noise_baseline="weighted-ssdu",
     losses=losses,
     settings={"noise_sigma_range": [0.05, 0.2], "consistency_on_full_measurement": True},
 )

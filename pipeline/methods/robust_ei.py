@@ -31,6 +31,8 @@ METHOD = Method(
     url="https://arxiv.org/abs/2111.12855",
     deepinv_classes=("deepinv.loss.SureGaussianLoss", "deepinv.loss.EILoss", "deepinv.transform.Rotate"),
     scenarios=("noisy",),
+    # plain EI is not in the noisy grid; MO-EI is the paper's non-robust equivariant baseline
+    noise_baseline="mo-ei",
     losses=losses,
     settings={"transform": "Rotate", "interpolation": "bilinear", "tau": 0.01},
 )

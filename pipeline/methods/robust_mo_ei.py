@@ -28,6 +28,7 @@ METHOD = Method(
     url="https://arxiv.org/abs/2502.14009",
     deepinv_classes=("deepinv.loss.SureGaussianLoss", "deepinv.loss.MOEILoss", "deepinv.transform.CPABDiffeomorphism"),
     scenarios=("noisy",),
+    noise_baseline="mo-ei",
     losses=losses,
     settings={"transform": "CPABDiffeomorphism", "tau": 0.01},
 )

@@ -31,6 +31,7 @@ METHOD = Method(
     deepinv_classes=("deepinv.loss.mri.RobustSplittingLoss", "deepinv.physics.GaussianNoise",
                      "deepinv.physics.generator.MultiplicativeSplittingMaskGenerator"),
     scenarios=("noisy",),
+    noise_baseline="weighted-ssdu",
     losses=losses,
     settings={"alpha": ALPHA, "split_acceleration": 2},
 )

@@ -1,0 +1,175 @@
+"""``make perf``: what the pipeline costs on top of DeepInverse, measured side by side in one process.
+
+1. Training step: our run's training (``pipeline.runs.train``: deepinv's Trainer on the cached
+   measurements) against a bare loop over the same model, data, physics and losses. The two are
+   interleaved over several repeats, so drift of the machine hits both alike; the ratio of their
+   medians is reported (goal ≤ 1.05).
+2. Measurement cache: loading a scenario's measurements cold (images read and measurements
+   simulated, in an empty cache folder) and warm (read from the cache), as a share of a whole run.
+3. Site: ``python -m pipeline site`` on the committed results, in a fresh process.
+
+Prints a table and writes it to ``results/perf.csv`` (with the date, machine and versions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from pipeline import provenance
+from pipeline.data import DatasetSpec
+from pipeline.measurements import MeasurementDataset, load_measurements
+from pipeline.methods import get_method
+from pipeline.model import build_model
+from pipeline.profiles import get_profile
+from pipeline.runs import RunSpec, execute, method_setup, seed_everything, train
+from pipeline.scenarios import get_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bare_training(spec: RunSpec, model, physics, setup, loader) -> None:
+    """The loop a researcher would write by hand: no Trainer, same losses, same optimiser."""
+    losses = spec.method.losses(setup)
+    for loss in losses:
+        model = loss.adapt_model(model)
+    optimizer = torch.optim.Adam(model.parameters(), lr=spec.profile.lr)
+    model.train()
+    for _ in range(spec.profile.epochs):
+        for batch in loader:
+            y = batch["y"]
+            physics.update(**batch["params"])
+            optimizer.zero_grad()
+            x_net = model(y, physics)
+            loss = sum(l(x_net=x_net, y=y, x=batch.get("x"), physics=physics, model=model).mean() for l in losses)
+            loss.backward()
+            optimizer.step()
+
+
+def step_seconds(spec: RunSpec, data, bare: bool) -> float:
+    """Seconds per training step of one short training, ours or bare, from the same initial state."""
+    device = torch.device("cpu")
+    seed_everything(spec.seed)
+    model = build_model(spec.profile, device)
+    physics = spec.scenario.physics(data.img_size, device=device)
+    setup = method_setup(spec, data, device)
+    loader = DataLoader(MeasurementDataset(data.train, with_ground_truth=spec.method.uses_ground_truth),
+                        batch_size=spec.profile.batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(spec.seed))
+    start = time.perf_counter()
+    if bare:
+        bare_training(spec, model, physics, setup, loader)
+    else:
+        train(spec, model, physics, setup, data.train, device, progress=False)
+    return (time.perf_counter() - start) / (len(loader) * spec.profile.epochs)
+
+
+def trainer_overhead(profile_name: str, scenario: str, method: str, epochs: int, repeats: int, cache: Path) -> list[dict]:
+    profile = replace(get_profile(profile_name), epochs=epochs)
+    spec = RunSpec(profile, get_scenario(scenario), get_method(method, scenario), 0, DatasetSpec.parse("mni", None))
+    data = load_measurements(profile, spec.scenario, spec.dataset, 0, cache)
+    step_seconds(spec, data, bare=True)  # warm-up: first-call allocations and lazy imports
+    ours, bare = [], []
+    for _ in range(repeats):
+        ours.append(step_seconds(spec, data, bare=False))
+        bare.append(step_seconds(spec, data, bare=True))
+    ratio = statistics.median(ours) / statistics.median(bare)
+    where = f"{profile_name}, {scenario}/{method}, median of {repeats} interleaved trainings of {epochs} epochs"
+    return [
+        row(f"train step, ours ({method})", statistics.median(ours) * 1000, "ms", where),
+        row(f"train step, bare deepinv loop ({method})", statistics.median(bare) * 1000, "ms", where),
+        row(f"ratio ours / bare ({method})", ratio, "x", "goal <= 1.05"),
+    ]
+
+
+def cache_cost(profile_name: str, scenario: str, results: Path) -> list[dict]:
+    profile = get_profile(profile_name)
+    dataset = DatasetSpec.parse("mni", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp)
+        start = time.perf_counter()
+        load_measurements(profile, get_scenario(scenario), dataset, 0, cache)
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        load_measurements(profile, get_scenario(scenario), dataset, 0, cache)
+        warm = time.perf_counter() - start
+        spec = RunSpec(profile, get_scenario(scenario), get_method("mc", scenario), 0, dataset)
+        start = time.perf_counter()
+        execute(spec, results, cache, torch.device("cpu"), progress=False)  # a whole run, warm cache
+        run = time.perf_counter() - start
+    where = f"{profile_name}, {scenario}"
+    return [
+        row("measurements, cold cache", cold, "s", where + ": images read, measurements simulated and written"),
+        row("measurements, warm cache", warm, "s", where + ": read from the cache"),
+        row("whole run of mc (warm cache)", run, "s", where),
+        row("warm cache load / whole run", warm / run, "x", "share of a run spent loading its measurements"),
+    ]
+
+
+def site_time(results: Path) -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pipeline", "site", "--results-dir", str(results), "--out", tmp],
+                       cwd=ROOT, check=True, capture_output=True)
+        seconds = time.perf_counter() - start
+    return [row("site from committed results", seconds, "s", f"python -m pipeline site on {results}/, new process")]
+
+
+def row(measure: str, value: float, unit: str, note: str) -> dict:
+    return {"measure": measure, "value": round(value, 4), "unit": unit, "note": note}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--scenario", default="mri")
+    parser.add_argument("--methods", default="mc,ei")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "results")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "perf.csv")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = Path(scratch) / "cache"
+        for method in args.methods.split(","):
+            rows += trainer_overhead(args.profile, args.scenario, method, args.epochs, args.repeats, cache)
+        rows += cache_cost(args.profile, args.scenario, Path(scratch) / "results")
+    rows += site_time(args.results_dir)
+
+    stamp = {"date": datetime.now(timezone.utc).date().isoformat(), "machine": machine(),
+             "threads": torch.get_num_threads(), "torch": torch.__version__,
+             "deepinv": provenance.versions()["deepinv"]}
+    rows = [{**r, **stamp} for r in rows]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    width = max(len(r["measure"]) for r in rows)
+    print(f"{stamp['date']}, {stamp['machine']}, {stamp['threads']} torch threads")
+    for r in rows:
+        print(f"{r['measure']:<{width}}  {r['value']:>10.4g} {r['unit']:<3} {r['note']}")
+    print(f"written to {args.out}")
+
+
+def machine() -> str:
+    return f"{provenance.device_name(torch.device('cpu'))}, {os.cpu_count()} cores, {platform.system()}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Faults and concurrency: what the pipeline records, keeps and shows when things go wrong."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pandas as pd
+import torch
+from deepinv.loss import Loss
+
+import pipeline.grid
+from pipeline.cli import main
+from pipeline.methods import get_method
+from pipeline.site import build_site
+from tests.conftest import ROOT
+
+
+class NaNFromEpoch(Loss):
+    """Measurement consistency that turns NaN from a given epoch on (deepinv counts epochs from 0)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def forward(self, x_net, y, physics, epoch=None, **kwargs):
+        value = (physics.A(x_net) - y).abs().pow(2).flatten(1).mean(1)
+        return value * float("nan") if epoch >= self.epoch else value
+
+
+def test_a_diverging_loss_is_recorded_and_the_grid_goes_on(workspace, monkeypatch, capsys, tmp_path):
+    diverging = replace(get_method("mc"), losses=lambda setup: [NaNFromEpoch(1)])
+    real = pipeline.grid.get_method
+    monkeypatch.setattr(pipeline.grid, "get_method", lambda name, scenario=None:
+                        diverging if name == "mc" else real(name, scenario))
+    grid = ["--profile", "smoke", "--epochs", "3", "--scenarios", "mri", "--methods", "mc,ei,zero-filled"]
+    assert main(workspace.args("benchmark", *grid)) == 0
+    err = capsys.readouterr().err
+    assert "mri/mc/seed0: diverged (training loss became nan in epoch 2)" in err
+
+    folder = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed0"
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "run.json"]
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv").set_index("method")
+    assert runs.loc["mc", "status"] == "diverged" and pd.isna(runs.loc["mc", "psnr"])
+    assert "epoch 2" in runs.loc["mc", "failure"]
+    assert (runs.loc[["ei", "zero-filled"], "status"] == "ok").all() and runs.loc["ei", "psnr"] > 0
+    per_image = pd.read_csv(workspace.results / "smoke" / "per_image.csv")
+    assert "mc" not in set(per_image.method)
+    summary = pd.read_csv(workspace.results / "smoke" / "summary.csv").set_index("method")
+    assert summary.loc["mc", "diverged"] == 1
+
+    # the diverged run is finished: the next benchmark does not redo it
+    assert main(workspace.args("benchmark", *grid)) == 0
+    assert "diverged" in capsys.readouterr().err  # collect reports it again
+
+    html = build_site(workspace.results, tmp_path / "site")
+    home = (html / "index.html").read_text()
+    assert '<span class="diverged">diverged</span>' in home
+    page = (html / "scenarios" / "smoke-mri" / "index.html").read_text()
+    assert ">diverged</td>" in page and "1 diverged" in page
+
+
+
+def test_two_benchmarks_on_one_folder_never_run_the_same_run_twice(workspace):
+    command = [sys.executable, "-m", "pipeline", *workspace.args(
+        "benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "mc,ei,ssdu,zero-filled")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    both = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [p.communicate(timeout=600)[1] for p in both]
+    assert [p.returncode for p in both] == [0, 0], errors
+    trained = [line for err in errors for line in err.splitlines()
+               if ": PSNR " in line and "(already finished)" not in line]
+    assert sorted(line.split(":")[0] for line in trained) == [
+        "mri/ei/seed0", "mri/mc/seed0", "mri/ssdu/seed0", "mri/zero-filled/seed0"]
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    assert sorted(runs.method) == ["ei", "mc", "ssdu", "zero-filled"] and (runs.status == "ok").all()
+    assert not [p for p in workspace.results.rglob(".seed*") if p.is_dir()]  # no attempt left behind
+
+
+# Runs ``python -m pipeline ARGS`` but SIGKILLs itself at the rename that would replace a file
+# whose name ends with SUFFIX: the worst moment, with the new content fully written beside it.
+KILLED_AT_RENAME = """
+import os, signal, sys
+real_replace = os.replace
+def replace(src, dst):
+    if str(dst).endswith(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst)
+os.replace = replace
+from pipeline.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def killed_at_rename(suffix: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", KILLED_AT_RENAME, suffix, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_sigkill_during_collect_keeps_the_previous_tables(workspace):
+    grid = ["--profile", "smoke", "--scenarios", "mri"]
+    assert main(workspace.args("benchmark", *grid, "--methods", "zero-filled,mc")) == 0
+    tables = workspace.results / "smoke"
+    before = {name: (tables / name).read_text() for name in ("runs.csv", "per_image.csv", "summary.csv")}
+    assert main(workspace.args("run", "--profile", "smoke", "--scenario", "mri", "--method", "ei")) == 0
+
+    killed = killed_at_rename("runs.csv", *workspace.args("collect", *grid, "--methods", "zero-filled,mc,ei"))
+    assert killed.returncode == -9
+    assert (tables / "runs.csv").read_text() == before["runs.csv"]  # the old table, whole
+    assert len(list(tables.glob(".runs.csv.*.tmp"))) == 1  # the new one, never renamed
+
+    assert main(workspace.args("collect", *grid, "--methods", "zero-filled,mc,ei")) == 0
+    assert sorted(pd.read_csv(tables / "runs.csv").method) == ["ei", "mc", "zero-filled"]
+    assert not list(tables.glob(".*.tmp"))  # the next collect removed the dead writer's file
+
+
+def test_sigkill_during_the_measurement_cache_write_leaves_no_cache(workspace):
+    run = ["run", "--profile", "smoke", "--scenario", "noisy", "--method", "zero-filled"]
+    killed = killed_at_rename(".pt", *workspace.args(*run))
+    assert killed.returncode == -9
+    cache = workspace.cache / "measurements"
+    assert not list(cache.rglob("*.pt")) and len(list(cache.rglob(".*.tmp"))) == 1
+    assert not (workspace.results / "smoke" / "runs" / "noisy" / "zero-filled" / "seed0").exists()
+
+    assert main(workspace.args(*run)) == 0
+    (cached,) = cache.rglob("*.pt")
+    assert torch.load(cached)["train"]["y"].shape[0] == 8  # a whole, loadable cache
+    assert not list(cache.rglob(".*.tmp"))
+
+
+def test_ctrl_c_leaves_finished_runs_alone_and_says_how_to_resume(workspace):
+    grid = workspace.args("benchmark", "--profile", "smoke", "--epochs", "150", "--scenarios", "mri",
+                          "--methods", "zero-filled,mc")
+    assert main(workspace.args("run", "--profile", "smoke", "--epochs", "150", "--scenario", "mri",
+                               "--method", "zero-filled")) == 0
+    finished = workspace.results / "smoke" / "runs" / "mri" / "zero-filled" / "seed0"
+    before = {p.name: p.read_bytes() for p in finished.iterdir()}
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
+                               stderr=subprocess.PIPE, text=True)
+    runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
+    deadline = time.monotonic() + 300
+    while not list(runs.glob(".seed0.tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # well inside training
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "run the same command again to resume" in err
+    assert not (runs / "seed0").exists() and not list(runs.glob(".seed0.tmp-*"))  # left nothing behind
+    assert {p.name: p.read_bytes() for p in finished.iterdir()} == before
+
+    assert main(grid) == 0  # the same command resumes and finishes the grid
+    assert sorted(pd.read_csv(workspace.results / "smoke" / "runs.csv").method) == ["mc", "zero-filled"]

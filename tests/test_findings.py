@@ -1,0 +1,81 @@
+"""The findings checks, on real smoke result tables whose PSNR is replaced by known levels."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pipeline import findings, leaderboard
+from pipeline.published import PUBLISHED
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def smoke_profile(smoke_grid):
+    (profile,) = [p for p in leaderboard.read_profiles(smoke_grid.results) if p.name == "smoke"]
+    return profile
+
+
+def with_levels(profile: leaderboard.Profile, levels: dict[tuple[str, str], float]) -> leaderboard.Profile:
+    """The profile with each run's per-image PSNR set to its level plus a fixed ±0.1 dB jitter."""
+    per_image = profile.per_image.copy()
+    jitter = np.random.default_rng(0).uniform(-0.1, 0.1, len(per_image))
+    per_image["psnr"] = [levels[(s, m)] for s, m in zip(per_image.scenario, per_image.method)] + jitter
+    runs = profile.runs.copy()
+    runs["psnr"] = [levels[(s, m)] for s, m in zip(runs.scenario, runs.method)]
+    return replace(profile, runs=runs, per_image=per_image)
+
+
+PAPER = {(s, m): psnr for s, rows in PUBLISHED.items() for m, (psnr, _ssim) in rows.items()}
+
+
+def verdicts(profile) -> dict[tuple[str, str, str], str]:
+    return {(c.scenario, c.method, c.baseline): c.verdict for c in findings.check_findings(profile)}
+
+
+def test_the_papers_own_numbers_show_its_findings(smoke_profile):
+    profile = with_levels(smoke_profile, PAPER)
+    summary = {f["finding"]: f for f in findings.summary(findings.check_findings(profile))}
+    assert summary[findings.SUPERVISED_BEST]["holds"]
+    assert summary[findings.MC_MATCHES_ZERO_FILLED]["holds"]
+    assert summary[findings.EQUIVARIANCE_BEATS_MC]["holds"]
+    assert summary[findings.ROBUST_BEATS_BASELINE]["holds"]
+    # in the paper's single-operator table, adversarial (26.53) beats SSDU (21.89): the one exception
+    failed = [(c.scenario, c.method, c.baseline) for c in summary[findings.ADVERSARIAL_WORST]["checks"] if not c.holds]
+    assert failed == [("single", "adversarial", "ssdu")]
+    assert {c.method for c in summary[findings.ROBUST_BEATS_BASELINE]["checks"]} == {
+        "robust-ssdu", "noise2recon-ssdu", "robust-ei", "robust-mo-ei", "ddssl"}
+
+
+def test_each_rule_can_fail(smoke_profile):
+    levels = dict(PAPER)
+    levels[("single", "mc")] = PAPER[("single", "zero-filled")] + 1.0  # MC learns: not "within noise"
+    levels[("mri", "moi")] = PAPER[("mri", "mc")]  # MOI no better than MC
+    levels[("noisy", "robust-ssdu")] = PAPER[("noisy", "weighted-ssdu")] - 0.5
+    result = verdicts(with_levels(smoke_profile, levels))
+    assert result[("single", "mc", "zero-filled")] == "fails"
+    assert result[("mri", "moi", "mc")] == "fails"
+    assert result[("noisy", "robust-ssdu", "weighted-ssdu")] == "fails"
+    assert result[("mri", "ei", "mc")] == "holds"
+
+
+def test_missing_results_are_not_checked_and_never_hold(smoke_profile):
+    profile = with_levels(smoke_profile, PAPER)
+    keep = profile.per_image.method != "moi"
+    profile = replace(profile, per_image=profile.per_image[keep], runs=profile.runs[profile.runs.method != "moi"])
+    checks = [c for c in findings.check_findings(profile) if c.method == "moi"]
+    assert checks and all(c.verdict == "not checked" and not c.holds for c in checks)
+    summary = {f["finding"]: f for f in findings.summary(findings.check_findings(profile))}
+    assert not summary[findings.EQUIVARIANCE_BEATS_MC]["holds"]
+
+
+def test_findings_command(smoke_grid):
+    done = run_cli("findings", "--profile", "smoke", "--results-dir", str(smoke_grid.results))
+    assert done.returncode == 0, done.stderr
+    assert findings.SUPERVISED_BEST in done.stdout and "single    mc vs zero-filled" in done.stdout
+    missing = run_cli("findings", "--profile", "paper", "--results-dir", str(smoke_grid.results))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (f"error: no results for profile 'paper' in {smoke_grid.results}/ (found: smoke); "
+                                      "run `make benchmark PROFILE=paper` first")
