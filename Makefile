@@ -4,6 +4,7 @@
 #   make benchmark                    quick profile, embedded brain data, CPU, one run per core
 #   make benchmark PROFILE=smoke JOBS=1
 #   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil JOBS=1   (one GPU)
+#   make benchmark PROFILE=paper DATA=... EXECUTOR=slurm PARTITION=gpu GPUS_PER_RUN=1
 #   make test
 SHELL := /bin/bash
 
@@ -46,9 +47,25 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $@
 
+# EXECUTOR=slurm PARTITION=... [GPUS_PER_RUN=1 TIME=minutes MAX_PARALLEL=n]: a Slurm job array
+# through submitit instead (EXECUTOR=local: the same, as subprocesses of this machine).
+EXECUTOR ?=
+PARTITION ?=
+GPUS_PER_RUN ?=
+TIME ?=
+MAX_PARALLEL ?=
+JOB_OPTIONS := --executor $(EXECUTOR) $(if $(PARTITION),--partition $(PARTITION)) \
+	$(if $(GPUS_PER_RUN),--gpus-per-run $(GPUS_PER_RUN)) $(if $(TIME),--time $(TIME)) \
+	$(if $(MAX_PARALLEL),--max-parallel $(MAX_PARALLEL))
+
+ifeq ($(EXECUTOR),)
 benchmark: $(STAMP)
 	@$(JOBS_NOW); $(MAKE) --no-print-directory -j$$jobs _runs THREADS=$(or $(THREADS),$$share)
 	$(PY) -m pipeline collect $(GRID)
+else
+benchmark: $(STAMP)
+	$(PY) -m pipeline benchmark $(GRID) $(JOB_OPTIONS)
+endif
 
 # The grid comes from the methods registry: one target per unfinished run.
 ifneq ($(filter _runs,$(MAKECMDGOALS)),)

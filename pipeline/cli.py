@@ -63,10 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads for this run")
 
-    p = sub.add_parser("benchmark", help="run every unfinished run of the grid in this process, then collect")
+    p = sub.add_parser("benchmark", help="run every unfinished run of the grid (here, or as Slurm jobs), then collect")
     add_grid_options(p)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--executor", default="inline", choices=["inline", "slurm", "local"],
+                   help="inline: one run after another in this process (default); slurm: a Slurm job array "
+                        "through submitit; local: submitit's local executor (one subprocess per run)")
+    p.add_argument("--partition", default=None, help="Slurm partition (--executor slurm)")
+    p.add_argument("--gpus-per-run", type=int, default=0, help="GPUs per Slurm task (paper profile: 1)")
+    p.add_argument("--cpus-per-run", type=int, default=4)
+    p.add_argument("--time", type=int, default=240, help="time limit per run, minutes")
+    p.add_argument("--max-parallel", type=int, default=None, help="at most this many runs at once")
+    p.add_argument("--log-dir", type=Path, default=Path("logs/submitit"), help="job files and logs")
 
     p = sub.add_parser("collect", help="write results/<profile>/runs.csv, per_image.csv and summary.csv")
     add_grid_options(p)
@@ -144,6 +153,8 @@ def cmd_benchmark(args) -> int:
     set_threads(args.threads)
     specs = specs_from_args(args)
     pending = [s for s in specs if not is_current(s, args.results_dir)]
+    if args.executor != "inline":
+        return benchmark_as_jobs(args, pending)
     device = pick_device(args.device)
     bar = tqdm(pending, desc="grid", unit="run", disable=not progress_enabled(args))
     for spec in bar:
@@ -151,6 +162,39 @@ def cmd_benchmark(args) -> int:
         folder, ran = execute(spec, args.results_dir, args.cache_dir, device, progress_enabled(args))
         bar.write(run_summary(spec.run_id, folder, ran), file=sys.stderr)
     return cmd_collect(args)
+
+
+def benchmark_as_jobs(args, pending) -> int:
+    """Submit the pending runs through submitit, wait, report failures, then collect."""
+    from pipeline.cluster import ClusterOptions, report, submit_and_wait
+    from pipeline.measurements import load_measurements
+
+    if pending:
+        # simulate each scenario's measurements once here, rather than once per job at the same time
+        for spec in {(s.scenario.name, s.seed): s for s in pending}.values():
+            load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, args.cache_dir)
+        options = ClusterOptions(args.executor, args.log_dir.resolve(), args.partition, args.gpus_per_run,
+                                 args.cpus_per_run, args.time, args.max_parallel)
+        outcomes = submit_and_wait({s.run_id: run_argv(args, s) for s in pending}, options, progress_enabled(args))
+        print(report(outcomes), file=sys.stderr)
+    code = cmd_collect(args)
+    return 1 if pending and any(o.state == "failed" for o in outcomes) else code
+
+
+def run_argv(args, spec) -> list[str]:
+    """The ``python -m pipeline run`` arguments of one run, with absolute paths (jobs start elsewhere)."""
+    argv = ["run", "--profile", spec.profile.name, "--scenario", spec.scenario.name, "--method", spec.method.name,
+            "--seed", str(spec.seed), "--results-dir", str(args.results_dir.resolve()),
+            "--cache-dir", str(args.cache_dir.resolve()), "--device", args.device, "--quiet"]
+    if args.dataset:
+        argv += ["--dataset", args.dataset]
+    if args.data_dir:
+        argv += ["--data-dir", str(Path(args.data_dir).resolve())]
+    if args.epochs is not None:
+        argv += ["--epochs", str(args.epochs)]
+    if args.threads is not None:
+        argv += ["--threads", str(args.threads)]
+    return argv
 
 
 def cmd_collect(args) -> int:

@@ -46,7 +46,7 @@ PROFILES: dict[str, Profile] = {
         Profile(
             name="quick",
             description="default of `make benchmark`: embedded brain slices at 64x64 on a CPU",
-            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=15, batch_size=4,
+            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=12, batch_size=4,
             lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
             discriminator_width=32, n_gallery=4,
         ),

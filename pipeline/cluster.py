@@ -1,0 +1,133 @@
+"""Run the grid on a Slurm cluster (or as local subprocesses) through submitit.
+
+Each unfinished run becomes one task of a job array. A task runs exactly what ``python -m
+pipeline run`` runs on a workstation, into the same results folder, so its run folder is
+identical to a local run's and ``collect`` cannot tell them apart. Runs already finished are
+never submitted; a failed or killed task leaves no run folder (runs are written atomically), so
+running the same command again submits exactly the runs still missing.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from pipeline.errors import UsageError
+
+EXECUTORS = ("slurm", "local")  # local: submitit's LocalExecutor, real subprocesses on this machine
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    executor: str
+    log_dir: Path  # submitit's job files and logs (on a file system the nodes share)
+    partition: str | None = None
+    gpus_per_run: int = 0
+    cpus_per_run: int = 4
+    time_min: int = 240
+    max_parallel: int | None = None  # at most this many tasks of the array at once
+    poll_seconds: float = 5.0
+
+
+def run_in_job(argv: list[str]) -> str:
+    """What one task does: ``python -m pipeline run ARGV``; raises if it did not finish."""
+    from pipeline.cli import main
+
+    code = main(argv)
+    if code != 0:
+        raise RuntimeError(f"`python -m pipeline {' '.join(argv)}` exited with status {code}")
+    return argv[argv.index("--scenario") + 1] + "/" + argv[argv.index("--method") + 1]
+
+
+def executor_for(options: ClusterOptions):
+    import submitit
+
+    if options.executor not in EXECUTORS:
+        raise UsageError(f"unknown executor '{options.executor}'; choose from: {', '.join(EXECUTORS)}")
+    if options.executor == "slurm" and not options.partition:
+        raise UsageError("--executor slurm needs --partition (make: PARTITION=...)")
+    executor = submitit.AutoExecutor(folder=options.log_dir / "%j", cluster=options.executor)
+    parameters = dict(timeout_min=options.time_min, gpus_per_node=options.gpus_per_run,
+                      cpus_per_task=options.cpus_per_run, name="ssl-mri")
+    if options.executor == "slurm":
+        parameters["slurm_partition"] = options.partition
+        if options.max_parallel:
+            parameters["slurm_array_parallelism"] = options.max_parallel
+    executor.update_parameters(**parameters)
+    return executor
+
+
+@dataclass
+class Outcome:
+    run_id: str
+    state: str  # finished, failed
+    job_id: str
+    log: Path | None = None
+    error: str = ""
+
+
+def submit_and_wait(commands: dict[str, list[str]], options: ClusterOptions, progress: bool = True) -> list[Outcome]:
+    """Submit one task per run (``run_id -> argv of pipeline run``), wait for all, report each."""
+    executor = executor_for(options)
+    run_ids = list(commands)
+    jobs = executor.map_array(run_in_job, [commands[r] for r in run_ids])
+    print(f"submitted {len(jobs)} run(s) as job array {jobs[0].job_id.split('_')[0]} "
+          f"({options.executor}); logs in {options.log_dir}/", file=sys.stderr)
+    pending = dict(zip(run_ids, jobs))
+    outcomes: dict[str, Outcome] = {}
+    bar = tqdm(total=len(jobs), desc="jobs", unit="run", disable=not progress)
+    try:
+        while pending:
+            for run_id, job in list(pending.items()):
+                if job.done():
+                    outcomes[run_id] = outcome(run_id, job)
+                    del pending[run_id]
+                    bar.update(1)
+            failed = sum(o.state == "failed" for o in outcomes.values())
+            bar.set_postfix_str(f"finished {len(outcomes) - failed}, failed {failed}, running or queued {len(pending)}")
+            if pending:
+                time.sleep(options.poll_seconds)
+    except KeyboardInterrupt:
+        ids = " ".join(sorted({job.job_id.split("_")[0] for job in pending.values()}))
+        print(f"\nstopped waiting; {len(pending)} job(s) still queued or running ({options.executor} job {ids}). "
+              "They keep writing their runs: wait for them (or cancel them, e.g. `scancel " + ids + "`), "
+              "then run `make collect`.", file=sys.stderr)
+        raise
+    finally:
+        bar.close()
+    return [outcomes[r] for r in run_ids]
+
+
+def outcome(run_id: str, job) -> Outcome:
+    error = job.exception()
+    if error is None:
+        return Outcome(run_id, "finished", job.job_id)
+    return Outcome(run_id, "failed", job.job_id, job.paths.stderr, reason(str(error), job.paths.stderr))
+
+
+def reason(message: str, log: Path) -> str:
+    """The most telling line: the pipeline's own ``error:`` line in the job's log, else the last
+    line of the Python traceback, else submitit's first line (e.g. a job killed by a signal)."""
+    logged = log.read_text(errors="replace").splitlines() if log.exists() else []
+    ours = [line for line in logged if line.startswith("error: ")]
+    if ours:
+        return ours[-1]
+    blocks = message.split("----------------------")
+    trace = [line for line in blocks[1].splitlines() if line.strip()] if len(blocks) >= 3 else []
+    if trace:
+        return trace[-1]
+    return next((line for line in message.splitlines() if line.strip()), "unknown failure")
+
+
+def report(outcomes: list[Outcome]) -> str:
+    failed = [o for o in outcomes if o.state == "failed"]
+    lines = [f"{len(outcomes) - len(failed)} job(s) finished, {len(failed)} failed"]
+    for o in failed:
+        lines.append(f"  failed: {o.run_id} (job {o.job_id}): {o.error}\n          log: {o.log}")
+    if failed:
+        lines.append("Run the same command again to resubmit only the runs that are still missing.")
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""Runs as jobs through submitit's local executor: real subprocesses, no cluster needed."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+
+from pipeline.cli import main
+from pipeline.cluster import ClusterOptions, report, submit_and_wait
+from tests.conftest import ROOT
+
+
+def test_jobs_write_run_folders_identical_to_local_runs(workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the jobs import this checkout
+    grid = ["--profile", "smoke", "--scenarios", "noisy", "--methods", "zero-filled,supervised,ensure"]
+    assert main(workspace.args("benchmark", *grid, "--executor", "local", "--log-dir", str(tmp_path / "logs"))) == 0
+    local = type(workspace)(tmp_path / "local-results", workspace.cache)
+    assert main(local.args("benchmark", *grid)) == 0
+
+    for method in ("zero-filled", "supervised", "ensure"):
+        job_run = workspace.results / "smoke" / "runs" / "noisy" / method / "seed0"
+        local_run = local.results / "smoke" / "runs" / "noisy" / method / "seed0"
+        assert sorted(p.name for p in job_run.iterdir()) == sorted(p.name for p in local_run.iterdir())
+        for name in ("config.json", "per_image.csv"):
+            assert filecmp.cmp(job_run / name, local_run / name, shallow=False), (method, name)
+    job_table = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    local_table = pd.read_csv(local.results / "smoke" / "runs.csv")
+    pd.testing.assert_frame_equal(job_table[["method", "psnr", "ssim", "config_hash"]],
+                                  local_table[["method", "psnr", "ssim", "config_hash"]])
+
+    # nothing is resubmitted once finished
+    jobs = sorted((tmp_path / "logs").iterdir())
+    assert main(workspace.args("benchmark", *grid, "--executor", "local", "--log-dir", str(tmp_path / "logs"))) == 0
+    assert sorted((tmp_path / "logs").iterdir()) == jobs
+
+
+def test_a_failing_job_is_reported_with_its_log(workspace, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    good = ["run", "--profile", "smoke", "--scenario", "mri", "--method", "zero-filled",
+            "--results-dir", str(workspace.results), "--cache-dir", str(workspace.cache), "--quiet"]
+    bad = [*good[:5], "--method", "ensure", *good[7:]]  # ensure does not apply to mri: exits 2
+    outcomes = submit_and_wait({"mri/zero-filled/seed0": good, "mri/ensure/seed0": bad},
+                               ClusterOptions("local", tmp_path / "logs", poll_seconds=0.5), progress=False)
+    assert [o.state for o in outcomes] == ["finished", "failed"]
+    failed = outcomes[1]
+    assert failed.error == ("error: method 'ensure' does not apply to scenario 'mri'; it applies to: noisy")
+    assert "exited with status 2" in failed.log.read_text()
+    text = report(outcomes)
+    assert "1 job(s) finished, 1 failed" in text and str(failed.log) in text and "resubmit" in text
+
+
+def test_a_job_killed_mid_run_fails_cleanly_and_is_resubmitted(workspace, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CI": "true"}
+    grid = workspace.args("benchmark", "--profile", "smoke", "--epochs", "60", "--scenarios", "mri",
+                          "--methods", "zero-filled,mc", "--executor", "local", "--log-dir", str(tmp_path / "logs"))
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
+                               stderr=subprocess.PIPE, text=True)
+    runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
+    deadline = time.monotonic() + 300
+    while not list(runs.glob(".seed0.tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (attempt,) = runs.glob(".seed0.tmp-*")
+    os.kill(int(attempt.name.rsplit("-", 1)[1]), signal.SIGKILL)  # the job's worker, mid-training
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 1, err
+    assert "1 job(s) finished, 1 failed" in err and "failed: mri/mc/seed0" in err and "log: " in err
+    assert not (runs / "seed0").exists()
+    assert list(pd.read_csv(workspace.results / "smoke" / "runs.csv").method) == ["zero-filled"]
+
+    again = subprocess.run([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "submitted 1 run(s)" in again.stderr
+    assert sorted(pd.read_csv(workspace.results / "smoke" / "runs.csv").method) == ["mc", "zero-filled"]
