@@ -66,7 +66,9 @@ class Method:
     source: str = ""  # the method file, relative to the package
 
     def applies_to(self, scenario: str) -> bool:
-        return scenario in self.scenarios
+        """Named by the method, or a new scenario whose method group (a paper scenario) it names."""
+        known = SCENARIOS.get(scenario)
+        return scenario in self.scenarios or (known is not None and known.method_group in self.scenarios)
 
     @property
     def adversarial(self) -> bool:
