@@ -64,7 +64,7 @@ benchmark: $(STAMP)
 	$(PY) -m pipeline collect $(GRID)
 else
 benchmark: $(STAMP)
-	$(PY) -m pipeline benchmark $(GRID) $(JOB_OPTIONS)
+	$(PY) -m pipeline benchmark $(GRID) $(JOB_OPTIONS) $(if $(KEEP_WEIGHTS),--keep-weights)
 endif
 
 # The grid comes from the methods registry: one target per unfinished run.
@@ -77,8 +77,10 @@ endif
 
 _runs: $(addprefix run/,$(PENDING))
 
+# KEEP_WEIGHTS=1: keep each run's trained weights in weights/ (for `python -m pipeline evaluate`)
+KEEP_WEIGHTS ?=
 run/%: $(STAMP)
-	$(PY) -m pipeline run $(COMMON) $(if $(THREADS),--threads $(THREADS)) \
+	$(PY) -m pipeline run $(COMMON) $(if $(THREADS),--threads $(THREADS)) $(if $(KEEP_WEIGHTS),--keep-weights) \
 		--scenario $(word 1,$(subst /, ,$*)) --method $(word 2,$(subst /, ,$*)) \
 		--seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*)))
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect,findings,site}``."""
+"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect,evaluate,findings,site}``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
 
 
+def add_weights_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep-weights", action="store_true", help="keep the trained weights (for `evaluate`)")
+    p.add_argument("--weights-dir", type=Path, default=Path("weights"), help="where kept weights go (git-ignored)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -62,11 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1, ...")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads for this run")
+    add_weights_options(p)
 
     p = sub.add_parser("benchmark", help="run every unfinished run of the grid (here, or as Slurm jobs), then collect")
     add_grid_options(p)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
+    add_weights_options(p)
     p.add_argument("--executor", default="inline", choices=["inline", "slurm", "local"],
                    help="inline: one run after another in this process (default); slurm: a Slurm job array "
                         "through submitit; local: submitit's local executor (one subprocess per run)")
@@ -79,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("collect", help="write results/<profile>/runs.csv, per_image.csv and summary.csv")
     add_grid_options(p)
+
+    p = sub.add_parser("evaluate", help="evaluate saved weights on a scenario, without training")
+    add_grid_options(p, seeds=False)
+    p.add_argument("--checkpoint", type=Path, required=True, help="weights written by --keep-weights")
+    p.add_argument("--scenario", required=True)
+    p.add_argument("--method", default=None, help="the method whose model the weights belong to "
+                                                  "(default: the checkpoint's own)")
+    p.add_argument("--seed", type=int, default=0, help="which measurements (and test split draws) to use")
+    p.add_argument("--device", default="auto")
 
     p = sub.add_parser("findings", help="check the paper's qualitative findings on a profile's results")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
@@ -127,7 +143,8 @@ def cmd_run(args) -> int:
 
     set_threads(args.threads)
     spec = run_spec(args, args.scenario, args.method, args.seed)
-    folder, ran = execute(spec, args.results_dir, args.cache_dir, pick_device(args.device), progress_enabled(args))
+    folder, ran = execute(spec, args.results_dir, args.cache_dir, pick_device(args.device), progress_enabled(args),
+                          args.weights_dir if args.keep_weights else None)
     print(run_summary(spec.run_id, folder, ran), file=sys.stderr)
     return 0
 
@@ -159,7 +176,8 @@ def cmd_benchmark(args) -> int:
     bar = tqdm(pending, desc="grid", unit="run", disable=not progress_enabled(args))
     for spec in bar:
         bar.set_postfix_str(spec.run_id)
-        folder, ran = execute(spec, args.results_dir, args.cache_dir, device, progress_enabled(args))
+        folder, ran = execute(spec, args.results_dir, args.cache_dir, device, progress_enabled(args),
+                              args.weights_dir if args.keep_weights else None)
         bar.write(run_summary(spec.run_id, folder, ran), file=sys.stderr)
     return cmd_collect(args)
 
@@ -194,6 +212,8 @@ def run_argv(args, spec) -> list[str]:
         argv += ["--epochs", str(args.epochs)]
     if args.threads is not None:
         argv += ["--threads", str(args.threads)]
+    if args.keep_weights:
+        argv += ["--keep-weights", "--weights-dir", str(args.weights_dir.resolve())]
     return argv
 
 
@@ -204,6 +224,23 @@ def cmd_collect(args) -> int:
     specs = specs_from_args(args)
     runs, missing = collect(specs, args.results_dir)
     report(runs, missing, args.results_dir / specs[0].profile.name)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from pipeline.checkpoints import read
+    from pipeline.grid import run_spec
+    from pipeline.model import pick_device
+    from pipeline.runs import evaluate_checkpoint, read_run
+
+    method = args.method or read(args.checkpoint).get("config", {}).get("method", {}).get("name")
+    if not method:
+        raise UsageError(f"checkpoint {args.checkpoint} does not name its method: pass --method")
+    spec = run_spec(args, args.scenario, method, args.seed)
+    folder = evaluate_checkpoint(spec, args.checkpoint, args.results_dir, args.cache_dir, pick_device(args.device))
+    record = read_run(folder)
+    print(f"{spec.run_id} from {args.checkpoint}: PSNR {record['psnr']:.2f} dB, SSIM {record['ssim']:.4f}, "
+          f"{folder}", file=sys.stderr)
     return 0
 
 
@@ -241,4 +278,4 @@ def set_threads(threads: int | None) -> None:
 
 
 COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
-            "findings": cmd_findings, "site": cmd_site}
+            "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site}

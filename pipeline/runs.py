@@ -25,7 +25,7 @@ from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from deepinv.loss.metric import PSNR, SSIM
 from torch.utils.data import DataLoader
 
-from pipeline import locks, provenance, storage
+from pipeline import checkpoints, locks, provenance, storage
 from pipeline.data import DatasetSpec
 from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
 from pipeline.methods import Method, Setup
@@ -86,11 +86,12 @@ def seed_everything(seed: int) -> None:
 
 
 def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device,
-            progress: bool = True) -> tuple[Path, bool]:
+            progress: bool = True, weights_dir: Path | None = None) -> tuple[Path, bool]:
     """Do the run unless a current finished one exists; returns the run folder and whether it ran now.
 
     A lock per run makes a second process that reaches the same run wait for the first, then
-    find it finished, instead of training it twice.
+    find it finished, instead of training it twice. With ``weights_dir`` the trained weights are
+    kept there (``pipeline.checkpoints``).
     """
     final = spec.folder(results_dir)
     if is_current(spec, results_dir):
@@ -99,11 +100,12 @@ def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.dev
     with locks.exclusive(lock, f"{spec.run_id} is being run by another process: waiting for it to finish"):
         if is_current(spec, results_dir):
             return final, False
-        attempt(spec, results_dir, cache_dir, device, progress)
+        attempt(spec, results_dir, cache_dir, device, progress, weights_dir)
     return final, True
 
 
-def attempt(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device, progress: bool) -> None:
+def attempt(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device, progress: bool,
+            weights_dir: Path | None = None) -> None:
     """Train and evaluate into a temporary folder, then move it into place in one rename."""
     final = spec.folder(results_dir)
     remove_abandoned_attempts(final)
@@ -111,7 +113,7 @@ def attempt(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.dev
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        record = train_and_evaluate(spec, tmp, cache_dir, device, progress)
+        record = train_and_evaluate(spec, tmp, cache_dir, device, progress, weights_dir)
         storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
         storage.write_json(tmp / RUN_FILE, record)
         publish(tmp, final)
@@ -137,7 +139,8 @@ def publish(tmp: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.device, progress: bool) -> dict:
+def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.device, progress: bool,
+                       weights_dir: Path | None = None) -> dict:
     seed_everything(spec.seed)
     data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
     img_size = data.img_size
@@ -165,21 +168,62 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
                 "train_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
     train_seconds = time.perf_counter() - start
 
-    start = time.perf_counter()
-    per_image, gallery = evaluate(model, physics, data.test, spec.profile.batch_size, device, spec.profile.n_gallery)
-    eval_seconds = time.perf_counter() - start
-
-    write_per_image(out / "per_image.csv", per_image)
+    record = {**record, **evaluate_into(out, model, physics, data.test, spec.profile, device),
+              "train_seconds": round(train_seconds, 3), "peak_memory_mb": round(provenance.peak_memory_mb(device), 1)}
     write_train_log(out / "train_log.csv", history)
+    if weights_dir is not None:
+        path = checkpoints.weights_path(weights_dir, spec.run_id, spec.profile.name)
+        checkpoints.save(path, model, spec, record)
+        record["weights"] = str(path)
+    return record
+
+
+def evaluate_into(out: Path, model, physics, test: MeasuredSplit, profile: Profile, device) -> dict:
+    """Score the test split, write per_image.csv and gallery.npz; returns the record's metrics."""
+    start = time.perf_counter()
+    per_image, gallery = evaluate(model, physics, test, profile.batch_size, device, profile.n_gallery)
+    write_per_image(out / "per_image.csv", per_image)
     np.savez_compressed(out / "gallery.npz", **gallery)
-    return {
-        **record,
-        "psnr": float(np.mean([r["psnr"] for r in per_image])),
-        "ssim": float(np.mean([r["ssim"] for r in per_image])),
-        "train_seconds": round(train_seconds, 3), "eval_seconds": round(eval_seconds, 3),
-        "peak_memory_mb": round(provenance.peak_memory_mb(device), 1),
-        "finished_at": now(),
-    }
+    return {"psnr": float(np.mean([r["psnr"] for r in per_image])),
+            "ssim": float(np.mean([r["ssim"] for r in per_image])),
+            "eval_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
+
+
+def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path, cache_dir: Path,
+                        device: torch.device) -> Path:
+    """Evaluate saved weights without training, into ``results/<profile>/evaluated/...``.
+
+    The folder is a normal run folder (run.json marked ``evaluated_from``), kept apart from the
+    trained runs so that ``collect`` never mixes it into the leaderboard.
+    """
+    checkpoint = checkpoints.read(checkpoint_path)
+    seed_everything(spec.seed)
+    data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
+    physics = spec.scenario.physics(data.img_size, device=device)
+    model = checkpoints.adapted_model(spec, method_setup(spec, data, device), device)
+    checkpoints.load_into(model, checkpoint, Path(checkpoint_path), spec)
+    final = Path(results_dir) / spec.profile.name / "evaluated" / spec.scenario.name / spec.method.name / f"seed{spec.seed}"
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        record = {
+            "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
+            "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name, "status": "ok",
+            "config_hash": spec.config_hash(), "epochs": 0, "evaluated_from": str(checkpoint_path),
+            "trained_as": checkpoint.get("run_id"), "trained_config_hash": checkpoint.get("config_hash"),
+            "n_test": len(data.test), "img_size": data.img_size, "n_params": count_parameters(model),
+            **provenance.device_record(device), "versions": provenance.versions(),
+            "git_commit": provenance.git_commit(),
+            **evaluate_into(tmp, model, physics, data.test, spec.profile, device),
+        }
+        storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
+        storage.write_json(tmp / RUN_FILE, record)
+        publish(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
 
 
 def now() -> str:

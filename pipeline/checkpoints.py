@@ -1,0 +1,69 @@
+"""Trained weights: kept on request after a run, and evaluated later without training.
+
+A checkpoint holds the state of the model *as the method trains it*: DeepInverse's Trainer
+adapts the network to some losses (a splitting or R2R wrapper that also changes how the model
+reconstructs at test time), so the checkpoint is loaded into the same adapted model, rebuilt
+from the profile and the method. Evaluating a checkpoint with its own profile, scenario and
+method therefore reproduces the run's test metrics, up to the random draws of methods that
+reconstruct with random splits or re-corruptions at test time (noise2inverse, ddssl).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from pipeline import storage
+from pipeline.errors import UsageError
+from pipeline.methods import Setup
+from pipeline.model import build_model
+
+FORMAT = 1
+
+
+def weights_path(weights_dir: Path, run_id: str, profile: str) -> Path:
+    return Path(weights_dir) / profile / f"{run_id}.pt"
+
+
+def save(path: Path, model: torch.nn.Module, spec, record: dict) -> None:
+    """The model's weights with what made them: the run's config and hash."""
+    storage.save_tensors(path, {
+        "format": FORMAT, "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "run_id": spec.run_id, "config_hash": spec.config_hash(), "config": spec.config(),
+        "psnr": record.get("psnr"),
+    })
+
+
+def read(path: Path) -> dict:
+    """A checkpoint written by ``save``; a one-line error for anything else."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"checkpoint {path} does not exist; train with KEEP_WEIGHTS=1 (--keep-weights) to write one")
+    try:
+        checkpoint = torch.load(path, map_location="cpu")
+    except Exception as err:  # a truncated or foreign file: torch raises many kinds
+        reason = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        raise UsageError(f"cannot read checkpoint {path}: {reason}") from err
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT or "state_dict" not in checkpoint:
+        raise UsageError(f"{path} is not a checkpoint of this benchmark (expected one written by --keep-weights)")
+    return checkpoint
+
+
+def adapted_model(spec, setup: Setup, device: torch.device) -> torch.nn.Module:
+    """The network as the method's training leaves it: built, then adapted by each of its losses."""
+    model = spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
+    for loss in spec.method.losses(setup) if spec.method.losses else []:
+        model = loss.adapt_model(model)
+    return model.to(device)
+
+
+def load_into(model: torch.nn.Module, checkpoint: dict, path: Path, spec) -> None:
+    """Load the weights, or say in one line why they do not fit this profile's model."""
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except RuntimeError as err:
+        first = next((line.strip() for line in str(err).splitlines()[1:] if line.strip()), str(err))
+        trained = checkpoint.get("run_id", "?")
+        raise UsageError(f"checkpoint {path} (trained as {trained}) does not fit the model of profile "
+                         f"'{spec.profile.name}' and method '{spec.method.name}': {first}") from err

@@ -1,0 +1,71 @@
+"""Keeping trained weights, and evaluating them later without training."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from pipeline.cli import main
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """ei and noise2inverse on mri at smoke size, with their weights kept."""
+    root = tmp_path_factory.mktemp("kept")
+    common = ["--results-dir", str(root / "results"), "--cache-dir", str(root / "cache"), "--quiet"]
+    assert main(["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei,noise2inverse",
+                 "--keep-weights", "--weights-dir", str(root / "weights"), *common]) == 0
+    return root, common
+
+
+def test_a_checkpoint_reproduces_its_runs_test_metrics_exactly(trained, capsys):
+    root, common = trained
+    checkpoint = root / "weights" / "smoke" / "mri" / "ei" / "seed0.pt"
+    run = root / "results" / "smoke" / "runs" / "mri" / "ei" / "seed0"
+    assert json.loads((run / "run.json").read_text())["weights"] == str(checkpoint)
+    assert main(["evaluate", "--profile", "smoke", "--scenario", "mri", "--checkpoint", str(checkpoint), *common]) == 0
+    evaluated = root / "results" / "smoke" / "evaluated" / "mri" / "ei" / "seed0"
+    pd.testing.assert_frame_equal(pd.read_csv(evaluated / "per_image.csv"), pd.read_csv(run / "per_image.csv"))
+    record = json.loads((evaluated / "run.json").read_text())
+    assert record["epochs"] == 0 and record["evaluated_from"] == str(checkpoint)
+    assert record["trained_as"] == "mri/ei/seed0"
+    assert "from" in capsys.readouterr().err
+
+    # the same weights on another scenario, and never in the leaderboard tables
+    assert main(["evaluate", "--profile", "smoke", "--scenario", "single", "--checkpoint", str(checkpoint), *common]) == 0
+    assert (root / "results" / "smoke" / "evaluated" / "single" / "ei" / "seed0" / "per_image.csv").exists()
+    assert main(["collect", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei,noise2inverse", *common]) == 0
+    assert sorted(pd.read_csv(root / "results" / "smoke" / "runs.csv").method) == ["ei", "noise2inverse"]
+
+
+def test_a_wrapped_model_loads_back_into_the_same_wrapper(trained):
+    root, common = trained
+    checkpoint = root / "weights" / "smoke" / "mri" / "noise2inverse" / "seed0.pt"
+    assert main(["evaluate", "--profile", "smoke", "--scenario", "mri", "--checkpoint", str(checkpoint), *common]) == 0
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "checkpoint .*nowhere.pt does not exist; train with KEEP_WEIGHTS=1"),
+    ("garbage", "cannot read checkpoint .*garbage.pt: "),
+    ("other-profile", "checkpoint .*seed0.pt \\(trained as mri/ei/seed0\\) does not fit the model of profile "
+                      "'quick' and method 'ei': "),
+    ("other-method", "does not fit the model of profile 'smoke' and method 'noise2inverse': "),
+])
+def test_checkpoint_errors_are_one_line_and_write_nothing(trained, tmp_path, capsys, case, message):
+    root, common = trained
+    good = root / "weights" / "smoke" / "mri" / "ei" / "seed0.pt"
+    (tmp_path / "garbage.pt").write_bytes(b"not a checkpoint")
+    path, profile, extra = {"missing": (tmp_path / "nowhere.pt", "smoke", []),
+                            "garbage": (tmp_path / "garbage.pt", "smoke", []),
+                            "other-profile": (good, "quick", []),
+                            "other-method": (good, "smoke", ["--method", "noise2inverse"])}[case]
+    before = sorted(p for p in (root / "results").rglob("*") if p.is_file())
+    assert main(["evaluate", "--profile", profile, "--scenario", "noisy" if case == "missing" else "mri",
+                 "--checkpoint", str(path), *extra, *common]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and re.search(message, err), err
+    after = sorted(p for p in (root / "results").rglob("*") if p.is_file())
+    assert [p for p in after if p not in before and "cache" not in str(p)] == []
