@@ -5,6 +5,7 @@
 #   make benchmark PROFILE=smoke JOBS=1
 #   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil JOBS=1   (one GPU)
 #   make benchmark PROFILE=paper DATA=... EXECUTOR=slurm PARTITION=gpu GPUS_PER_RUN=1
+#   make benchmark MODEL=my_pkg.models:make_model PHYSICS=... METRICS=my_pkg.metrics:A,my_pkg.metrics:B
 #   make test
 SHELL := /bin/bash
 
@@ -23,8 +24,14 @@ CONSTRAINTS ?= constraints.txt
 
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+MODEL ?=
+PHYSICS ?=
+METRICS ?=
+comma := ,
 COMMON := --profile $(PROFILE) --results-dir $(RESULTS) --cache-dir $(CACHE) \
-	$(if $(DATA),--data-dir $(DATA)) $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS))
+	$(if $(DATA),--data-dir $(DATA)) $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+	$(if $(MODEL),--model $(MODEL)) $(if $(PHYSICS),--physics $(PHYSICS)) \
+	$(foreach m,$(subst $(comma), ,$(METRICS)),--metric $(m))
 GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
 
 # `make benchmark` runs JOBS runs at once (default: `make -jN`'s N, else one per core; JOBS=1

@@ -17,7 +17,6 @@ import torch
 from pipeline import storage
 from pipeline.errors import UsageError
 from pipeline.methods import Setup
-from pipeline.model import build_model
 
 FORMAT = 1
 
@@ -50,12 +49,11 @@ def read(path: Path) -> dict:
     return checkpoint
 
 
-def adapted_model(spec, setup: Setup, device: torch.device) -> torch.nn.Module:
-    """The network as the method's training leaves it: built, then adapted by each of its losses."""
-    model = spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
+def adapt(model: torch.nn.Module, spec, setup: Setup) -> torch.nn.Module:
+    """The network as the method's training leaves it: adapted by each of its losses, as the Trainer does."""
     for loss in spec.method.losses(setup) if spec.method.losses else []:
         model = loss.adapt_model(model)
-    return model.to(device)
+    return model
 
 
 def load_into(model: torch.nn.Module, checkpoint: dict, path: Path, spec) -> None:

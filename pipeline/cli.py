@@ -34,6 +34,11 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="measurement cache (git-ignored)")
+    p.add_argument("--model", default=None, help="package.module:factory of a deepinv Reconstructor (replaces MoDL)")
+    p.add_argument("--physics", default=None, help="package.module:factory(img_size=, device=) of a deepinv "
+                                                   "Physics, or of (Physics, PhysicsGenerator)")
+    p.add_argument("--metric", action="append", default=None,
+                   help="package.module:Metric, a deepinv Metric computed per test image (repeatable)")
     if seeds:
         p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
         p.add_argument("--scenarios", default=None, help="comma-separated subset of scenarios")
@@ -214,6 +219,11 @@ def run_argv(args, spec) -> list[str]:
         argv += ["--threads", str(args.threads)]
     if args.keep_weights:
         argv += ["--keep-weights", "--weights-dir", str(args.weights_dir.resolve())]
+    for option, value in (("--model", args.model), ("--physics", args.physics)):
+        if value:
+            argv += [option, value]
+    for metric in args.metric or []:
+        argv += ["--metric", metric]
     return argv
 
 
@@ -223,7 +233,7 @@ def cmd_collect(args) -> int:
 
     specs = specs_from_args(args)
     runs, missing = collect(specs, args.results_dir)
-    report(runs, missing, args.results_dir / specs[0].profile.name)
+    report(runs, missing, specs[0].tables_dir(args.results_dir))
     return 0
 
 

@@ -37,11 +37,11 @@ def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0) -> tupl
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
-def run_row(record: dict, per_image: pd.DataFrame | None) -> dict:
+def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS) -> dict:
     """A run's row: its record, with metrics and CIs from its per-image table (empty if it diverged)."""
     row = {k: record[k] for k in RUN_COLUMNS if k in record}
     row.setdefault("status", "ok")
-    for metric in METRICS:
+    for metric in metrics:
         if per_image is None:
             row[metric] = row[f"{metric}_ci_low"] = row[f"{metric}_ci_high"] = float("nan")
             continue
@@ -55,8 +55,10 @@ def run_row(record: dict, per_image: pd.DataFrame | None) -> dict:
 def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Write the tables of a profile from its finished, current runs; returns (runs, not collected)."""
     profiles = {s.profile.name for s in specs}
-    if len(profiles) != 1:
-        raise ValueError(f"collect one profile at a time, got {sorted(profiles)}")
+    table_dirs = {s.tables_dir(results_dir) for s in specs}
+    if len(profiles) != 1 or len(table_dirs) != 1:
+        raise ValueError(f"collect one profile (and set of custom parts) at a time, got {sorted(profiles)}")
+    extra = tuple(m.rsplit(":", 1)[-1].lower() for m in specs[0].custom.metrics)
     rows, images, missing = [], [], []
     for spec in specs:
         folder = spec.folder(results_dir)
@@ -65,16 +67,20 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
             missing.append(spec.run_id + (" (stale config)" if record else ""))
             continue
         if record.get("status", "ok") != "ok":  # diverged: a row that says so, no per-image scores
-            rows.append(run_row(record, None))
+            rows.append(run_row(record, None, METRICS + extra))
             continue
         per_image = pd.read_csv(folder / "per_image.csv")
-        rows.append(run_row(record, per_image))
+        rows.append(run_row(record, per_image, METRICS + extra))
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
         images.append(per_image.assign(**ids))
-    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    per_image = pd.concat(images, ignore_index=True)[PER_IMAGE_COLUMNS] if images else pd.DataFrame(columns=PER_IMAGE_COLUMNS)
-    table_dir = Path(results_dir) / profiles.pop()
+    extra_columns = [f"{m}{suffix}" for m in extra for suffix in ("", "_ci_low", "_ci_high")]
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS + extra_columns)
+    columns = PER_IMAGE_COLUMNS + list(extra)
+    per_image = pd.concat(images, ignore_index=True)[columns] if images else pd.DataFrame(columns=columns)
+    table_dir = table_dirs.pop()
     with locks.exclusive(table_dir / ".collect.lock", f"another process is collecting {table_dir}: waiting"):
+        if specs[0].custom:  # what these runs were made with, beside their tables
+            storage.write_json(table_dir / "custom.json", {"label": specs[0].custom.label, **specs[0].custom.as_config()})
         for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs))]:
             write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
     return runs, missing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.custom import CustomParts, with_physics
 from pipeline.data import DatasetSpec
 from pipeline.errors import UsageError, choose
 from pipeline.methods import get_method, registry
@@ -31,7 +32,15 @@ def run_spec(args: argparse.Namespace, scenario: str, method: str, seed: int) ->
     if seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
     dataset = DatasetSpec.parse(args.dataset or profile.dataset, args.data_dir)
-    return RunSpec(profile, get_scenario(scenario), get_method(method, scenario), seed, dataset)
+    parts = custom_parts(args)
+    return RunSpec(profile, with_physics(get_scenario(scenario), parts.physics), get_method(method, scenario),
+                   seed, dataset, parts)
+
+
+def custom_parts(args: argparse.Namespace) -> CustomParts:
+    """The user's model, physics and metrics named on the command line (none by default)."""
+    return CustomParts(getattr(args, "model", None), getattr(args, "physics", None),
+                       tuple(getattr(args, "metric", None) or ()))
 
 
 def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:

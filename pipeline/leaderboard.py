@@ -6,6 +6,7 @@ result tables.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,27 @@ def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     return table
 
 
+@dataclass
+class CustomResults:
+    """Runs made with a user's model, physics or metrics: their own table, never the leaderboard's."""
+
+    profile: str
+    label: str
+    parts: dict  # import paths: model, physics, metrics
+    runs: pd.DataFrame
+
+
+def read_custom(results_dir: Path) -> list[CustomResults]:
+    """Every ``results/<profile>/custom/<label>/`` with collected tables."""
+    found = []
+    for folder in sorted(Path(results_dir).glob("*/custom/*")):
+        if (folder / "runs.csv").exists() and (folder / "custom.json").exists():
+            parts = json.loads((folder / "custom.json").read_text())
+            found.append(CustomResults(folder.parent.parent.name, folder.name, parts,
+                                       read_table(folder / "runs.csv", RUN_COLUMNS)))
+    return found
+
+
 def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     """One row per method: mean over seeds of each metric, its CI, the seed spread and costs,
     sorted by PSNR, with the reference rows and the best self-supervised method marked."""
@@ -73,10 +95,10 @@ def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.Data
     with a 95 % bootstrap CI, and the share of images where the method is better."""
     images = profile.per_image[profile.per_image.scenario == scenario]
     base = images[images.method == baseline][["seed", "image_id", "psnr", "ssim"]]
+    columns = ["method", "baseline", "psnr_diff", "psnr_diff_low", "psnr_diff_high", "ssim_diff", "share_better"]
     rows = []
     if base.empty:
-        return pd.DataFrame(columns=["method", "baseline", "psnr_diff", "psnr_diff_low", "psnr_diff_high",
-                                     "ssim_diff", "share_better"])
+        return pd.DataFrame(columns=columns)
     for method, group in images.groupby("method", sort=False):
         if method == baseline:
             continue
@@ -88,7 +110,7 @@ def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.Data
             "psnr_diff_high": high, "ssim_diff": float((joined.ssim - joined.ssim_base).mean()),
             "share_better": float(np.mean(diff > 0)),
         })
-    return pd.DataFrame(rows).sort_values("psnr_diff", ascending=False, kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=columns).sort_values("psnr_diff", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def headline(profile: Profile) -> pd.DataFrame:

@@ -71,25 +71,30 @@ class MeasurementDataset(Dataset):
         return item
 
 
-def simulate(images: torch.Tensor, ids: list[str], scenario: Scenario, masks: torch.Tensor, noise_seed: int) -> MeasuredSplit:
-    """y = A(x) (+ noise) for each image with its own mask; runs on the CPU so caches are portable."""
+def simulate(images: torch.Tensor, ids: list[str], scenario: Scenario, params: dict[str, torch.Tensor],
+             noise_seed: int) -> MeasuredSplit:
+    """y = A(x) (+ noise) for each image with its own parameters; runs on the CPU so caches are portable."""
     physics = scenario.physics(images.shape[-1], rng=torch.Generator().manual_seed(noise_seed))
     ys = []
     with torch.no_grad():
         for start in range(0, len(images), SIMULATION_BATCH):
             batch = slice(start, start + SIMULATION_BATCH)
-            ys.append(physics(images[batch], mask=masks[batch]))
-    return MeasuredSplit(torch.cat(ys), {"mask": masks}, images, ids)
+            ys.append(physics(images[batch], **{k: v[batch] for k, v in params.items()}))
+    return MeasuredSplit(torch.cat(ys), params, images, ids)
 
 
-def draw_masks(scenario: Scenario, img_size: int, n_train: int, n_test: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Acquisition masks: one per image, or one fixed mask for all in the single-operator scenario."""
+def draw_params(scenario: Scenario, img_size: int, n_train: int, n_test: int,
+                seed: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Physics parameters (the acquisition masks) of the train and test images: one draw per
+    image, or one draw shared by all in the single-operator scenario; none for a fixed operator."""
     generator = scenario.mask_generator(img_size, rng=torch.Generator().manual_seed(seed))
+    if generator is None:
+        return {}, {}
     if scenario.fixed_mask:
-        mask = generator.step(batch_size=1)["mask"]
-        return mask.expand(n_train, *mask.shape[1:]).clone(), mask.expand(n_test, *mask.shape[1:]).clone()
-    masks = generator.step(batch_size=n_train + n_test)["mask"]
-    return masks[:n_train], masks[n_train:]
+        one = generator.step(batch_size=1)
+        return tuple({k: v.expand(n, *v.shape[1:]).clone() for k, v in one.items()} for n in (n_train, n_test))
+    drawn = generator.step(batch_size=n_train + n_test)
+    return {k: v[:n_train] for k, v in drawn.items()}, {k: v[n_train:] for k, v in drawn.items()}
 
 
 def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int) -> Path:
@@ -111,10 +116,10 @@ def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec
         cached = torch.load(path)
         return Measurements(MeasuredSplit(**cached["train"]), MeasuredSplit(**cached["test"]))
     images = load_images(dataset, profile.img_size, profile.n_train, profile.n_test, cache_dir)
-    train_masks, test_masks = draw_masks(scenario, profile.img_size, len(images.train), len(images.test), seed)
+    train_params, test_params = draw_params(scenario, profile.img_size, len(images.train), len(images.test), seed)
     measurements = Measurements(
-        simulate(images.train, images.train_ids, scenario, train_masks, noise_seed=seed + 1),
-        simulate(images.test, images.test_ids, scenario, test_masks, noise_seed=seed + 2),
+        simulate(images.train, images.train_ids, scenario, train_params, noise_seed=seed + 1),
+        simulate(images.test, images.test_ids, scenario, test_params, noise_seed=seed + 2),
     )
     storage.save_tensors(path, {name: vars(getattr(measurements, name)) for name in ("train", "test")})
     return measurements

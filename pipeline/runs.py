@@ -15,21 +15,21 @@ import random
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
 from deepinv import Trainer
 from deepinv.training import AdversarialOptimizer, AdversarialTrainer
-from deepinv.loss.metric import PSNR, SSIM
 from torch.utils.data import DataLoader
 
-from pipeline import checkpoints, locks, provenance, storage
+from pipeline import checkpoints, custom, locks, provenance, storage
 from pipeline.data import DatasetSpec
+from pipeline.evaluation import evaluate_into, now
 from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
 from pipeline.methods import Method, Setup
 from pipeline.model import build_model, count_parameters
+from pipeline.custom import CustomParts
 from pipeline.profiles import Profile
 from pipeline.scenarios import Scenario
 
@@ -43,6 +43,7 @@ class RunSpec:
     method: Method
     seed: int
     dataset: DatasetSpec
+    custom: CustomParts = CustomParts()  # user model/physics/metrics: results kept apart
 
     @property
     def run_id(self) -> str:
@@ -57,13 +58,19 @@ class RunSpec:
                        "uses_ground_truth": self.method.uses_ground_truth},
             "dataset": self.dataset.as_config(),
             "seed": self.seed,
+            **({"custom": self.custom.as_config()} if self.custom else {}),
         }
 
     def config_hash(self) -> str:
         return storage.config_hash(self.config())
 
+    def tables_dir(self, results_dir: Path) -> Path:
+        """Where this run's tables go: the profile's, or its own for runs with custom parts."""
+        base = Path(results_dir) / self.profile.name
+        return base / "custom" / self.custom.label if self.custom else base
+
     def folder(self, results_dir: Path) -> Path:
-        return Path(results_dir) / self.profile.name / "runs" / self.scenario.name / self.method.name / f"seed{self.seed}"
+        return self.tables_dir(results_dir) / "runs" / self.scenario.name / self.method.name / f"seed{self.seed}"
 
 
 def read_run(folder: Path) -> dict | None:
@@ -146,7 +153,13 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     img_size = data.img_size
     physics = spec.scenario.physics(img_size, device=device)
     setup = method_setup(spec, data, device)
-    model = spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
+    model = network(spec, setup, device)
+    metrics = custom.build_metrics(spec.custom.metrics)
+    for metric in metrics:  # fail before training, not after it
+        metric.per_image(data.test.x[:2].to(device), data.test.x[:2].to(device))
+    if spec.custom.model:
+        physics.update(**{k: v.to(device) for k, v in data.test.params_of(slice(0, 1)).items()})
+        custom.check_output_shape(model, spec.custom.model, data.test.y[:1].to(device), physics, data.test.x[:1].to(device))
     provenance.reset_peak_memory(device)
 
     record = {
@@ -168,7 +181,7 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
                 "train_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
     train_seconds = time.perf_counter() - start
 
-    record = {**record, **evaluate_into(out, model, physics, data.test, spec.profile, device),
+    record = {**record, **evaluate_into(out, model, physics, data.test, spec.profile, device, metrics),
               "train_seconds": round(train_seconds, 3), "peak_memory_mb": round(provenance.peak_memory_mb(device), 1)}
     write_train_log(out / "train_log.csv", history)
     if weights_dir is not None:
@@ -178,15 +191,11 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     return record
 
 
-def evaluate_into(out: Path, model, physics, test: MeasuredSplit, profile: Profile, device) -> dict:
-    """Score the test split, write per_image.csv and gallery.npz; returns the record's metrics."""
-    start = time.perf_counter()
-    per_image, gallery = evaluate(model, physics, test, profile.batch_size, device, profile.n_gallery)
-    write_per_image(out / "per_image.csv", per_image)
-    np.savez_compressed(out / "gallery.npz", **gallery)
-    return {"psnr": float(np.mean([r["psnr"] for r in per_image])),
-            "ssim": float(np.mean([r["ssim"] for r in per_image])),
-            "eval_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
+def network(spec: RunSpec, setup: Setup, device: torch.device) -> torch.nn.Module:
+    """The run's network before training: the user's model, the method's own, or the profile's MoDL."""
+    if spec.custom.model:
+        return custom.build_model(spec.custom.model, device)
+    return spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
 
 
 def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path, cache_dir: Path,
@@ -200,9 +209,10 @@ def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path,
     seed_everything(spec.seed)
     data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
     physics = spec.scenario.physics(data.img_size, device=device)
-    model = checkpoints.adapted_model(spec, method_setup(spec, data, device), device)
+    setup = method_setup(spec, data, device)
+    model = checkpoints.adapt(network(spec, setup, device), spec, setup)
     checkpoints.load_into(model, checkpoint, Path(checkpoint_path), spec)
-    final = Path(results_dir) / spec.profile.name / "evaluated" / spec.scenario.name / spec.method.name / f"seed{spec.seed}"
+    final = spec.tables_dir(results_dir) / "evaluated" / spec.scenario.name / spec.method.name / f"seed{spec.seed}"
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -215,7 +225,8 @@ def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path,
             "n_test": len(data.test), "img_size": data.img_size, "n_params": count_parameters(model),
             **provenance.device_record(device), "versions": provenance.versions(),
             "git_commit": provenance.git_commit(),
-            **evaluate_into(tmp, model, physics, data.test, spec.profile, device),
+            **evaluate_into(tmp, model, physics, data.test, spec.profile, device,
+                            custom.build_metrics(spec.custom.metrics)),
         }
         storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
         storage.write_json(tmp / RUN_FILE, record)
@@ -224,10 +235,6 @@ def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Setup:
@@ -296,40 +303,6 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
                                      optimizer_step_multi_dataset=False, **options)
     model = trainer.train()
     return model, trainer.loss_history
-
-
-def evaluate(model, physics, test: MeasuredSplit, batch_size: int, device, n_gallery: int):
-    """PSNR and SSIM of the magnitude image, per test image, and the first reconstructions."""
-    psnr, ssim = PSNR(complex_abs=True), SSIM(complex_abs=True)
-    rows, recons = [], []
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(test), batch_size):
-            index = slice(start, start + batch_size)
-            y, x = test.y[index].to(device), test.x[index].to(device)
-            physics.update(**{k: v.to(device) for k, v in test.params_of(index).items()})
-            x_net = model(y, physics)
-            for k, (p, s) in enumerate(zip(psnr(x_net, x).tolist(), ssim(x_net, x).tolist())):
-                rows.append({"image": start + k, "image_id": test.ids[start + k], "psnr": p, "ssim": s})
-            if len(recons) < n_gallery:
-                recons.extend(magnitude(x_net)[: n_gallery - len(recons)])
-    n = len(recons)
-    gallery = {
-        "image": np.arange(n), "recon": np.stack(recons).astype(np.float16),
-        "target": np.stack(magnitude(test.x[:n])).astype(np.float16),
-    }
-    return rows, gallery
-
-
-def magnitude(x: torch.Tensor) -> list[np.ndarray]:
-    return list(x.detach().cpu().pow(2).sum(dim=1).sqrt().numpy())
-
-
-def write_per_image(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["image", "image_id", "psnr", "ssim"])
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def write_train_log(path: Path, history: dict[str, list[float]]) -> None:

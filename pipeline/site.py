@@ -39,7 +39,7 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
         shutil.copy(asset, docs / "assets")
     shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
     shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
-    render_pages(profiles, docs)
+    render_pages(profiles, docs, results_dir)
     html = Path(out_dir) / "html"
     mkdocs_build(config_file, docs, html)
     return html
@@ -67,7 +67,7 @@ def navigation(docs: Path) -> list:
 
     return [
         {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": titled("methods")},
-        {"Published numbers": "published.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
+        {"Published numbers": "published.md"}, {"Custom runs": "custom.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
     ]
 
 
@@ -93,7 +93,7 @@ def score(value: float, fmt: str = "%.2f") -> str:
     return "diverged" if value is None or value != value else fmt % value
 
 
-def render_pages(profiles: list[leaderboard.Profile], docs: Path) -> None:
+def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> None:
     env = environment()
 
     def write(path: str, template: str, **context) -> None:
@@ -110,6 +110,7 @@ def render_pages(profiles: list[leaderboard.Profile], docs: Path) -> None:
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
         {"name": s, "title": SCENARIOS[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
+    write("custom.md", "custom.md.j2", tables=[custom_table(c) for c in leaderboard.read_custom(results_dir)])
     write("reproducibility.md", "reproducibility.md.j2",
           profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
     for p in profiles:
@@ -117,6 +118,13 @@ def render_pages(profiles: list[leaderboard.Profile], docs: Path) -> None:
         target.mkdir(parents=True)
         shutil.copy(p.folder / "runs.csv", target)
         shutil.copy(p.folder / "per_image.csv", target)
+
+
+def custom_table(results: leaderboard.CustomResults) -> dict:
+    """A table of runs with custom parts: their import paths, and every metric column they have."""
+    extra = [c for c in results.runs.columns if c not in leaderboard.RUN_COLUMNS and not c.endswith(("_ci_low", "_ci_high"))]
+    return {"profile": results.profile, "label": results.label, "parts": results.parts, "metrics": ["psnr", "ssim", *extra],
+            "rows": results.runs.to_dict("records")}
 
 
 def describe(profile_name: str) -> str:
