@@ -135,5 +135,9 @@ def test_several_seeds_are_averaged_with_their_spread(workspace):
     images = profile.per_image
     assert len(images[images.method == "supervised"]) == 2 * profile.runs.n_test.iloc[0]
     assert comparison.set_index("method").loc["supervised", "share_better"] >= 0
+    summary = pd.read_csv(workspace.results / "smoke" / "summary.csv").set_index("method")
+    assert summary.loc["supervised", "seeds"] == 2
+    assert summary.loc["supervised", "psnr_seed_std"] == pytest.approx(runs.psnr.std(), rel=1e-5)
     html = build_site(workspace.results, workspace.results.parent / "site")
     assert "(±" in (html / "scenarios" / "smoke-noisy" / "index.html").read_text()
+    assert "over 2 seeds" in (html / "index.html").read_text()
