@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from pipeline.leaderboard import Profile, paired_comparison, scenario_table
 from pipeline.methods import registry
 
@@ -78,7 +80,8 @@ def check_findings(profile: Profile) -> list[Check]:
         if scenario == "noisy":
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
                         for m in registry().values() if m.noise_baseline]
-    return [measured(profile, check) for check in planned]
+    comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
+    return [measured(profile, check, comparisons) for check in planned]
 
 
 def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
@@ -94,9 +97,12 @@ def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
     return [Check(ADVERSARIAL_WORST, scenario, m, worst_learner, "below") for m in adversarial]
 
 
-def measured(profile: Profile, check: Check) -> Check:
+def measured(profile: Profile, check: Check, comparisons: dict[tuple[str, str], pd.DataFrame]) -> Check:
     """The check with its paired difference filled in, or unchanged if a method has no results."""
-    comparison = paired_comparison(profile, check.scenario, check.baseline)
+    key = (check.scenario, check.baseline)
+    if key not in comparisons:
+        comparisons[key] = paired_comparison(profile, check.scenario, check.baseline)
+    comparison = comparisons[key]
     row = comparison[comparison.method == check.method]
     if row.empty:
         return check

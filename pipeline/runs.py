@@ -16,6 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -116,11 +117,17 @@ def attempt(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.dev
     """Train and evaluate into a temporary folder, then move it into place in one rename."""
     final = spec.folder(results_dir)
     remove_abandoned_attempts(final)
+    write_run_folder(spec, final, lambda tmp: train_and_evaluate(spec, tmp, cache_dir, device, progress, weights_dir))
+
+
+def write_run_folder(spec: RunSpec, final: Path, fill: Callable[[Path], dict]) -> None:
+    """``fill`` writes a run's files into a temporary folder and returns its record; the folder,
+    completed with config.json and run.json, then replaces ``final`` in one rename."""
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        record = train_and_evaluate(spec, tmp, cache_dir, device, progress, weights_dir)
+        record = fill(tmp)
         storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
         storage.write_json(tmp / RUN_FILE, record)
         publish(tmp, final)
@@ -162,15 +169,8 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
         custom.check_output_shape(model, spec.custom.model, data.test.y[:1].to(device), physics, data.test.x[:1].to(device))
     provenance.reset_peak_memory(device)
 
-    record = {
-        "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
-        "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name,
-        "config_hash": spec.config_hash(), "status": "ok",
-        "n_train": len(data.train), "n_test": len(data.test), "img_size": img_size,
-        "epochs": spec.profile.epochs if spec.method.losses is not None else 0,
-        "n_params": count_parameters(model), **provenance.device_record(device),
-        "threads": torch.get_num_threads(), "versions": provenance.versions(), "git_commit": provenance.git_commit(),
-    }
+    record = {**base_record(spec, data, model, device), "n_train": len(data.train),
+              "epochs": spec.profile.epochs if spec.method.losses is not None else 0}
     start = time.perf_counter()
     history: dict[str, list[float]] = {}
     try:
@@ -213,28 +213,23 @@ def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path,
     model = checkpoints.adapt(network(spec, setup, device), spec, setup)
     checkpoints.load_into(model, checkpoint, Path(checkpoint_path), spec)
     final = spec.tables_dir(results_dir) / "evaluated" / spec.scenario.name / spec.method.name / f"seed{spec.seed}"
-    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        record = {
-            "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
-            "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name, "status": "ok",
-            "config_hash": spec.config_hash(), "epochs": 0, "evaluated_from": str(checkpoint_path),
-            "trained_as": checkpoint.get("run_id"), "trained_config_hash": checkpoint.get("config_hash"),
-            "n_test": len(data.test), "img_size": data.img_size, "n_params": count_parameters(model),
-            **provenance.device_record(device), "versions": provenance.versions(),
-            "git_commit": provenance.git_commit(),
-            **evaluate_into(tmp, model, physics, data.test, spec.profile, device,
-                            custom.build_metrics(spec.custom.metrics)),
-        }
-        storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
-        storage.write_json(tmp / RUN_FILE, record)
-        publish(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    write_run_folder(spec, final, lambda tmp: {
+        **base_record(spec, data, model, device), "epochs": 0, "evaluated_from": str(checkpoint_path),
+        "trained_as": checkpoint.get("run_id"), "trained_config_hash": checkpoint.get("config_hash"),
+        **evaluate_into(tmp, model, physics, data.test, spec.profile, device, custom.build_metrics(spec.custom.metrics)),
+    })
     return final
+
+
+def base_record(spec: RunSpec, data: Measurements, model: torch.nn.Module, device: torch.device) -> dict:
+    """What every run record says: which run, on what data, with which model, where and with what code."""
+    return {
+        "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
+        "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name,
+        "config_hash": spec.config_hash(), "status": "ok", "n_test": len(data.test), "img_size": data.img_size,
+        "n_params": count_parameters(model), **provenance.device_record(device), "threads": torch.get_num_threads(),
+        "versions": provenance.versions(), "git_commit": provenance.git_commit(),
+    }
 
 
 def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Setup:

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pandas as pd
 
 from pipeline.cli import main
 from pipeline.cluster import ClusterOptions, report, submit_and_wait
-from tests.conftest import ROOT
+from tests.conftest import ROOT, started_attempt
 
 
 def test_jobs_write_run_folders_identical_to_local_runs(workspace, tmp_path, monkeypatch):
@@ -62,10 +61,7 @@ def test_a_job_killed_mid_run_fails_cleanly_and_is_resubmitted(workspace, tmp_pa
     process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
                                stderr=subprocess.PIPE, text=True)
     runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
-    deadline = time.monotonic() + 300
-    while not list(runs.glob(".seed0.tmp-*")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    (attempt,) = runs.glob(".seed0.tmp-*")
+    attempt = started_attempt(runs)
     os.kill(int(attempt.name.rsplit("-", 1)[1]), signal.SIGKILL)  # the job's worker, mid-training
     _, err = process.communicate(timeout=300)
     assert process.returncode == 1, err

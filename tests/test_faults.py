@@ -17,7 +17,7 @@ import pipeline.grid
 from pipeline.cli import main
 from pipeline.methods import get_method
 from pipeline.site import build_site
-from tests.conftest import ROOT
+from tests.conftest import ROOT, started_attempt
 
 
 class NaNFromEpoch(Loss):
@@ -145,9 +145,7 @@ def test_ctrl_c_leaves_finished_runs_alone_and_says_how_to_resume(workspace):
     process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
                                stderr=subprocess.PIPE, text=True)
     runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
-    deadline = time.monotonic() + 300
-    while not list(runs.glob(".seed0.tmp-*")) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    started_attempt(runs)
     time.sleep(1.0)  # well inside training
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)

@@ -8,10 +8,9 @@ list``, the Makefile grid, the result tables and the site.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -21,6 +20,7 @@ from deepinv.physics import Physics
 from deepinv.physics.generator import PhysicsGenerator
 from torch.utils.data import Dataset
 
+from pipeline.discovery import discover
 from pipeline.errors import UsageError, choose
 from pipeline.scenarios import SCENARIOS, Scenario
 
@@ -79,18 +79,12 @@ class Method:
 def registry() -> dict[str, Method]:
     """Every method file in this package, by method name, in name order."""
     found: dict[str, Method] = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        method = getattr(module, "METHOD", None)
-        if not isinstance(method, Method):
-            raise TypeError(f"{module.__file__} must define METHOD = Method(...)")
-        if method.name in found:
-            raise ValueError(f"two method files register the name '{method.name}'")
+    for method, module in discover(__name__, __path__, "METHOD", Method):
         unknown = set(method.scenarios) - set(SCENARIOS)
         if unknown:
             raise ValueError(f"method '{method.name}' names unknown scenarios {sorted(unknown)}")
         found[method.name] = replace(
-            method, doc=(module.__doc__ or "").strip(), source=f"pipeline/methods/{info.name}.py"
+            method, doc=(module.__doc__ or "").strip(), source=f"pipeline/methods/{Path(module.__file__).name}"
         )
     for method in found.values():
         if method.noise_baseline and "noisy" not in found.get(method.noise_baseline, method).scenarios:

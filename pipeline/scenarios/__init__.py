@@ -11,14 +11,13 @@ scenarios are ``mri``, ``noisy``, ``single`` and ``multicoil`` (DESIGN.md §1).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import asdict, dataclass
 
 import torch
 from deepinv.physics import GaussianNoise
 from deepinv.physics.generator import GaussianMaskGenerator
 
+from pipeline.discovery import discover
 from pipeline.errors import choose
 from pipeline.physics import MRI, MultiCoilMRI
 
@@ -71,21 +70,13 @@ class Scenario:
         )
 
 
-def discover() -> dict[str, Scenario]:
+def scenario_files() -> dict[str, Scenario]:
     """Every scenario file of this package, by name, in table order."""
-    found: dict[str, Scenario] = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        scenario = getattr(module, "SCENARIO", None)
-        if not isinstance(scenario, Scenario):
-            raise TypeError(f"{module.__file__} must define SCENARIO = Scenario(...)")
-        if scenario.name in found:
-            raise ValueError(f"two scenario files register the name '{scenario.name}'")
-        found[scenario.name] = scenario
+    found = {scenario.name: scenario for scenario, _ in discover(__name__, __path__, "SCENARIO", Scenario)}
     return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
 
 
-SCENARIOS: dict[str, Scenario] = discover()
+SCENARIOS: dict[str, Scenario] = scenario_files()
 
 
 def get_scenario(name: str) -> Scenario:
