@@ -27,15 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader
 
 from pipeline import provenance
 from pipeline.data import DatasetSpec
-from pipeline.measurements import MeasurementDataset, load_measurements
+from pipeline.measurements import load_measurements
 from pipeline.methods import get_method
 from pipeline.model import build_model
 from pipeline.profiles import get_profile
-from pipeline.runs import RunSpec, execute, method_setup, seed_everything, train
+from pipeline.runs import RunSpec, execute, method_setup, seed_everything, train, train_loader
 from pipeline.scenarios import get_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,9 +65,7 @@ def step_seconds(spec: RunSpec, data, bare: bool) -> float:
     model = build_model(spec.profile, device)
     physics = spec.scenario.physics(data.img_size, device=device)
     setup = method_setup(spec, data, device)
-    loader = DataLoader(MeasurementDataset(data.train, with_ground_truth=spec.method.uses_ground_truth),
-                        batch_size=spec.profile.batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(spec.seed))
+    loader = train_loader(spec, data.train)
     start = time.perf_counter()
     if bare:
         bare_training(spec, model, physics, setup, loader)

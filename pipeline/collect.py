@@ -20,7 +20,7 @@ from pipeline.runs import RunSpec, read_run
 BOOTSTRAP_SAMPLES = 2000
 METRICS = ("psnr", "ssim")
 RUN_COLUMNS = [
-    "profile", "scenario", "method", "seed", "dataset", "status", "failure",
+    "profile", "scenario", "method", "variant_of", "departure", "seed", "dataset", "status", "failure",
     "psnr", "psnr_ci_low", "psnr_ci_high", "ssim", "ssim_ci_low", "ssim_ci_high",
     "n_test", "n_train", "img_size", "epochs", "train_seconds", "eval_seconds", "n_params", "peak_memory_mb",
     "device", "device_name", "threads", "config_hash", "git_commit", "torch", "deepinv", "python", "finished_at",
@@ -87,10 +87,12 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per (scenario, method): metrics and CIs averaged over seeds, their spread across
-    seeds (std, NaN with one seed), how many seeds ran and diverged, and the costs."""
+    """One row per (scenario, method): whether it is a variant (of which method of the paper, and
+    how it departs), metrics and CIs averaged over seeds, their spread across seeds (std, NaN
+    with one seed), how many seeds ran and diverged, and the costs."""
     grouped = runs.groupby(["scenario", "method"], sort=False)
-    return grouped.agg(
+    table = grouped.agg(
+        variant_of=("variant_of", "first"), departure=("departure", "first"),
         psnr=("psnr", "mean"), psnr_ci_low=("psnr_ci_low", "mean"), psnr_ci_high=("psnr_ci_high", "mean"),
         psnr_seed_std=("psnr", "std"),
         ssim=("ssim", "mean"), ssim_ci_low=("ssim_ci_low", "mean"), ssim_ci_high=("ssim_ci_high", "mean"),
@@ -99,6 +101,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         train_seconds=("train_seconds", "mean"), n_params=("n_params", "first"),
         peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"),
     ).reset_index()
+    return table.fillna({"variant_of": "", "departure": ""})
 
 
 def write_if_changed(path: Path, text: str) -> None:

@@ -7,12 +7,15 @@ from torch import nn
 
 
 class SkipConvDiscriminator(nn.Module):
-    """Residual convolutional discriminator of Cole et al. (ICCV workshops 2021).
+    r"""Convolutional discriminator of Cole et al. (ICCV workshops 2021), as SSIBench runs it.
 
-    A first 3x3 convolution lifts the (real, imaginary) image to ``width`` channels; ``blocks``
-    residual blocks of two 3x3 convolutions (LeakyReLU, no normalisation) keep the resolution;
-    a linear layer maps the flattened features to one score per image, optionally through a
-    sigmoid (SSIBench uses none: a least-squares GAN).
+    A first 3x3 convolution lifts the (real, imaginary) image to ``width`` channels. Each of the
+    ``blocks`` blocks then applies two 3x3 convolutions (LeakyReLU, no bias, no normalisation)
+    *in parallel* to the same input and sums them, :math:`h \leftarrow c_a(h) + c_b(h)`; there is
+    no identity path (the "skip" is the second branch). A linear layer maps the flattened
+    features to one score per image, optionally through a sigmoid (SSIBench uses none: a
+    least-squares GAN). This is the block of DeepInverse pull request #409, which SSIBench's
+    training script imports.
 
     Reference: E. K. Cole, F. Ong, S. S. Vasanawala, J. M. Pauly, "Fast unsupervised MRI
     reconstruction without fully-sampled ground truth data using generative adversarial
@@ -27,14 +30,14 @@ class SkipConvDiscriminator(nn.Module):
             return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.LeakyReLU())
 
         self.lift = conv(in_channels, width)
-        self.blocks = nn.ModuleList(nn.Sequential(conv(width, width), conv(width, width)) for _ in range(blocks))
+        self.blocks = nn.ModuleList(nn.ModuleList([conv(width, width), conv(width, width)]) for _ in range(blocks))
         self.score = nn.Linear(width * img_size[0] * img_size[1], 1)
         self.use_sigmoid = use_sigmoid
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.lift(x)
-        for block in self.blocks:
-            h = h + block(h)
+        for conv_a, conv_b in self.blocks:
+            h = conv_a(h) + conv_b(h)
         score = self.score(h.flatten(1))
         return torch.sigmoid(score) if self.use_sigmoid else score
 

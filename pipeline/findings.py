@@ -10,6 +10,7 @@ every profile alike, and stated with each result so a reader can judge them:
   CI that contains 0, which a small test set would grant too easily).
 
 A check whose methods are missing from the results is reported as not checked, never as held.
+Variants (methods not in the paper) take part in no check.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def check_findings(profile: Profile) -> list[Check]:
     planned: list[Check] = []
     for scenario in profile.scenarios:
         table = scenario_table(profile, scenario)
-        others = table[table.method != "supervised"]
+        others = table[(table.method != "supervised") & ~table.variant]  # the paper's methods only
         if not others.empty:
             planned.append(Check(SUPERVISED_BEST, scenario, "supervised", str(others.method.iloc[0]), "above"))
     if "single" in profile.scenarios:
@@ -89,7 +90,7 @@ def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
     table = scenario_table(profile, scenario)
     methods = registry()
     adversarial = [m for m in table.method if m in methods and methods[m].adversarial]
-    learners = [m for m in table.method if m in methods and not methods[m].adversarial
+    learners = [m for m in table.method if m in methods and not methods[m].adversarial and methods[m].in_paper
                 and methods[m].losses is not None and not methods[m].uses_ground_truth]
     if not adversarial or not learners:
         return []

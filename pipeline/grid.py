@@ -66,5 +66,7 @@ def grid_table(profile_name: str) -> str:
     width = max(len(m) for m in registry()) + 2
     lines.append(f"{'scenario':<11}{'method':<{width}}title")
     for s, m in grid:
-        lines.append(f"{s:<11}{m:<{width}}{registry()[m].title}")
+        method = registry()[m]
+        variant = f"  [variant of {method.variant_of}: {method.departure}]" if method.variant_of else ""
+        lines.append(f"{s:<11}{m:<{width}}{method.title}{variant}")
     return "\n".join(lines)

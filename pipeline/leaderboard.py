@@ -83,11 +83,22 @@ def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     runs = profile.runs[profile.runs.scenario == scenario]
     table = summarise(runs).sort_values("psnr", ascending=False, kind="stable")  # a diverged method (NaN) last
     table["reference"] = table.method.isin(REFERENCES)
-    learners = table[~table.reference & table.psnr.notna()]
+    table["variant"] = table.variant_of != ""
+    learners = table[~table.reference & ~table.variant & table.psnr.notna()]
     table["best"] = False
     if not learners.empty:
         table.loc[learners.psnr.idxmax(), "best"] = True
-    return table.reset_index(drop=True)
+    return under_parents(table)
+
+
+def under_parents(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows in their order, each variant moved just below the method of the paper it varies."""
+    variants = table[table.variant]
+    order = []
+    for index, method in table.method[~table.variant].items():
+        order += [index, *variants.index[variants.variant_of == method]]
+    order += [i for i in variants.index if i not in order]  # a variant whose parent has not run
+    return table.loc[order].reset_index(drop=True)
 
 
 def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.DataFrame:

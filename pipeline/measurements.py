@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from pipeline import storage
+from pipeline import storage, streams
 from pipeline.data import DatasetSpec, load_images
 from pipeline.profiles import Profile
 from pipeline.scenarios import Scenario
@@ -72,9 +72,9 @@ class MeasurementDataset(Dataset):
 
 
 def simulate(images: torch.Tensor, ids: list[str], scenario: Scenario, params: dict[str, torch.Tensor],
-             noise_seed: int) -> MeasuredSplit:
+             noise: torch.Generator) -> MeasuredSplit:
     """y = A(x) (+ noise) for each image with its own parameters; runs on the CPU so caches are portable."""
-    physics = scenario.physics(images.shape[-1], rng=torch.Generator().manual_seed(noise_seed))
+    physics = scenario.physics(images.shape[-1], rng=noise)
     ys = []
     with torch.no_grad():
         for start in range(0, len(images), SIMULATION_BATCH):
@@ -87,7 +87,7 @@ def draw_params(scenario: Scenario, img_size: int, n_train: int, n_test: int,
                 seed: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Physics parameters (the acquisition masks) of the train and test images: one draw per
     image, or one draw shared by all in the single-operator scenario; none for a fixed operator."""
-    generator = scenario.mask_generator(img_size, rng=torch.Generator().manual_seed(seed))
+    generator = scenario.mask_generator(img_size, rng=streams.generator(seed, streams.ACQUISITION))
     if generator is None:
         return {}, {}
     if scenario.fixed_mask:
@@ -100,7 +100,7 @@ def draw_params(scenario: Scenario, img_size: int, n_train: int, n_test: int,
 def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int) -> Path:
     key = {
         "dataset": dataset.as_config(), "img_size": profile.img_size, "n_train": profile.n_train,
-        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 1,
+        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 2,
     }
     return cache_dir / "measurements" / profile.name / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt"
 
@@ -118,8 +118,8 @@ def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec
     images = load_images(dataset, profile.img_size, profile.n_train, profile.n_test, cache_dir)
     train_params, test_params = draw_params(scenario, profile.img_size, len(images.train), len(images.test), seed)
     measurements = Measurements(
-        simulate(images.train, images.train_ids, scenario, train_params, noise_seed=seed + 1),
-        simulate(images.test, images.test_ids, scenario, test_params, noise_seed=seed + 2),
+        simulate(images.train, images.train_ids, scenario, train_params, streams.generator(seed, streams.NOISE_TRAIN)),
+        simulate(images.test, images.test_ids, scenario, test_params, streams.generator(seed, streams.NOISE_TEST)),
     )
     storage.save_tensors(path, {name: vars(getattr(measurements, name)) for name in ("train", "test")})
     return measurements

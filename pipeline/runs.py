@@ -21,10 +21,11 @@ from typing import Callable
 import numpy as np
 import torch
 from deepinv import Trainer
+from deepinv.loss import Loss
 from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from torch.utils.data import DataLoader
 
-from pipeline import checkpoints, custom, locks, provenance, storage
+from pipeline import checkpoints, custom, locks, provenance, storage, streams
 from pipeline.data import DatasetSpec
 from pipeline.evaluation import evaluate_into, now
 from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
@@ -58,7 +59,7 @@ class RunSpec:
             "method": {"name": self.method.name, "settings": self.method.settings,
                        "uses_ground_truth": self.method.uses_ground_truth},
             "dataset": self.dataset.as_config(),
-            "seed": self.seed,
+            "seed": self.seed, "random_streams": streams.SCHEME,
             **({"custom": self.custom.as_config()} if self.custom else {}),
         }
 
@@ -88,9 +89,12 @@ def is_current(spec: RunSpec, results_dir: Path) -> bool:
 
 
 def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    """Seed the global RNGs (network initialisation, library code without a generator of its own)
+    from the run's ``init`` stream."""
+    init = streams.stream_seed(seed, streams.INIT)
+    random.seed(init)
+    np.random.seed(init % 2**32)
+    torch.manual_seed(init)
 
 
 def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device,
@@ -225,7 +229,8 @@ def base_record(spec: RunSpec, data: Measurements, model: torch.nn.Module, devic
     """What every run record says: which run, on what data, with which model, where and with what code."""
     return {
         "run_id": spec.run_id, "profile": spec.profile.name, "scenario": spec.scenario.name,
-        "method": spec.method.name, "seed": spec.seed, "dataset": spec.dataset.name,
+        "method": spec.method.name, "variant_of": spec.method.variant_of or "", "departure": spec.method.departure,
+        "seed": spec.seed, "dataset": spec.dataset.name,
         "config_hash": spec.config_hash(), "status": "ok", "n_test": len(data.test), "img_size": data.img_size,
         "n_params": count_parameters(model), **provenance.device_record(device), "threads": torch.get_num_threads(),
         "versions": provenance.versions(), "git_commit": provenance.git_commit(),
@@ -233,12 +238,13 @@ def base_record(spec: RunSpec, data: Measurements, model: torch.nn.Module, devic
 
 
 def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Setup:
-    """What the method may use to build its losses: seeded generators, never the ground truth."""
+    """What the method may use to build its losses: generators on their own streams of the run
+    seed (never the acquisition masks' stream), never the ground truth."""
     img_size = data.img_size
+    loss_operators = spec.scenario.mask_generator(img_size, device, streams.generator(spec.seed, streams.LOSS_OPERATORS, device))
     return Setup(
-        scenario=spec.scenario, img_size=img_size, device=device,
-        physics_generator=spec.scenario.mask_generator(img_size, device, torch.Generator(device).manual_seed(spec.seed)),
-        rng=torch.Generator(device).manual_seed(spec.seed),
+        scenario=spec.scenario, img_size=img_size, device=device, seed=spec.seed,
+        physics_generator=loss_operators, rng=streams.generator(spec.seed, streams.METHOD, device),
         unpaired=MeasurementDataset(data.train, with_ground_truth=False), batch_size=spec.profile.batch_size,
         discriminator_width=spec.profile.discriminator_width,
     )
@@ -266,8 +272,56 @@ class GuardedTrainer(StopOnDivergence, Trainer):
     """``deepinv.Trainer`` that raises ``Diverged`` on a non-finite loss."""
 
 
+class EpochMeans(Loss):
+    """A loss that also keeps the mean of its value over each training epoch (``epoch`` kwarg)."""
+
+    def __init__(self, loss: Loss):
+        super().__init__()
+        self.loss = loss
+        self.sums: dict[int, list[float]] = {}
+
+    def adapt_model(self, model):
+        return self.loss.adapt_model(model)
+
+    def forward(self, *args, epoch: int = 0, **kwargs):
+        value = self.loss(*args, epoch=epoch, **kwargs)
+        self.sums.setdefault(epoch, []).append(float(value.detach().mean()))
+        return value
+
+    def means(self) -> list[float]:
+        return [float(np.mean(self.sums[e])) for e in sorted(self.sums)]
+
+
 class GuardedAdversarialTrainer(StopOnDivergence, AdversarialTrainer):
-    """``deepinv.training.AdversarialTrainer`` that raises ``Diverged`` on a non-finite loss."""
+    """``deepinv.training.AdversarialTrainer`` that raises ``Diverged`` on a non-finite loss and
+    records the generator and discriminator losses of each epoch in ``loss_history`` (deepinv
+    0.5.0 updates its per-loss meters only when there is more than one loss of a kind)."""
+
+    def setup_train(self, **kwargs):
+        self.losses = [recorded(l) for l in as_list(self.losses)]
+        self.losses_d = [recorded(l) for l in as_list(self.losses_d)]
+        super().setup_train(**kwargs)
+
+    def train(self, *args, **kwargs):
+        model = super().train(*args, **kwargs)
+        self.loss_history = {type(l.loss).__name__: l.means() for l in [*self.losses, *self.losses_d]}
+        return model
+
+
+def recorded(loss: Loss) -> EpochMeans:
+    return loss if isinstance(loss, EpochMeans) else EpochMeans(loss)
+
+
+def as_list(losses) -> list:
+    return list(losses) if isinstance(losses, (list, tuple)) else [losses]
+
+
+def train_loader(spec: RunSpec, train_split: MeasuredSplit) -> DataLoader:
+    """Shuffled training batches (on the run's shuffling stream); x only for supervised methods."""
+    return DataLoader(
+        MeasurementDataset(train_split, with_ground_truth=spec.method.uses_ground_truth),
+        batch_size=spec.profile.batch_size, shuffle=True, generator=streams.generator(spec.seed, streams.SHUFFLE),
+    )
 
 
 def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSplit, device, progress: bool):
@@ -276,11 +330,7 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
     Evaluation is not left to the Trainer: with a physics generator it would draw new masks,
     so ``evaluate`` scores the fixed, cached test measurements instead.
     """
-    loader = DataLoader(
-        MeasurementDataset(train_split, with_ground_truth=spec.method.uses_ground_truth),
-        batch_size=spec.profile.batch_size, shuffle=True,
-        generator=torch.Generator().manual_seed(spec.seed),
-    )
+    loader = train_loader(spec, train_split)
     options = dict(
         model=model, physics=physics, train_dataloader=loader, epochs=spec.profile.epochs,
         losses=spec.method.losses(setup), metrics=[], compute_train_metrics=False, online_measurements=False,

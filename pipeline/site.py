@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from pipeline import leaderboard
 from pipeline import findings
-from pipeline.methods import registry
+from pipeline.methods import registry, variants_of
 from pipeline.profiles import PROFILES
 from pipeline.published import PUBLISHED, SOURCE
 from pipeline.scenarios import SCENARIOS
@@ -66,9 +66,26 @@ def navigation(docs: Path) -> list:
         return [{first_heading(p): f"{folder}/{p.name}"} for p in sorted((docs / folder).glob("*.md"), key=page_order)]
 
     return [
-        {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": titled("methods")},
+        {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs)},
         {"Published numbers": "published.md"}, {"Custom runs": "custom.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
     ]
+
+
+def method_navigation(docs: Path) -> list:
+    """Method pages by name, each variant just below the method of the paper it varies."""
+    methods = registry()
+
+    def key(page: Path) -> tuple:
+        method = methods.get(page.stem)
+        parent = method.variant_of if method and method.variant_of else page.stem
+        return (parent, page.stem != parent, page.stem)
+
+    entries = []
+    for page in sorted((docs / "methods").glob("*.md"), key=key):
+        method = methods.get(page.stem)
+        prefix = "↳ " if method and method.variant_of else ""
+        entries.append({prefix + first_heading(page): f"methods/{page.name}"})
+    return entries
 
 
 def page_order(path: Path) -> tuple:
@@ -134,6 +151,7 @@ def describe(profile_name: str) -> str:
 
 def home(p: leaderboard.Profile) -> dict:
     tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
+    tables = {s: t[~t.variant] for s, t in tables.items()}  # the headline: the paper's methods only
     methods = sorted({m for t in tables.values() for m in t.index},
                      key=lambda m: (m in leaderboard.REFERENCES, m))
     rows = []
@@ -169,7 +187,8 @@ def metric_figure(table, metric: str) -> dict:
             "error_y": {"type": "data", "symmetric": False,
                         "array": list(table[f"{metric}_ci_high"] - table[metric]),
                         "arrayminus": list(table[metric] - table[f"{metric}_ci_low"])},
-            "marker": {"color": ["#888" if r else "#3f51b5" for r in table.reference]},
+            "marker": {"color": ["#888" if r.reference else "#c77c00" if r.variant else "#3f51b5"
+                                 for r in table.itertuples()]},
         }],
         "layout": {"title": {"text": f"{metric.upper()} with 95 % CI"}, "height": 360,
                    "yaxis": {"title": {"text": "dB" if metric == "psnr" else "SSIM"}},
@@ -227,6 +246,7 @@ def method_page(method, profiles: list[leaderboard.Profile]) -> dict:
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
     # the source goes into a fenced code block, which Markdown escapes itself: not pre-escaped
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
+            "variants": variants_of(method.name),
             "source": Markup((ROOT / method.source).read_text())}
 
 

@@ -76,9 +76,12 @@ def test_home_shows_every_run_of_runs_csv(page, server, smoke_grid):
     table = page.locator('table.leaderboard[data-profile="smoke"]')
     header = [h.strip() for h in table.locator("thead th").all_inner_texts()]
     body = {row[0].strip(): row for row in (r.split("\t") for r in table.locator("tbody tr").all_inner_texts())}
-    for run in runs.itertuples():
+    variants = runs.variant_of.notna()
+    assert variants.any()
+    for run in runs[~variants].itertuples():
         cell = body[run.method][header.index(run.scenario)]
         assert cell.startswith(f"{run.psnr:.2f}"), (run.method, run.scenario, cell)
+    assert not set(runs[variants].method) & set(body)  # the headline lists only the paper's methods
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
 
@@ -108,6 +111,19 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert all(w > 0 for w in widths)
     page.screenshot(path=str(ARTIFACTS / "scenario-smoke-mri.png"), full_page=True)
+
+
+def test_a_variant_sits_below_its_parent_labelled(page, server):
+    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    names = [n.strip() for n in page.locator("table.scenario-table tbody tr td:first-child a").all_inner_texts()]
+    assert names[names.index("moc-ssdu") + 1] == "moc-ssdu-full"
+    row = page.locator("table.scenario-table tbody tr.variant", has_text="moc-ssdu-full")
+    assert "not in the paper: corrects DeepInverse #875" in row.inner_text()
+    page.goto(f"{server}/methods/moc-ssdu-full/", wait_until="networkidle")
+    assert "Variant of moc-ssdu" in page.locator(".admonition").inner_text()
+    nav = [t.strip() for t in page.locator("nav.md-nav--primary a.md-nav__link").all_inner_texts()]
+    parent = next(i for i, t in enumerate(nav) if t.startswith("MOC-SSDU (CC-SSDU)"))
+    assert nav[parent + 1].startswith("↳ MOC-SSDU, consistency")
 
 
 def test_method_page_and_search_work_offline(page, server):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline import findings, leaderboard
+from pipeline.methods import registry
 from pipeline.published import PUBLISHED
 from tests.conftest import run_cli
 
@@ -29,6 +30,8 @@ def with_levels(profile: leaderboard.Profile, levels: dict[tuple[str, str], floa
 
 
 PAPER = {(s, m): psnr for s, rows in PUBLISHED.items() for m, (psnr, _ssim) in rows.items()}
+VARIANTS = [m for m in registry().values() if not m.in_paper]
+PAPER |= {(s, v.name): PAPER[(s, v.variant_of)] for v in VARIANTS for s in v.scenarios}  # level with their parent
 
 
 def verdicts(profile) -> dict[tuple[str, str, str], str]:
@@ -79,3 +82,13 @@ def test_findings_command(smoke_grid):
     assert missing.returncode == 2
     assert missing.stderr.strip() == (f"error: no results for profile 'paper' in {smoke_grid.results}/ (found: smoke); "
                                       "run `make benchmark PROFILE=paper` first")
+
+
+@pytest.mark.parametrize("level", [0.0, 100.0])
+def test_variants_take_part_in_no_finding(smoke_profile, level):
+    """A variant far below the adversarial methods or far above supervised changes no verdict."""
+    levels = PAPER | {(s, v.name): level for v in VARIANTS for s in v.scenarios}
+    checks = findings.check_findings(with_levels(smoke_profile, levels))
+    assert verdicts(with_levels(smoke_profile, levels)) == verdicts(with_levels(smoke_profile, PAPER))
+    assert not {c.method for c in checks} & {v.name for v in VARIANTS}
+    assert not {c.baseline for c in checks} & {v.name for v in VARIANTS}

@@ -14,6 +14,8 @@ from pipeline.losses.adversarial import (
     MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator, UAIRDiscriminatorLoss,
     UAIRGeneratorLoss, UnpairedMeasurements,
 )
+from pipeline import streams
+from pipeline.methods import Setup, get_method
 from pipeline.scenarios import SCENARIOS
 
 SIZE = 16
@@ -173,6 +175,26 @@ def test_skipconv_discriminator_scores_each_image(sigmoid):
         assert torch.all((score > 0) & (score < 1))
 
 
+def test_skipconv_blocks_sum_two_parallel_convolutions_of_the_same_input():
+    """SSIBench's block (DeepInverse PR #409) is h <- c_a(h) + c_b(h), no identity path.
+
+    With 1x1-acting kernels (centre taps only) the output is computable by hand: the lift is
+    LeakyReLU(x); a block with centre taps 2 and 3 maps a positive h to 2h + 3h = 5h and a
+    negative one to 0.01 (2h + 3h); two blocks and a linear layer of ones then sum the pixels.
+    """
+    D = SkipConvDiscriminator((2, 2), width=1, blocks=2, in_channels=1, use_sigmoid=False)
+    with torch.no_grad():
+        for conv, tap in [(D.lift[0], 1.0)] + [(block[k][0], 2.0 + k) for block in D.blocks for k in (0, 1)]:
+            conv.weight.zero_()
+            conv.weight[0, 0, 1, 1] = tap
+        D.score.weight.fill_(1.0)
+        D.score.bias.zero_()
+    x = torch.tensor([[1.0, -1.0], [2.0, 0.5]]).reshape(1, 1, 2, 2)
+    expected = 25 * 1.0 + (0.05 ** 2) * (0.01 * -1.0) + 25 * 2.0 + 25 * 0.5  # 87.499975
+    assert D(x).item() == pytest.approx(expected, rel=1e-6)
+    assert sum(p.numel() for p in SkipConvDiscriminator((64, 64), width=128).parameters()) == 1_706_241
+
+
 def test_multi_operator_draws_new_masks_and_maps_to_the_zero_filled_image(problem):
     scenario, physics, x, y = problem
     mo = multi_operator(scenario)
@@ -201,7 +223,8 @@ def test_adversarial_discriminator_loss_trains_only_the_discriminator(problem):
     scenario, physics, x, y = problem
     D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
     dataset = [{"y": y[i], "params": {"mask": physics.mask[i]}} for i in range(2)]
-    loss = MOAdversarialDiscriminatorLoss(multi_operator(scenario), UnpairedMeasurements(dataset, batch_size=2))
+    unpaired = UnpairedMeasurements(dataset, batch_size=2, generator=torch.Generator().manual_seed(0))
+    loss = MOAdversarialDiscriminatorLoss(multi_operator(scenario), unpaired)
     x_net = x.clone().requires_grad_(True)
     loss(x_net=x_net, D=D).backward()
     assert x_net.grad is None
@@ -222,5 +245,63 @@ def test_uair_calls_the_model_with_its_physics_and_the_cycle_vanishes_for_the_tr
     x_net = network(y, physics)
     UAIRGeneratorLoss(multi_operator(scenario, domain))(x_net=x_net, model=network, D=D).backward()
     assert network.scale.grad != 0
-    d_loss = UAIRDiscriminatorLoss(multi_operator(scenario, domain))(y=y, x_net=x_net.detach(), D=D)
-    assert torch.isfinite(d_loss) and d_loss > 0
+
+
+def test_uair_cycle_term_is_taken_in_the_discriminator_domain(problem):
+    """SSIBench (metric_adv="A_adjoint" with several coils): the cycle term compares
+    A_g^H A_g f(y_hat, A_g) with A_g^H y_hat, the adjoint of the *masked* new operator."""
+    scenario, physics, x, y = problem
+    D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
+    network = Recording()
+    x_net = network(y, physics)
+    domain = "adjoint" if scenario.multicoil else "measurement"
+    value = UAIRGeneratorLoss(multi_operator(scenario, domain))(x_net=x_net, model=network, D=D)
+    new = scenario.physics(SIZE)
+    new.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5)).step(batch_size=2))
+    y_hat = new.A(x_net)
+    y_cycle = new.A(network(y_hat, new))
+    phi = new.A_adjoint if scenario.multicoil else (lambda v: v)
+    mse = torch.nn.functional.mse_loss
+    expected = 0.5 * ((D(phi(y_hat)) - 1) ** 2).mean() + mse(phi(y_cycle), phi(y_hat))
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    if scenario.multicoil:  # not the k-space cycle term
+        assert mse(y_cycle, y_hat).item() != pytest.approx(mse(phi(y_cycle), phi(y_hat)).item(), rel=1e-2)
+
+
+def test_uair_discriminator_loss_has_weight_one(problem):
+    scenario, physics, x, y = problem
+    D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
+    domain = "adjoint" if scenario.multicoil else "measurement"
+    x_net = Recording()(y, physics).detach()
+    value = get_method("uair").discriminator(small_setup(scenario))[1][0](y=y, x_net=x_net, D=D)
+    replay = small_setup(scenario).mask_generator(streams.ADVERSARIAL_OPERATORS)
+    new = scenario.physics(SIZE)
+    new.update(**replay.step(batch_size=2))
+    own, phi = (physics.A_adjoint, new.A_adjoint) if scenario.multicoil else (lambda v: v, lambda v: v)
+    expected = ((D(own(y)) - 1) ** 2).mean() + (D(phi(new.A(x_net))) ** 2).mean()
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["adversarial", "uair"])
+def test_adversarial_generator_and_discriminator_draw_the_same_masks_at_each_step(problem, name):
+    """SSIBench gives each side a mask generator seeded alike: both see the same A_g per step."""
+    scenario, physics, x, y = problem
+    setup = small_setup(scenario, unpaired=[{"y": y[i], "params": {"mask": physics.mask[i]}} for i in range(2)])
+    method = get_method(name)
+    generator_loss = method.losses(setup)[0]
+    D, (discriminator_loss,) = method.discriminator(setup)
+    network = Recording()
+    for step in range(3):
+        x_net = network(y, physics)
+        generator_loss(x_net=x_net, y=y, physics=physics, model=network, D=D, epoch=0)
+        discriminator_loss(x_net=x_net.detach(), y=y, physics=physics, model=network, D=D, epoch=0)
+        g_mask, d_mask = generator_loss.mo.operator.mask, discriminator_loss.mo.operator.mask
+        assert torch.equal(g_mask, d_mask), f"step {step}"
+        assert not torch.equal(g_mask, physics.mask)
+
+
+def small_setup(scenario, unpaired=None, seed: int = 0) -> Setup:
+    """What a method gets to build its losses, at the tests' image size."""
+    return Setup(scenario=scenario, img_size=SIZE, device=torch.device("cpu"), seed=seed,
+                 physics_generator=scenario.mask_generator(SIZE, rng=streams.generator(seed, streams.LOSS_OPERATORS)),
+                 rng=streams.generator(seed, streams.METHOD), unpaired=unpaired, batch_size=2, discriminator_width=4)

@@ -9,12 +9,14 @@ from dataclasses import replace
 
 import pytest
 import torch
-from deepinv.loss import Loss
+from deepinv.loss import AugmentConsistencyLoss, EILoss, Loss, SplittingLoss
+from deepinv.transform import Rotate
+from torchvision.transforms import InterpolationMode
 
 from pipeline.data import DatasetSpec
-from pipeline.losses import AdjointMCLoss
+from pipeline.losses import AdjointMCLoss, MOConsistencyLoss, unwrap
 from pipeline.measurements import load_measurements
-from pipeline.methods import Method, get_method, registry
+from pipeline.methods import Method, get_method, registry, variants_of
 from pipeline.model import build_model
 from pipeline.profiles import PROFILES
 from pipeline.runs import RunSpec, method_setup, train
@@ -122,3 +124,57 @@ def test_a_new_method_file_appears_in_the_grid(tmp_path):
                           cwd=tmp_path, env=env, capture_output=True, text=True)
     assert "noisy/my-loss/seed0" in grid.stdout.split()
     assert "noisy/my-loss/seed0" not in run_cli("grid", "--profile", "smoke").stdout.split()
+
+
+@pytest.mark.parametrize("name", ["ei", "robust-ei"])
+def test_ei_rotations_are_ssibench_default_nearest_neighbour(name, tmp_path):
+    """SSIBench builds ``EILoss(transform=Rotate())``: DeepInverse's default interpolation."""
+    scenario = get_method(name).scenarios[0]
+    spec = RunSpec(SMOKE, SCENARIOS[scenario], get_method(name), 0, DatasetSpec("mni"))
+    setup = method_setup(spec, load_measurements(SMOKE, spec.scenario, spec.dataset, 0, tmp_path), torch.device("cpu"))
+    (ei,) = [l for l in get_method(name).losses(setup) if isinstance(l, EILoss)]
+    assert isinstance(ei.T, Rotate) and ei.T.interpolation_mode == InterpolationMode.NEAREST
+
+
+# (method, its second term's class, whether the Trainer hands that term the split-input reconstruction)
+SECOND_TERMS = [
+    ("moc-ssdu", MOConsistencyLoss, True), ("moc-ssdu-full", MOConsistencyLoss, False),
+    ("noise2recon-ssdu", AugmentConsistencyLoss, True), ("noise2recon-ssdu-full", AugmentConsistencyLoss, False),
+]
+
+
+@pytest.mark.parametrize("name, term, split", SECOND_TERMS)
+def test_second_term_sees_what_ssibench_or_the_variant_says(name, term, split, tmp_path, monkeypatch):
+    """DeepInverse #875, in a real training by deepinv's Trainer: the published methods' second
+    term gets the split-input reconstruction and the splitting model (as in SSIBench); the
+    variants' gets the full-measurement reconstruction and the bare network."""
+    calls = []
+    original = term.forward
+
+    def spy(self, *args, **kwargs):
+        model, x_net, y, physics = kwargs["model"], kwargs["x_net"], kwargs["y"], kwargs["physics"]
+        with torch.no_grad():
+            full = unwrap(model)(y, physics)
+        calls.append((isinstance(model, SplittingLoss.SplittingModel), torch.allclose(x_net, full, atol=1e-6)))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(term, "forward", spy)
+    method = get_method(name)
+    scenario = SCENARIOS[method.scenarios[0]]
+    spec = RunSpec(SMOKE, scenario, method, 0, DatasetSpec("mni"))
+    data = load_measurements(SMOKE, scenario, spec.dataset, 0, tmp_path)
+    train(spec, build_model(SMOKE), scenario.physics(SMOKE.img_size), method_setup(spec, data, torch.device("cpu")),
+          data.train, torch.device("cpu"), False)
+    assert calls
+    assert all(call == (split, not split) for call in calls), calls
+
+
+def test_variants_are_labelled_and_sit_beside_a_method_of_the_paper():
+    variants = [m for m in registry().values() if not m.in_paper]
+    assert {"moc-ssdu-full", "noise2recon-ssdu-full"} <= {m.name for m in variants}
+    for m in variants:
+        parent = registry()[m.variant_of]
+        assert parent.in_paper and m in variants_of(parent.name)
+        assert m.departure.startswith("not in the paper")
+        assert set(m.scenarios) <= set(parent.scenarios)
+    assert all(m.in_paper for m in registry().values() if m.name in ("moc-ssdu", "noise2recon-ssdu"))

@@ -37,6 +37,17 @@ def test_smoke_grid_writes_every_run_folder(smoke_grid):
         assert len(log) == (0 if method == "zero-filled" else SMOKE.epochs)
 
 
+@pytest.mark.parametrize("method", ["adversarial", "uair"])
+def test_adversarial_train_log_records_generator_and_discriminator_losses(smoke_grid, method):
+    """deepinv 0.5.0 leaves its per-loss meters at zero with one loss of each kind."""
+    log = pd.read_csv(smoke_grid.results / "smoke" / "runs" / "mri" / method / "seed0" / "train_log.csv")
+    generator = [c for c in log.columns if "Generator" in c]
+    discriminator = [c for c in log.columns if "Discriminator" in c]
+    assert len(generator) == len(discriminator) == 1
+    assert len(log) == PROFILES["smoke"].epochs
+    assert (log[generator + discriminator] > 0).all().all()
+
+
 def test_runs_csv_has_one_row_per_run_in_grid_order(smoke_grid):
     runs = pd.read_csv(smoke_grid.results / "smoke" / "runs.csv")
     assert list(runs.columns) == RUN_COLUMNS

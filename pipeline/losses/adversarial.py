@@ -42,6 +42,8 @@ class MultiOperator:
         return self.operator.A(x), self.operator
 
     def to_domain(self, y: torch.Tensor) -> torch.Tensor:
+        r""":math:`\Phi(y)`. The adjoint is taken with a mask of ones, which equals the adjoint of
+        the operator that measured ``y`` (SSIBench's ``A_adjoint``), since ``y`` is zero off its mask."""
         if self.domain == "measurement":
             return y
         mask = self.operator.mask
@@ -52,17 +54,22 @@ class MultiOperator:
 
 
 class UnpairedMeasurements:
-    """An endless stream of batches of real measurements of *other* images (own seed)."""
+    """Batches of real measurements of *other* images, reshuffled each epoch on a stream of its own.
 
-    def __init__(self, dataset: Dataset, batch_size: int, seed: int = 42):
-        self.loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
-                                 generator=torch.Generator().manual_seed(seed))
-        self.batches = iter(self.loader)
+    As in SSIBench's adversarial losses, a new pass over the training measurements starts with
+    each training epoch (so it stays in step with the training batches, the last one included).
+    """
 
-    def next(self, device) -> torch.Tensor:
-        try:
-            batch = next(self.batches)
-        except StopIteration:
+    def __init__(self, dataset: Dataset, batch_size: int, generator: torch.Generator):
+        self.loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+        self.epoch: int | None = None
+        self.batches = iter(())
+
+    def next(self, epoch: int, device) -> torch.Tensor:
+        if epoch != self.epoch:
+            self.epoch, self.batches = epoch, iter(self.loader)
+        batch = next(self.batches, None)
+        if batch is None:  # more steps than batches in an epoch: start another pass
             self.batches = iter(self.loader)
             batch = next(self.batches)
         return batch["y"].to(device)
@@ -97,7 +104,7 @@ class MOAdversarialDiscriminatorLoss(DiscriminatorLoss):
         \mathcal{L}_D = \big(D(\Phi(y')) - 1\big)^2 + D(\Phi(A_g \hat{x}))^2
 
     with :math:`y'` a batch of real measurements drawn from the training set with their own
-    masks (an unpaired stream, seeded 42 as in SSIBench).
+    masks (an unpaired stream; SSIBench seeds it 42, we derive it from the run seed).
     """
 
     def __init__(self, multi_operator: MultiOperator, unpaired: UnpairedMeasurements, weight_adv: float = 1.0,
@@ -106,8 +113,8 @@ class MOAdversarialDiscriminatorLoss(DiscriminatorLoss):
         self.mo = multi_operator
         self.unpaired = unpaired
 
-    def forward(self, x_net, D=None, **kwargs):
-        real = self.unpaired.next(x_net.device)
+    def forward(self, x_net, D=None, epoch: int = 0, **kwargs):
+        real = self.unpaired.next(epoch, x_net.device)
         y_new, _ = self.mo.remeasure(x_net)
         return self.adversarial_loss(self.mo.to_domain(real), self.mo.to_domain(y_new), D)
 
@@ -118,11 +125,14 @@ class UAIRGeneratorLoss(GeneratorLoss):
     .. math::
 
         \mathcal{L}_G = w_{adv}\big(D(\Phi(\hat{y})) - 1\big)^2
-        + w_{mc} \| A_g f_\theta(\hat{y}, A_g) - \hat{y} \|^2,
+        + w_{mc} \| \Phi(A_g f_\theta(\hat{y}, A_g)) - \Phi(\hat{y}) \|^2,
         \qquad \hat{y} = A_g f_\theta(y, A)
 
     The re-measured reconstruction should look real, and reconstructing it again should be
-    consistent with it (a cycle). Reference: A. Pajot, E. de Bézenac, P. Gallinari,
+    consistent with it (a cycle). Both terms are taken in the discriminator's domain
+    :math:`\Phi`: k-space with one coil, the zero-filled image :math:`A^\top` with several (as
+    SSIBench's ``metric_adv="A_adjoint"`` does for the cycle term too). Weights as in SSIBench:
+    :math:`w_{adv} = 0.5`, :math:`w_{mc} = 1`. Reference: A. Pajot, E. de Bézenac, P. Gallinari,
     "Unsupervised adversarial image reconstruction", ICLR 2019.
     """
 
@@ -135,9 +145,9 @@ class UAIRGeneratorLoss(GeneratorLoss):
 
     def forward(self, x_net, model, D=None, **kwargs):
         y_new, operator = self.mo.remeasure(x_net)
-        adversarial = self.adversarial_loss(None, self.mo.to_domain(y_new), D)
-        cycle = self.metric(operator.A(model(y_new, operator)), y_new)
-        return adversarial + self.weight_mc * cycle
+        y_cycle = operator.A(model(y_new, operator))
+        y_new, y_cycle = self.mo.to_domain(y_new), self.mo.to_domain(y_cycle)
+        return self.adversarial_loss(None, y_new, D) + self.weight_mc * self.metric(y_cycle, y_new)
 
 
 class UAIRDiscriminatorLoss(DiscriminatorLoss):
@@ -146,9 +156,11 @@ class UAIRDiscriminatorLoss(DiscriminatorLoss):
     .. math::
 
         \mathcal{L}_D = w_{adv}\Big[\big(D(\Phi(y)) - 1\big)^2 + D(\Phi(A_g \hat{x}))^2\Big]
+
+    with :math:`w_{adv} = 1` (SSIBench's discriminator weight; the generator's is 0.5).
     """
 
-    def __init__(self, multi_operator: MultiOperator, weight_adv: float = 0.5, device="cpu"):
+    def __init__(self, multi_operator: MultiOperator, weight_adv: float = 1.0, device="cpu"):
         super().__init__(weight_adv=weight_adv, device=device)
         self.mo = multi_operator
 

@@ -18,8 +18,9 @@ class MOConsistencyLoss(Loss):
     with :math:`A` the image's own acquisition operator and :math:`A_g` a new operator drawn from
     the mask generator. Like MOI's loss, but compared in the measurement domain, where the data
     are known, instead of against :math:`\hat{x}`. Assumes several operators with different
-    null spaces. Combined with SSDU, wrap it in ``FullMeasurementLoss`` so that :math:`\hat{x}`
-    reconstructs the full measurement.
+    null spaces. Combined with SSDU in DeepInverse's Trainer it is handed the split-input
+    reconstruction and the splitting model (issue #875), as in SSIBench's ``moc-ssdu``; wrapped
+    in ``FullMeasurementLoss`` it sees the full measurement (the variant ``moc-ssdu-full``).
 
     Reference: Zhang et al. (CC-SSDU), IEEE 2024, as defined and benchmarked by A. Wang, S. McDonagh,
     M. Davies, "Benchmarking self-supervised learning methods for accelerated MRI

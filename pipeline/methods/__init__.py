@@ -20,6 +20,7 @@ from deepinv.physics import Physics
 from deepinv.physics.generator import PhysicsGenerator
 from torch.utils.data import Dataset
 
+from pipeline import streams
 from pipeline.discovery import discover
 from pipeline.errors import UsageError, choose
 from pipeline.scenarios import SCENARIOS, Scenario
@@ -32,8 +33,9 @@ class Setup:
     scenario: Scenario
     img_size: int
     device: torch.device
-    physics_generator: PhysicsGenerator  # the scenario's mask generator, seeded per run
-    rng: torch.Generator  # for the method's own random draws (splits, transforms)
+    seed: int  # the run seed: every random stream below derives from it (``pipeline.streams``)
+    physics_generator: PhysicsGenerator  # the scenario's mask generator on the loss-operators stream
+    rng: torch.Generator  # the method's own random draws (splits, transforms, added noise)
     unpaired: Dataset | None = None  # training measurements without x (adversarial "real" data)
     batch_size: int = 4
     discriminator_width: int = 128  # the profile's SkipConv width (adversarial methods)
@@ -41,6 +43,14 @@ class Setup:
     def new_physics(self) -> Physics:
         """A fresh operator of the scenario, for a loss that needs one of its own (no clone per step)."""
         return self.scenario.physics(self.img_size, device=self.device)
+
+    def generator(self, purpose: str) -> torch.Generator:
+        """A fresh generator on ``purpose``'s stream of this run: two calls replay the same draws."""
+        return streams.generator(self.seed, purpose, self.device)
+
+    def mask_generator(self, purpose: str) -> PhysicsGenerator:
+        """A fresh mask generator of the scenario on ``purpose``'s stream of this run."""
+        return self.scenario.mask_generator(self.img_size, self.device, self.generator(purpose))
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ class Method:
     discriminator: Callable[[Setup], tuple[torch.nn.Module, list[Loss]]] | None = None
     # a noise-robust loss: the non-robust method of the noisy grid it should beat (the findings check it)
     noise_baseline: str | None = None
+    # a departure from the paper's method, shown beside it and never in the headline leaderboard:
+    # the published method it varies, and one line on what differs and why
+    variant_of: str | None = None
+    departure: str = ""
     doc: str = ""  # the maths: the method module's docstring, filled in by discovery
     source: str = ""  # the method file, relative to the package
 
@@ -73,6 +87,11 @@ class Method:
     @property
     def adversarial(self) -> bool:
         return self.discriminator is not None
+
+    @property
+    def in_paper(self) -> bool:
+        """Measured by SSIBench as registered (variants are not)."""
+        return self.variant_of is None
 
 
 @cache
@@ -87,10 +106,31 @@ def registry() -> dict[str, Method]:
             method, doc=(module.__doc__ or "").strip(), source=f"pipeline/methods/{Path(module.__file__).name}"
         )
     for method in found.values():
+        check_variant(method, found)
         if method.noise_baseline and "noisy" not in found.get(method.noise_baseline, method).scenarios:
             raise ValueError(f"method '{method.name}': noise_baseline '{method.noise_baseline}' "
                              "must name a method of the noisy scenario")
     return dict(sorted(found.items()))
+
+
+def check_variant(method: Method, found: dict[str, Method]) -> None:
+    """A variant names a registered method of the paper, says how it departs, and runs where it does."""
+    if method.variant_of is None:
+        if method.departure:
+            raise ValueError(f"method '{method.name}': a departure is only for variants (set variant_of)")
+        return
+    parent = found.get(method.variant_of)
+    if parent is None or not parent.in_paper:
+        raise ValueError(f"method '{method.name}': variant_of '{method.variant_of}' must name a method of the paper")
+    if not method.departure:
+        raise ValueError(f"method '{method.name}': a variant must say how it departs from '{parent.name}' (departure=...)")
+    if not set(method.scenarios) <= set(parent.scenarios):
+        raise ValueError(f"method '{method.name}': a variant runs only in its parent's scenarios {parent.scenarios}")
+
+
+def variants_of(name: str) -> list[Method]:
+    """The registered variants of a method, in name order."""
+    return [m for m in registry().values() if m.variant_of == name]
 
 
 def get_method(name: str, scenario: str | None = None) -> Method:

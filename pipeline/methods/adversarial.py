@@ -8,24 +8,30 @@ r"""Multi-operator unsupervised adversarial learning (Cole et al.), least-square
 
 The reconstruction is re-measured with a new random mask :math:`A_g` and a discriminator
 :math:`D` (SkipConv, no sigmoid) learns to tell it from real measurements :math:`y'` of other
-images (an unpaired stream seeded 42); both are compared in the zero-filled image domain
-:math:`\Phi = A^\top` (with a fully sampled operator). Generator and discriminator are trained
-together with Adam by DeepInverse's ``AdversarialTrainer``. Assumes the measurement
-distribution seen through random masks identifies the image distribution.
+images (an unpaired stream, reshuffled each epoch); both are compared in the zero-filled image
+domain :math:`\Phi = A^\top`. Generator and discriminator are trained together with Adam by
+DeepInverse's ``AdversarialTrainer``. As in SSIBench, the generator and discriminator losses
+each own a mask generator, seeded alike, so both draw the same :math:`A_g` at every step.
+Assumes the measurement distribution seen through random masks identifies the image
+distribution.
+
+Departs from SSIBench only in its seeds: SSIBench seeds the masks and the unpaired stream with
+42 in every run; here both derive from the run seed, each on a stream of its own.
 """
 
 from pipeline.discriminator import skipconv_discriminator
 from pipeline.losses.adversarial import (
     MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator, UnpairedMeasurements,
 )
+from pipeline import streams
 from pipeline.methods import Method, Setup
 
 DOMAIN = "adjoint"
-UNPAIRED_SEED = 42
 
 
 def multi_operator(setup: Setup) -> MultiOperator:
-    return MultiOperator(setup.physics_generator, setup.new_physics(), domain=DOMAIN)
+    """New operators for one side of the game: each side owns a generator, both on one stream."""
+    return MultiOperator(setup.mask_generator(streams.ADVERSARIAL_OPERATORS), setup.new_physics(), domain=DOMAIN)
 
 
 def losses(setup: Setup):
@@ -33,7 +39,7 @@ def losses(setup: Setup):
 
 
 def discriminator(setup: Setup):
-    unpaired = UnpairedMeasurements(setup.unpaired, setup.batch_size, seed=UNPAIRED_SEED)
+    unpaired = UnpairedMeasurements(setup.unpaired, setup.batch_size, setup.generator(streams.UNPAIRED))
     return (
         skipconv_discriminator(setup.img_size, setup.discriminator_width),
         [MOAdversarialDiscriminatorLoss(multi_operator(setup), unpaired, device=setup.device)],
@@ -51,5 +57,6 @@ METHOD = Method(
     scenarios=("mri", "single", "multicoil"),
     losses=losses,
     discriminator=discriminator,
-    settings={"domain": DOMAIN, "unpaired_seed": UNPAIRED_SEED, "discriminator": "SkipConv, 4 blocks, width from the profile"},
+    settings={"domain": DOMAIN, "discriminator": "SkipConv, 4 blocks of 2 parallel convolutions, width from the profile",
+              "synchronised_masks": True},
 )

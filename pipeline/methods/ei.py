@@ -6,7 +6,8 @@ r"""Equivariant imaging (EI) with rotations, plus measurement consistency.
     + \| T_g \hat{x} - f_\theta\big(A T_g \hat{x}, A\big) \|^2,
     \qquad \hat{x} = f_\theta(y, A)
 
-with :math:`T_g` a random rotation. Assumes the image distribution is invariant to rotations,
+with :math:`T_g` a rotation by a random angle in [0°, 360°), resampled nearest-neighbour
+(DeepInverse's default, which SSIBench uses). Assumes the image distribution is invariant to rotations,
 which lets the network see the null space of :math:`A` from other angles, even with one fixed
 mask.
 """
@@ -19,7 +20,8 @@ from pipeline.methods import Method, Setup
 
 
 def losses(setup: Setup):
-    rotate = Rotate(interpolation_mode="bilinear", rng=setup.rng)
+    # SSIBench: Rotate(), nearest-neighbour in its deepinv and in 0.5.0 (explicit: the default may change)
+    rotate = Rotate(interpolation_mode="nearest", rng=setup.rng)
     return [measurement_consistency(setup.scenario), EILoss(transform=rotate)]
 
 
@@ -32,5 +34,5 @@ METHOD = Method(
     deepinv_classes=("deepinv.loss.MCLoss", "deepinv.loss.EILoss", "deepinv.transform.Rotate"),
     scenarios=("mri", "single", "multicoil"),
     losses=losses,
-    settings={"transform": "Rotate", "interpolation": "bilinear"},
+    settings={"transform": "Rotate", "interpolation": "nearest"},
 )

@@ -8,7 +8,8 @@ r"""Robust equivariant imaging: SURE instead of MC, plus EI with rotations.
 
 SURE is an unbiased estimate of the measurement-domain MSE under Gaussian noise of known σ
 (divergence by Monte Carlo, τ = 0.01), so the network is not rewarded for fitting the noise;
-the EI term fills the null space. Assumes Gaussian noise of known σ = 0.1 and rotation
+the EI term fills the null space (random rotations over 360°, nearest-neighbour as in
+SSIBench). Assumes Gaussian noise of known σ = 0.1 and rotation
 invariance of the images.
 """
 
@@ -19,7 +20,8 @@ from pipeline.methods import Method, Setup
 
 
 def losses(setup: Setup):
-    rotate = Rotate(interpolation_mode="bilinear", rng=setup.rng)
+    # SSIBench: Rotate(), nearest-neighbour in its deepinv and in 0.5.0 (explicit: the default may change)
+    rotate = Rotate(interpolation_mode="nearest", rng=setup.rng)
     return [SureGaussianLoss(sigma=setup.scenario.noise_sigma, rng=setup.rng), EILoss(transform=rotate)]
 
 
@@ -34,5 +36,5 @@ METHOD = Method(
     # plain EI is not in the noisy grid; MO-EI is the paper's non-robust equivariant baseline
     noise_baseline="mo-ei",
     losses=losses,
-    settings={"transform": "Rotate", "interpolation": "bilinear", "tau": 0.01},
+    settings={"transform": "Rotate", "interpolation": "nearest", "tau": 0.01},
 )

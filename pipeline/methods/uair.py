@@ -2,38 +2,47 @@ r"""UAIR: unsupervised adversarial image reconstruction, with a new operator and
 
 .. math::
 
-    \min_\theta\; w_{adv}\big(D(\Phi(\hat{y})) - 1\big)^2
-    + \| A_g f_\theta(\hat{y}, A_g) - \hat{y} \|^2,
+    \min_\theta\; 0.5\,\big(D(\Phi(\hat{y})) - 1\big)^2
+    + \| \Phi(A_g f_\theta(\hat{y}, A_g)) - \Phi(\hat{y}) \|^2,
     \qquad \hat{y} = A_g f_\theta(y, A)
 
-    \min_D\; w_{adv}\Big[\big(D(\Phi(y)) - 1\big)^2 + D(\Phi(\hat{y}))^2\Big]
+    \min_D\; \big(D(\Phi(y)) - 1\big)^2 + D(\Phi(\hat{y}))^2
 
 The re-measured reconstruction :math:`\hat{y}` must fool the discriminator (SkipConv, no
-sigmoid; :math:`w_{adv}` = 0.5) and reconstructing it again must reproduce it. The
-discriminator sees k-space in single-coil scenarios and the zero-filled image
-:math:`\Phi = A^\top` with several coils, as in SSIBench. DeepInverse 0.5.0's
-``UAIRGeneratorLoss`` calls the model without its physics and has no discriminator loss: both
-are written in ``pipeline.losses.adversarial``.
+sigmoid) and reconstructing it again must reproduce it. Both the discriminator and the cycle
+term work in k-space in single-coil scenarios (:math:`\Phi = I`) and on the zero-filled image
+:math:`\Phi = A^\top` with several coils, as in SSIBench; the adversarial weight is 0.5 for the
+generator and 1 for the discriminator, SSIBench's. The generator and discriminator losses each
+own a mask generator, seeded alike, so both draw the same :math:`A_g` at every step.
+DeepInverse 0.5.0's ``UAIRGeneratorLoss`` calls the model without its physics and has no
+discriminator loss: both are written in ``pipeline.losses.adversarial``.
+
+Departs from SSIBench only in its seeds: SSIBench seeds the masks with 42 in every run; here
+they derive from the run seed, on a stream of their own.
 """
 
+from pipeline import streams
 from pipeline.discriminator import skipconv_discriminator
 from pipeline.losses.adversarial import MultiOperator, UAIRDiscriminatorLoss, UAIRGeneratorLoss
 from pipeline.methods import Method, Setup
 
+WEIGHT_ADV_G, WEIGHT_ADV_D, WEIGHT_CYCLE = 0.5, 1.0, 1.0
+
 
 def multi_operator(setup: Setup) -> MultiOperator:
+    """New operators for one side of the game: each side owns a generator, both on one stream."""
     domain = "adjoint" if setup.scenario.multicoil else "measurement"
-    return MultiOperator(setup.physics_generator, setup.new_physics(), domain=domain)
+    return MultiOperator(setup.mask_generator(streams.ADVERSARIAL_OPERATORS), setup.new_physics(), domain=domain)
 
 
 def losses(setup: Setup):
-    return [UAIRGeneratorLoss(multi_operator(setup), device=setup.device)]
+    return [UAIRGeneratorLoss(multi_operator(setup), weight_adv=WEIGHT_ADV_G, weight_mc=WEIGHT_CYCLE, device=setup.device)]
 
 
 def discriminator(setup: Setup):
     return (
         skipconv_discriminator(setup.img_size, setup.discriminator_width),
-        [UAIRDiscriminatorLoss(multi_operator(setup), device=setup.device)],
+        [UAIRDiscriminatorLoss(multi_operator(setup), weight_adv=WEIGHT_ADV_D, device=setup.device)],
     )
 
 
@@ -48,5 +57,7 @@ METHOD = Method(
     scenarios=("mri", "single", "multicoil"),
     losses=losses,
     discriminator=discriminator,
-    settings={"weight_adv": 0.5, "weight_cycle": 1.0, "discriminator": "SkipConv, 4 blocks, width from the profile"},
+    settings={"weight_adv_generator": WEIGHT_ADV_G, "weight_adv_discriminator": WEIGHT_ADV_D, "weight_cycle": WEIGHT_CYCLE,
+              "cycle_domain": "as the discriminator's", "synchronised_masks": True,
+              "discriminator": "SkipConv, 4 blocks of 2 parallel convolutions, width from the profile"},
 )
