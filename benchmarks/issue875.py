@@ -11,6 +11,7 @@ many draws of batches, and prints the mean of each and their ratio (variant / pu
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
@@ -53,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--draws", type=int, default=200)
-    parser.add_argument("--cache-dir", default=".cache")
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     profile = get_profile(args.profile)

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="which measurements (and test split draws) to use")
     p.add_argument("--device", default="auto")
 
-    p = sub.add_parser("findings", help="check the paper's qualitative findings on a profile's results")
+    p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile) and its findings checked on a profile's results")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
 
@@ -255,6 +255,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_findings(args) -> int:
+    from pipeline import agreement
     from pipeline.findings import check_findings, report
     from pipeline.leaderboard import read_profiles
 
@@ -263,6 +264,7 @@ def cmd_findings(args) -> int:
         raise UsageError(f"no results for profile '{args.profile}' in {args.results_dir}/ (found: "
                          f"{', '.join(profiles)}); run `make benchmark PROFILE={args.profile}` first")
     profile = profiles[args.profile]
+    print(agreement.report(list(profiles.values())) + "\n")
     print(report(profile, check_findings(profile)))
     return 0
 

@@ -1,5 +1,6 @@
-"""Collect finished runs into the result tables ``runs.csv``, ``per_image.csv`` and ``summary.csv``
-(one row per scenario and method, with the spread across seeds).
+"""Collect finished runs into the result tables ``runs.csv``, ``per_image.csv``, ``summary.csv``
+(one row per scenario and method, with the spread across seeds) and ``curves.csv`` (the
+learning curves: test metrics on a subset of test images at a few epochs).
 
 Only runs whose config hash matches the current grid are collected, so results of another
 profile or an older configuration are never mixed into a table. Rows are in grid order
@@ -26,6 +27,7 @@ RUN_COLUMNS = [
     "device", "device_name", "threads", "config_hash", "git_commit", "torch", "deepinv", "python", "finished_at",
 ]
 PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id", "psnr", "ssim"]
+CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]
 
 
 def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
@@ -59,7 +61,7 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
     if len(profiles) != 1 or len(table_dirs) != 1:
         raise ValueError(f"collect one profile (and set of custom parts) at a time, got {sorted(profiles)}")
     extra = tuple(m.rsplit(":", 1)[-1].lower() for m in specs[0].custom.metrics)
-    rows, images, missing = [], [], []
+    rows, images, curves, missing = [], [], [], []
     for spec in specs:
         folder = spec.folder(results_dir)
         record = read_run(folder)
@@ -73,6 +75,8 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         rows.append(run_row(record, per_image, METRICS + extra))
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
         images.append(per_image.assign(**ids))
+        if (folder / "curve.csv").exists():
+            curves.append(pd.read_csv(folder / "curve.csv").assign(**ids))
     extra_columns = [f"{m}{suffix}" for m in extra for suffix in ("", "_ci_low", "_ci_high")]
     runs = pd.DataFrame(rows, columns=RUN_COLUMNS + extra_columns)
     columns = PER_IMAGE_COLUMNS + list(extra)
@@ -81,7 +85,9 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
     with locks.exclusive(table_dir / ".collect.lock", f"another process is collecting {table_dir}: waiting"):
         if specs[0].custom:  # what these runs were made with, beside their tables
             storage.write_json(table_dir / "custom.json", {"label": specs[0].custom.label, **specs[0].custom.as_config()})
-        for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs))]:
+        curve_table = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS] if curves else pd.DataFrame(columns=CURVE_COLUMNS)
+        for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs)),
+                            ("curves", curve_table)]:
             write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
     return runs, missing
 
@@ -113,7 +119,7 @@ def write_if_changed(path: Path, text: str) -> None:
 
 def report(runs: pd.DataFrame, missing: list[str], table_dir: Path, out=None) -> None:
     out = out or sys.stderr
-    print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv, per_image.csv and summary.csv", file=out)
+    print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv, per_image.csv, summary.csv and curves.csv", file=out)
     for failed in runs[runs.status != "ok"].itertuples():
         print(f"{failed.status}: {failed.scenario}/{failed.method}/seed{failed.seed}: {failed.failure}", file=out)
     if missing:

@@ -52,7 +52,7 @@ def evaluate(model, physics, test: MeasuredSplit, batch_size: int, device, n_gal
     gallery = {
         "image": np.arange(n), "recon": np.stack(recons).astype(np.float16),
         "target": np.stack(magnitude(test.x[:n])).astype(np.float16),
-    }
+    } if n else {}
     return rows, gallery
 
 
@@ -65,8 +65,6 @@ def write_per_image(path: Path, rows: list[dict]) -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-
-
 
 
 def now() -> str:

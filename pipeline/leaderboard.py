@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
+from pipeline.collect import CURVE_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
 from pipeline.errors import UsageError
 
 REFERENCES = ("supervised", "zero-filled")  # upper bound and no-learning floor
@@ -28,6 +28,7 @@ class Profile:
     per_image: pd.DataFrame
     folder: Path
     scenarios: list[str] = field(default_factory=list)
+    curves: pd.DataFrame | None = None  # learning curves (None: results collected before they existed)
 
 
 def read_profiles(results_dir: Path) -> list[Profile]:
@@ -42,7 +43,8 @@ def read_profiles(results_dir: Path) -> list[Profile]:
         per_image = read_table(folder / "per_image.csv", PER_IMAGE_COLUMNS)
         if runs.empty:
             raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
-        profiles.append(Profile(folder.name, runs, per_image, folder, list(dict.fromkeys(runs.scenario))))
+        curves = read_table(folder / "curves.csv", CURVE_COLUMNS) if (folder / "curves.csv").exists() else None
+        profiles.append(Profile(folder.name, runs, per_image, folder, list(dict.fromkeys(runs.scenario)), curves))
     return profiles
 
 

@@ -25,10 +25,15 @@ class Profile:
     modl_iterations: int
     discriminator_width: int  # channels of the adversarial methods' SkipConv discriminator
     n_gallery: int  # test images whose reconstructions are kept for the site
+    # learning curve: points during training and the test images scored at each; they do not
+    # change any result (a test checks it), so they are not part of the config
+    curve_points: int = 6
+    curve_images: int = 8
 
     def as_config(self) -> dict:
         cfg = asdict(self)
-        cfg.pop("description")
+        for key in ("description", "curve_points", "curve_images"):
+            cfg.pop(key)
         cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
         return cfg
 
@@ -41,7 +46,7 @@ PROFILES: dict[str, Profile] = {
             description="tests: tiny images and model, one epoch; every pair runs in seconds",
             dataset="mni", img_size=32, n_train=8, n_test=4, epochs=1, batch_size=4,
             lr=1e-3, unet_scales=2, unet_channels=(8, 16), modl_iterations=3,
-            discriminator_width=8, n_gallery=2,
+            discriminator_width=8, n_gallery=2, curve_images=2,
         ),
         Profile(
             name="quick",
@@ -55,7 +60,7 @@ PROFILES: dict[str, Profile] = {
             description="SSIBench's setup: fastMRI brain middle slices at 320x320, full UNet, GPU",
             dataset="fastmri", img_size=320, n_train=None, n_test=None, epochs=100, batch_size=4,
             lr=1e-3, unet_scales=4, unet_channels=None, modl_iterations=3,
-            discriminator_width=128, n_gallery=3,
+            discriminator_width=128, n_gallery=3, curve_images=16,
         ),
     ]
 }

@@ -26,6 +26,7 @@ from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from torch.utils.data import DataLoader
 
 from pipeline import checkpoints, custom, locks, provenance, storage, streams
+from pipeline.curves import LearningCurve, curve_epochs
 from pipeline.data import DatasetSpec
 from pipeline.evaluation import evaluate_into, now
 from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
@@ -177,13 +178,19 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
               "epochs": spec.profile.epochs if spec.method.losses is not None else 0}
     start = time.perf_counter()
     history: dict[str, list[float]] = {}
+    curve = learning_curve(spec, setup, data, device)
     try:
         if spec.method.losses is not None:
-            model, history = train(spec, model, physics, setup, data.train, device, progress)
+            model, history = train(spec, model, physics, setup, data.train, device, progress, curve)
     except Diverged as diverged:
         return {**record, "status": "diverged", "failure": str(diverged), "failed_epoch": diverged.epoch,
                 "train_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
+    finally:
+        if curve.rows:
+            curve.write(out / "curve.csv")
     train_seconds = time.perf_counter() - start
+    if curve.rows:
+        record.update(curve_images=len(curve.subset), curve_seconds=round(curve.seconds, 3))
 
     record = {**record, **evaluate_into(out, model, physics, data.test, spec.profile, device, metrics),
               "train_seconds": round(train_seconds, 3), "peak_memory_mb": round(provenance.peak_memory_mb(device), 1)}
@@ -193,6 +200,16 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
         checkpoints.save(path, model, spec, record)
         record["weights"] = str(path)
     return record
+
+
+def learning_curve(spec: RunSpec, setup: Setup, data: Measurements, device: torch.device) -> LearningCurve:
+    """The run's learning curve: the profile's points and test subset, scored on an operator of its
+    own, with the method's random streams restored after each point."""
+    return LearningCurve(
+        spec.scenario.physics(data.img_size, device=device), data.test, spec.profile.curve_images,
+        curve_epochs(spec.profile.epochs, spec.profile.curve_points), spec.profile.batch_size, device,
+        [setup.rng, setup.physics_generator.rng],
+    )
 
 
 def network(spec: RunSpec, setup: Setup, device: torch.device) -> torch.nn.Module:
@@ -258,18 +275,23 @@ class Diverged(Exception):
         self.epoch = epoch
 
 
-class StopOnDivergence:
-    """Trainer mixin: stop at the first non-finite training loss, before it spreads to every weight."""
+class RunHooks:
+    """Trainer mixin: record the learning curve at the start of each epoch (the end of the last),
+    and stop at the first non-finite training loss, before it spreads to every weight."""
+
+    curve: LearningCurve | None = None
 
     def compute_loss(self, *args, **kwargs):
+        if self.curve is not None and kwargs.get("train", True):
+            self.curve.after_epoch(kwargs.get("epoch", 0), self.model)  # epochs done so far
         loss_total, x_net, logs = super().compute_loss(*args, **kwargs)
         if torch.is_tensor(loss_total) and not torch.isfinite(loss_total).all():
             raise Diverged(kwargs.get("epoch", 0) + 1, float(loss_total.detach().float().sum()))
         return loss_total, x_net, logs
 
 
-class GuardedTrainer(StopOnDivergence, Trainer):
-    """``deepinv.Trainer`` that raises ``Diverged`` on a non-finite loss."""
+class GuardedTrainer(RunHooks, Trainer):
+    """``deepinv.Trainer`` that records the learning curve and raises ``Diverged`` on a non-finite loss."""
 
 
 class EpochMeans(Loss):
@@ -292,9 +314,9 @@ class EpochMeans(Loss):
         return [float(np.mean(self.sums[e])) for e in sorted(self.sums)]
 
 
-class GuardedAdversarialTrainer(StopOnDivergence, AdversarialTrainer):
-    """``deepinv.training.AdversarialTrainer`` that raises ``Diverged`` on a non-finite loss and
-    records the generator and discriminator losses of each epoch in ``loss_history`` (deepinv
+class GuardedAdversarialTrainer(RunHooks, AdversarialTrainer):
+    """``deepinv.training.AdversarialTrainer`` that records the learning curve, raises ``Diverged``
+    on a non-finite loss and records the generator and discriminator losses of each epoch in ``loss_history`` (deepinv
     0.5.0 updates its per-loss meters only when there is more than one loss of a kind)."""
 
     def setup_train(self, **kwargs):
@@ -324,8 +346,10 @@ def train_loader(spec: RunSpec, train_split: MeasuredSplit) -> DataLoader:
     )
 
 
-def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSplit, device, progress: bool):
-    """Train with ``deepinv.Trainer`` on the cached measurements; returns the (adapted) model.
+def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSplit, device, progress: bool,
+          curve: LearningCurve | None = None):
+    """Train with ``deepinv.Trainer`` on the cached measurements; returns the (adapted) model and
+    the losses per epoch. With ``curve``, the learning curve is recorded along the way.
 
     Evaluation is not left to the Trainer: with a physics generator it would draw new masks,
     so ``evaluate`` scores the fixed, cached test measurements instead.
@@ -346,7 +370,10 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
         both = AdversarialOptimizer(optimizer, torch.optim.Adam(discriminator.parameters(), lr=spec.profile.lr))
         trainer = GuardedAdversarialTrainer(optimizer=both, D=discriminator, losses_d=losses_d,
                                      optimizer_step_multi_dataset=False, **options)
+    trainer.curve = curve
     model = trainer.train()
+    if curve is not None:
+        curve.after_epoch(spec.profile.epochs, model)
     return model, trainer.loss_history
 
 

@@ -17,8 +17,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from pipeline import leaderboard
-from pipeline import findings
+from pipeline import agreement, findings, leaderboard
 from pipeline.methods import registry, variants_of
 from pipeline.profiles import PROFILES
 from pipeline.published import PUBLISHED, SOURCE
@@ -118,7 +117,7 @@ def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: P
         (docs / path).write_text(env.get_template(template).render(**context))
 
     write("index.md", "index.md.j2", scenarios=list(SCENARIOS.values()), profiles=[home(p) for p in profiles],
-          default_profile=profiles[0].name)
+          default_profile=profiles[0].name, agreement=agreement_panel(profiles))
     for p in profiles:
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs))
@@ -135,6 +134,8 @@ def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: P
         target.mkdir(parents=True)
         shutil.copy(p.folder / "runs.csv", target)
         shutil.copy(p.folder / "per_image.csv", target)
+        if p.curves is not None:
+            shutil.copy(p.folder / "curves.csv", target)
 
 
 def custom_table(results: leaderboard.CustomResults) -> dict:
@@ -163,6 +164,56 @@ def home(p: leaderboard.Profile) -> dict:
             "rules": findings.RULE_TEXT}
 
 
+def agreement_panel(profiles: list[leaderboard.Profile]) -> dict:
+    """Kendall's τ with the paper's ranking, per profile and scenario with published numbers."""
+    scenarios = [s for s in SCENARIOS if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
+    rows = []
+    for p in profiles:
+        taus = {(a.scenario, a.metric): a for a in agreement.agreement(p)}
+        rows.append({"profile": p.name, "cells": [
+            {"psnr": taus[(s, "psnr")].tau, "ssim": taus[(s, "ssim")].tau, "n": taus[(s, "psnr")].n_methods}
+            if (s, "psnr") in taus else None for s in scenarios]})
+    return {"scenarios": scenarios, "rows": rows}
+
+
+def gain_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
+    """A plotly scatter: each method's PSNR gain over zero-filled, ours against the paper's."""
+    table = agreement.gains(p, scenario).dropna()
+    if table.empty:
+        return None
+    ends = [min(table.gain.min(), table.paper_gain.min()) - 0.5, max(table.gain.max(), table.paper_gain.max()) + 0.5]
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines", "x": ends, "y": ends, "name": "same gain",
+             "line": {"dash": "dash", "color": "#aaa"}, "hoverinfo": "skip"},
+            {"type": "scatter", "mode": "markers+text", "x": list(table.paper_gain), "y": list(table.gain),
+             "text": list(table.method), "textposition": "top center", "name": "methods",
+             "marker": {"color": "#3f51b5", "size": 9}},
+        ],
+        "layout": {"title": {"text": "Gain over zero-filled: ours against the paper's"}, "height": 460,
+                   "showlegend": False, "xaxis": {"title": {"text": "paper (fastMRI 320², dB)"}, "zeroline": True},
+                   "yaxis": {"title": {"text": f"profile {p.name} (dB)"}, "zeroline": True},
+                   "margin": {"l": 60, "r": 10, "t": 40, "b": 50}},
+    }
+
+
+def curve_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
+    """A plotly figure: each method's test PSNR along training (mean over seeds), one line each."""
+    if p.curves is None:
+        return None
+    curves = p.curves[p.curves.scenario == scenario]
+    if curves.empty:
+        return None
+    mean = curves.groupby(["method", "epoch"], sort=False)[["psnr", "images"]].mean().reset_index()
+    traces = [{"type": "scatter", "mode": "lines+markers", "name": method, "x": list(group.epoch), "y": list(group.psnr)}
+              for method, group in mean.groupby("method", sort=True)]
+    images = int(curves.images.max())
+    return {"data": traces,
+            "layout": {"title": {"text": f"Test PSNR during training (first {images} test images)"}, "height": 460,
+                       "xaxis": {"title": {"text": "epoch"}}, "yaxis": {"title": {"text": "dB"}},
+                       "margin": {"l": 50, "r": 10, "t": 40, "b": 50}}}
+
+
 def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
     table = leaderboard.scenario_table(p, scenario)
     published = PUBLISHED.get(scenario, {})
@@ -171,6 +222,9 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
         "profile": {"name": p.name, "description": describe(p.name)},
         "table": table.to_dict("records"),
         "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
+        "agreement": {a.metric: a for a in agreement.agreement(p) if a.scenario == scenario},
+        "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,
+        "curve_figure": json.dumps(figure) if (figure := curve_figure(p, scenario)) else None,
         "comparisons": [{"baseline": b, "rows": leaderboard.paired_comparison(p, scenario, b).to_dict("records")}
                         for b in leaderboard.REFERENCES if b in set(table.method)],
         "gallery": gallery(p, scenario, list(table.method), docs),

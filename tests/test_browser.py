@@ -82,6 +82,8 @@ def test_home_shows_every_run_of_runs_csv(page, server, smoke_grid):
         cell = body[run.method][header.index(run.scenario)]
         assert cell.startswith(f"{run.psnr:.2f}"), (run.method, run.scenario, cell)
     assert not set(runs[variants].method) & set(body)  # the headline lists only the paper's methods
+    agreement = page.locator("table.agreement")
+    assert agreement.locator("tbody tr", has_text="smoke").inner_text().count("τ") == 2 * len(header[1:])
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
 
@@ -100,7 +102,9 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     assert psnr_column() == sorted(psnr_column(), reverse=True)
 
     figures = page.locator("div.plotly-figure")
-    assert figures.count() == 2
+    assert figures.count() == 4  # PSNR, SSIM, learning curves, and the gains against the paper's
+    assert page.locator("div.curve-figure g.trace").count() > 1  # one line per trained method
+    assert page.locator("div.gain-figure path.point").count() > 0  # plotly drew the methods
     for k in range(figures.count()):
         assert figures.nth(k).locator("svg.main-svg").count() > 0  # plotly drew it
 

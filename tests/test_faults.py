@@ -43,7 +43,7 @@ def test_a_diverging_loss_is_recorded_and_the_grid_goes_on(workspace, monkeypatc
     assert "mri/mc/seed0: diverged (training loss became nan in epoch 2)" in err
 
     folder = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed0"
-    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "run.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "curve.csv", "run.json"]  # curve up to epoch 1
     runs = pd.read_csv(workspace.results / "smoke" / "runs.csv").set_index("method")
     assert runs.loc["mc", "status"] == "diverged" and pd.isna(runs.loc["mc", "psnr"])
     assert "epoch 2" in runs.loc["mc", "failure"]

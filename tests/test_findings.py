@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from pipeline import findings, leaderboard
+from pipeline import agreement, findings, leaderboard
 from pipeline.methods import registry
 from pipeline.published import PUBLISHED
 from tests.conftest import run_cli
@@ -92,3 +92,43 @@ def test_variants_take_part_in_no_finding(smoke_profile, level):
     assert verdicts(with_levels(smoke_profile, levels)) == verdicts(with_levels(smoke_profile, PAPER))
     assert not {c.method for c in checks} & {v.name for v in VARIANTS}
     assert not {c.baseline for c in checks} & {v.name for v in VARIANTS}
+
+
+# --- agreement with the paper's ranking ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("a, b, tau", [
+    ([1, 2, 3, 4], [1, 2, 3, 4], 1.0),
+    ([1, 2, 3, 4], [4, 3, 2, 1], -1.0),
+    ([1, 2, 3, 4], [1, 3, 2, 4], 4 / 6),  # one discordant pair of six
+    ([1, 1, 2], [1, 2, 3], 2 / np.sqrt(6)),  # tau-b: (2 - 0) / sqrt(2 * 3)
+])
+def test_kendall_tau_b_by_hand(a, b, tau):
+    assert agreement.kendall_tau_b(a, b) == pytest.approx(tau)
+
+
+def test_the_papers_own_ranking_agrees_perfectly_and_its_reverse_not_at_all(smoke_profile):
+    taus = {a.scenario: a for a in agreement.agreement(with_levels(smoke_profile, PAPER)) if a.metric == "psnr"}
+    assert set(taus) == set(PUBLISHED) & set(smoke_profile.scenarios)
+    for scenario, a in taus.items():
+        assert a.tau == pytest.approx(1.0) and a.n_methods == len(PUBLISHED[scenario])  # variants left out
+    reverse = {key: -level for key, level in PAPER.items()}
+    assert all(a.tau == pytest.approx(-1.0) for a in agreement.agreement(with_levels(smoke_profile, reverse))
+               if a.metric == "psnr")
+
+
+def test_gains_over_zero_filled_sit_beside_the_papers(smoke_profile):
+    levels = {key: level + 1.0 for key, level in PAPER.items()}
+    levels[("mri", "zero-filled")] = PAPER[("mri", "zero-filled")]  # every mri method 1 dB further ahead
+    gains = agreement.gains(with_levels(smoke_profile, levels), "mri").set_index("method")
+    assert "zero-filled" not in gains.index and "moc-ssdu-full" not in gains.index
+    assert np.allclose(gains.gain - gains.paper_gain, 1.0)
+
+
+def test_findings_command_reports_tau_for_every_profile(smoke_grid):
+    done = run_cli("findings", "--profile", "smoke", "--results-dir", str(smoke_grid.results))
+    assert done.returncode == 0, done.stderr
+    for scenario in PUBLISHED:
+        line = next(l for l in done.stdout.splitlines() if l.split()[:2] == ["smoke", scenario])
+        assert "tau PSNR" in line and "tau SSIM" in line
+    assert "Gain over zero-filled, smoke / mri" in done.stdout

@@ -9,8 +9,9 @@ the loss as CC-SSDU defines it: the second term re-measures the reconstruction o
 measurement with a new operator :math:`A_g` and reconstructs it with the unsplit network. In
 SSIBench's runs (the published ``moc-ssdu``) DeepInverse's Trainer handed this term the
 split-input reconstruction and the splitting model instead (issue #875); here the term is
-wrapped in ``FullMeasurementLoss``, at the cost of one more forward pass per step. On identical
-inputs this term averages about twice the published method's. Not in the paper: compare it with ``moc-ssdu`` to see what #875 changes.
+wrapped in ``FullMeasurementLoss``, at the cost of one more forward pass per step. The two terms
+differ in size, by a ratio that depends on the network (``benchmarks/issue875.py``: 0.59×
+the published term on average over 200 quick-profile batches at initialisation). Not in the paper: compare it with ``moc-ssdu`` to see what #875 changes.
 """
 
 from dataclasses import replace

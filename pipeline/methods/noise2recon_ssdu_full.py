@@ -9,8 +9,9 @@ the loss as Noise2Recon defines it: the consistency term compares the reconstruc
 *full* measurement with and without added noise (std in [0.05, 0.2]), with the unsplit
 network. In SSIBench's runs (the published ``noise2recon-ssdu``) DeepInverse's Trainer handed
 this term the split-input reconstruction and the splitting model instead (issue #875); here it
-is wrapped in ``FullMeasurementLoss``, at the cost of one more forward pass per step. On
-identical inputs this term averages about a fifth of the published method's. Not in the paper: compare it with ``noise2recon-ssdu`` to see what #875 changes.
+is wrapped in ``FullMeasurementLoss``, at the cost of one more forward pass per step. The two
+terms differ in size, by a ratio that depends on the network (``benchmarks/issue875.py``: 0.05×
+the published term on average over 200 quick-profile batches at initialisation). Not in the paper: compare it with ``noise2recon-ssdu`` to see what #875 changes.
 """
 
 from dataclasses import replace

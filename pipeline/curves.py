@@ -1,0 +1,77 @@
+"""Learning curves: the test PSNR and SSIM at a few points of training, without changing it.
+
+At the end of chosen epochs the network is scored on a fixed subset of the test images (the
+first ``n`` of the cached test split, recorded as such). The curves show whether a method had
+converged; they are never used to pick a checkpoint. Scoring must not change the training: it
+runs in eval mode without gradients, on an operator of its own, and the random streams it may
+draw from (a splitting model's eval splits use the method's generator) are restored afterwards,
+so a run gives the same final result with or without its curve (a test checks it).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pipeline.evaluation import evaluate
+from pipeline.measurements import MeasuredSplit
+
+COLUMNS = ["epoch", "psnr", "ssim", "images"]
+
+
+def curve_epochs(epochs: int, points: int) -> list[int]:
+    """Up to ``points`` epochs, evenly spread, ending with the last (1-based: after that epoch)."""
+    return sorted({max(1, round(k * epochs / points)) for k in range(1, points + 1)}) if points > 0 else []
+
+
+@contextmanager
+def untouched(generators: list[torch.Generator]):
+    """Restore the global RNGs and ``generators`` to their state on entry."""
+    states = [g.get_state() for g in generators]
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    with torch.random.fork_rng(devices=[]):
+        try:
+            yield
+        finally:
+            for g, state in zip(generators, states):
+                g.set_state(state)
+            np.random.set_state(numpy_state)
+            random.setstate(python_state)
+
+
+class LearningCurve:
+    """Scores a model on the first ``images`` test images after each of ``epochs``."""
+
+    def __init__(self, physics, test: MeasuredSplit, images: int, epochs: list[int], batch_size: int, device,
+                 generators: list[torch.Generator]):
+        n = min(images, len(test))
+        self.subset = MeasuredSplit(test.y[:n], test.params_of(slice(0, n)), test.x[:n], test.ids[:n])
+        self.physics, self.epochs, self.batch_size, self.device = physics, set(epochs), batch_size, device
+        self.generators = generators
+        self.rows: list[dict] = []
+        self.seconds = 0.0
+
+    def after_epoch(self, epoch: int, model: torch.nn.Module) -> None:
+        """Record the point of ``epoch`` (1-based) if it is one of the curve's epochs."""
+        if epoch not in self.epochs or any(r["epoch"] == epoch for r in self.rows):
+            return
+        start = time.perf_counter()
+        training = model.training
+        with untouched(self.generators):
+            rows, _ = evaluate(model, self.physics, self.subset, self.batch_size, self.device, n_gallery=0)
+        model.train(training)
+        self.rows.append({"epoch": epoch, "psnr": float(np.mean([r["psnr"] for r in rows])),
+                          "ssim": float(np.mean([r["ssim"] for r in rows])), "images": len(self.subset)})
+        self.seconds += time.perf_counter() - start
+
+    def write(self, path: Path) -> None:
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(self.rows)
