@@ -30,13 +30,40 @@ PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id
 CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]
 
 
-def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean over test images."""
+def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0,
+                 groups: np.ndarray | None = None) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean.
+
+    With ``groups`` (the training seed of each value), a two-level bootstrap: resample the seeds
+    with replacement, then the values (test images) within each drawn seed, so the interval
+    includes the randomness of training as well as that of the test set. With one group (or
+    none) it is the plain bootstrap over values.
+    """
     values = np.asarray(values, dtype=float)
     rng = np.random.default_rng(seed)
-    means = rng.choice(values, size=(BOOTSTRAP_SAMPLES, len(values)), replace=True).mean(axis=1)
+    labels = np.unique(groups) if groups is not None else []
+    if len(labels) <= 1:
+        means = rng.choice(values, size=(BOOTSTRAP_SAMPLES, len(values)), replace=True).mean(axis=1)
+    else:
+        means = two_level_means(values, np.asarray(groups), labels, rng)
     alpha = (1 - level) / 2
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
+
+
+def two_level_means(values: np.ndarray, groups: np.ndarray, labels: np.ndarray, rng) -> np.ndarray:
+    """Bootstrap means: draw len(labels) groups with replacement, then each group's values."""
+    per_group = [values[groups == label] for label in labels]
+    picks = rng.integers(0, len(labels), size=(BOOTSTRAP_SAMPLES, len(labels)))
+    sums, counts = np.zeros(BOOTSTRAP_SAMPLES), np.zeros(BOOTSTRAP_SAMPLES)
+    for k, group in enumerate(per_group):
+        drawn = picks == k  # (samples, positions) where group k was drawn
+        times = drawn.sum(axis=1)
+        for t in np.unique(times[times > 0]):
+            rows = np.flatnonzero(times == t)
+            resampled = rng.choice(group, size=(len(rows), t * len(group)), replace=True)
+            sums[rows] += resampled.sum(axis=1)
+            counts[rows] += t * len(group)
+    return sums / counts
 
 
 def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS) -> dict:
@@ -86,27 +113,31 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         if specs[0].custom:  # what these runs were made with, beside their tables
             storage.write_json(table_dir / "custom.json", {"label": specs[0].custom.label, **specs[0].custom.as_config()})
         curve_table = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS] if curves else pd.DataFrame(columns=CURVE_COLUMNS)
-        for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs)),
+        for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs, per_image)),
                             ("curves", curve_table)]:
             write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
     return runs, missing
 
 
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
     """One row per (scenario, method): whether it is a variant (of which method of the paper, and
-    how it departs), metrics and CIs averaged over seeds, their spread across seeds (std, NaN
-    with one seed), how many seeds ran and diverged, and the costs."""
+    how it departs), metrics averaged over seeds with 95 % CIs that resample seeds and then test
+    images (``bootstrap_ci`` with groups), the spread across seeds (std, NaN with one seed), how
+    many seeds ran and diverged, and the costs."""
     grouped = runs.groupby(["scenario", "method"], sort=False)
     table = grouped.agg(
         variant_of=("variant_of", "first"), departure=("departure", "first"),
-        psnr=("psnr", "mean"), psnr_ci_low=("psnr_ci_low", "mean"), psnr_ci_high=("psnr_ci_high", "mean"),
-        psnr_seed_std=("psnr", "std"),
-        ssim=("ssim", "mean"), ssim_ci_low=("ssim_ci_low", "mean"), ssim_ci_high=("ssim_ci_high", "mean"),
-        ssim_seed_std=("ssim", "std"),
+        psnr=("psnr", "mean"), psnr_seed_std=("psnr", "std"), ssim=("ssim", "mean"), ssim_seed_std=("ssim", "std"),
         seeds=("seed", "nunique"), diverged=("status", lambda status: int((status != "ok").sum())),
         train_seconds=("train_seconds", "mean"), n_params=("n_params", "first"),
         peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"),
     ).reset_index()
+    images = dict(tuple(per_image.groupby(["scenario", "method"], sort=False)))
+    for metric in METRICS:
+        bounds = [bootstrap_ci(group[metric], groups=group.seed.to_numpy()) if (group := images.get(key)) is not None
+                  else (float("nan"), float("nan")) for key in zip(table.scenario, table.method)]
+        table.insert(table.columns.get_loc(metric) + 1, f"{metric}_ci_low", [low for low, _ in bounds])
+        table.insert(table.columns.get_loc(metric) + 2, f"{metric}_ci_high", [high for _, high in bounds])
     return table.fillna({"variant_of": "", "departure": ""})
 
 

@@ -1,7 +1,8 @@
 """The paper's qualitative findings, checked on a profile's results with paired per-image data.
 
 Each check compares two methods on the same test images (and seeds): the mean PSNR difference
-and its 95 % bootstrap CI (``leaderboard.paired_comparison``). The rules are fixed here, for
+and its 95 % bootstrap CI, resampling seeds and then images within each seed
+(``leaderboard.paired_comparison``). The rules are fixed here, for
 every profile alike, and stated with each result so a reader can judge them:
 
 - *above*: the whole CI of the difference is above 0 dB;
@@ -126,7 +127,7 @@ RULE_TEXT = {"above": "CI above 0", "below": "CI below 0", "matches": f"CI withi
 
 def report(profile: Profile, checks: list[Check]) -> str:
     """Plain-text report for the terminal."""
-    lines = [f"Findings on profile {profile.name} (paired PSNR differences, 95 % bootstrap CI over test images)"]
+    lines = [f"Findings on profile {profile.name} (paired PSNR differences, 95 % bootstrap CI over seeds, then test images)"]
     for entry in summary(checks):
         mark = "HOLDS" if entry["holds"] else "does not hold"
         lines.append(f"\n{entry['finding']}: {mark} ({entry['n_hold']}/{len(entry['checks'])} checks)")

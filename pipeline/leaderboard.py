@@ -83,7 +83,8 @@ def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     """One row per method: mean over seeds of each metric, its CI, the seed spread and costs,
     sorted by PSNR, with the reference rows and the best self-supervised method marked."""
     runs = profile.runs[profile.runs.scenario == scenario]
-    table = summarise(runs).sort_values("psnr", ascending=False, kind="stable")  # a diverged method (NaN) last
+    images = profile.per_image[profile.per_image.scenario == scenario]
+    table = summarise(runs, images).sort_values("psnr", ascending=False, kind="stable")  # a diverged method (NaN) last
     table["reference"] = table.method.isin(REFERENCES)
     table["variant"] = table.variant_of != ""
     learners = table[~table.reference & ~table.variant & table.psnr.notna()]
@@ -105,7 +106,8 @@ def under_parents(table: pd.DataFrame) -> pd.DataFrame:
 
 def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.DataFrame:
     """Per method: mean PSNR/SSIM difference to ``baseline`` on the same test images (and seeds),
-    with a 95 % bootstrap CI, and the share of images where the method is better."""
+    with a 95 % bootstrap CI (seeds, then images within each seed), and the share of images where
+    the method is better."""
     images = profile.per_image[profile.per_image.scenario == scenario]
     base = images[images.method == baseline][["seed", "image_id", "psnr", "ssim"]]
     columns = ["method", "baseline", "psnr_diff", "psnr_diff_low", "psnr_diff_high", "ssim_diff", "share_better"]
@@ -117,7 +119,7 @@ def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.Data
             continue
         joined = group.merge(base, on=["seed", "image_id"], suffixes=("", "_base"))
         diff = (joined.psnr - joined.psnr_base).to_numpy()
-        low, high = bootstrap_ci(diff)
+        low, high = bootstrap_ci(diff, groups=joined.seed.to_numpy())  # seeds, then images
         rows.append({
             "method": method, "baseline": baseline, "psnr_diff": float(diff.mean()), "psnr_diff_low": low,
             "psnr_diff_high": high, "ssim_diff": float((joined.ssim - joined.ssim_base).mean()),

@@ -114,6 +114,22 @@ def test_bootstrap_ci_brackets_the_mean_and_narrows_with_more_images():
     assert bootstrap_ci(few) == (lo, hi)  # deterministic
 
 
+def test_two_level_bootstrap_includes_the_spread_across_seeds():
+    """Seeds resampled, then images within each seed: seeds that disagree widen the interval;
+    seeds that agree leave it about as the images alone give it; one seed is the plain bootstrap."""
+    rng = np.random.default_rng(2)
+    images = rng.normal(0, 1, 16)
+    seeds = np.repeat([0, 1, 2], 16)
+    agree = np.concatenate([images + 20] * 3)
+    disagree = np.concatenate([images + 18, images + 20, images + 22])
+    plain_low, plain_high = bootstrap_ci(disagree)
+    low, high = bootstrap_ci(disagree, groups=seeds)
+    assert low < disagree.mean() < high and (high - low) > 2 * (plain_high - plain_low)
+    a_low, a_high = bootstrap_ci(agree, groups=seeds)
+    assert (a_high - a_low) < 1.2 * np.subtract(*bootstrap_ci(agree)[::-1])
+    assert bootstrap_ci(images, groups=np.zeros(16)) == bootstrap_ci(images)
+
+
 def test_killed_run_leaves_nothing_finished_and_rerun_matches_a_clean_run(tmp_path):
     """SIGKILL mid-training, run again: the tables equal those of an uninterrupted run."""
     opts = ["--profile", "smoke", "--scenario", "mri", "--method", "ei", "--epochs", "100",
