@@ -111,16 +111,17 @@ def score(value: float, fmt: str = "%.2f") -> str:
 
 def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> None:
     env = environment()
+    taus = {p.name: agreement.agreement(p) for p in profiles}  # computed once per profile
 
     def write(path: str, template: str, **context) -> None:
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_text(env.get_template(template).render(**context))
 
     write("index.md", "index.md.j2", scenarios=list(SCENARIOS.values()), profiles=[home(p) for p in profiles],
-          default_profile=profiles[0].name, agreement=agreement_panel(profiles))
+          default_profile=profiles[0].name, agreement=agreement_panel(profiles, taus))
     for p in profiles:
         for scenario in p.scenarios:
-            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs))
+            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]))
     for method in registry().values():
         write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, profiles))
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
@@ -164,15 +165,15 @@ def home(p: leaderboard.Profile) -> dict:
             "rules": findings.RULE_TEXT}
 
 
-def agreement_panel(profiles: list[leaderboard.Profile]) -> dict:
+def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]]) -> dict:
     """Kendall's τ with the paper's ranking, per profile and scenario with published numbers."""
     scenarios = [s for s in SCENARIOS if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
     rows = []
     for p in profiles:
-        taus = {(a.scenario, a.metric): a for a in agreement.agreement(p)}
+        found = {(a.scenario, a.metric): a for a in taus[p.name]}
         rows.append({"profile": p.name, "cells": [
-            {"psnr": taus[(s, "psnr")].tau, "ssim": taus[(s, "ssim")].tau, "n": taus[(s, "psnr")].n_methods}
-            if (s, "psnr") in taus else None for s in scenarios]})
+            {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods}
+            if (s, "psnr") in found else None for s in scenarios]})
     return {"scenarios": scenarios, "rows": rows}
 
 
@@ -214,7 +215,7 @@ def curve_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
                        "margin": {"l": 50, "r": 10, "t": 40, "b": 50}}}
 
 
-def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
+def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement]) -> dict:
     table = leaderboard.scenario_table(p, scenario)
     published = PUBLISHED.get(scenario, {})
     return {
@@ -222,7 +223,7 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path) -> dict:
         "profile": {"name": p.name, "description": describe(p.name)},
         "table": table.to_dict("records"),
         "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
-        "agreement": {a.metric: a for a in agreement.agreement(p) if a.scenario == scenario},
+        "agreement": {a.metric: a for a in taus if a.scenario == scenario},
         "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,
         "curve_figure": json.dumps(figure) if (figure := curve_figure(p, scenario)) else None,
         "comparisons": [{"baseline": b, "rows": leaderboard.paired_comparison(p, scenario, b).to_dict("records")}
