@@ -138,7 +138,9 @@ def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
                   else (float("nan"), float("nan")) for key in zip(table.scenario, table.method)]
         table.insert(table.columns.get_loc(metric) + 1, f"{metric}_ci_low", [low for low, _ in bounds])
         table.insert(table.columns.get_loc(metric) + 2, f"{metric}_ci_high", [high for _, high in bounds])
-    return table.fillna({"variant_of": "", "departure": ""})
+    labels = ["variant_of", "departure"]  # all empty (NaN, float) when no variant ran
+    table[labels] = table[labels].astype(object).fillna("")
+    return table
 
 
 def write_if_changed(path: Path, text: str) -> None:
