@@ -8,15 +8,47 @@ from deepinv.models import MoDL, UNet
 from pipeline.profiles import Profile
 
 
+class ConsistentMoDL(MoDL):
+    r"""DeepInverse's MoDL followed by one data-consistency step.
+
+    DeepInverse's MoDL (and so SSIBench's model) alternates :math:`u = \operatorname{prox}_{\gamma f}(x)`
+    and :math:`x = D(u)` and returns the denoiser's output, so a loss that never scores the
+    measured samples (a splitting loss scores only held-out ones) leaves nothing that teaches
+    the network to give back what it was fed. Aggarwal et al.'s MoDL ends each iteration on its
+    data-consistency step instead; this class appends that step once more:
+
+    - ``"prox"``: :math:`\hat x = \operatorname{prox}_{\gamma_K f}(x_K)`, MoDL's own soft data
+      consistency with the last iteration's learned step :math:`\gamma_K`;
+    - ``"projection"``: :math:`\hat x = x_K + A^\dagger(y - A x_K)`, which in single-coil MRI
+      puts the measured k-space samples back exactly.
+
+    A profile choice, recorded in every run's config; the ``paper`` profile keeps SSIBench's model.
+    """
+
+    def __init__(self, denoiser: torch.nn.Module, num_iter: int, final_step: str):
+        super().__init__(denoiser=denoiser, num_iter=num_iter)
+        self.final_step = final_step
+
+    def forward(self, y: torch.Tensor, physics, **kwargs) -> torch.Tensor:
+        x = super().forward(y, physics, **kwargs)
+        if self.final_step == "projection":
+            return x + physics.A_adjoint(y - physics.A(x))
+        return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
+
+
 def build_model(profile: Profile, device: torch.device | str = "cpu") -> MoDL:
     """MoDL (unrolled half-quadratic splitting, ``profile.modl_iterations`` steps) around a UNet.
 
     The UNet maps 2 channels (real, imaginary) to 2, without batch norm, as in SSIBench. The
-    denoiser is always passed explicitly: MoDL's default would be a DnCNN.
+    denoiser is always passed explicitly: MoDL's default would be a DnCNN. The profile's
+    ``final_step`` says whether the network ends on the denoiser (SSIBench) or on a
+    data-consistency step (:class:`ConsistentMoDL`).
     """
     channels = list(profile.unet_channels) if profile.unet_channels else None
     denoiser = UNet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
-    return MoDL(denoiser=denoiser, num_iter=profile.modl_iterations).to(device)
+    if profile.final_step == "denoiser":
+        return MoDL(denoiser=denoiser, num_iter=profile.modl_iterations).to(device)
+    return ConsistentMoDL(denoiser, profile.modl_iterations, profile.final_step).to(device)
 
 
 def count_parameters(model: torch.nn.Module) -> int:

@@ -25,6 +25,9 @@ class Profile:
     modl_iterations: int
     discriminator_width: int  # channels of the adversarial methods' SkipConv discriminator
     n_gallery: int  # test images whose reconstructions are kept for the site
+    # what the network ends on: "denoiser" (DeepInverse's MoDL, as SSIBench), "prox" or
+    # "projection" (one more data-consistency step: see pipeline.model.ConsistentMoDL)
+    final_step: str = "denoiser"
     # learning curve: points during training and the test images scored at each; they do not
     # change any result (a test checks it), so they are not part of the config
     curve_points: int = 6
