@@ -49,6 +49,36 @@ def started_attempt(method_folder: Path, timeout: float = 300) -> Path:
     raise AssertionError(f"no run started in {method_folder} within {timeout} s")
 
 
+# Runs ``python -m pipeline ARGS`` but stops for good at the first training step, after saying so
+# on stderr: a signal sent then always lands mid-training, however fast the machine is.
+BLOCKED_IN_TRAINING = """
+import signal, sys, deepinv
+def blocked(self, *args, **kwargs):
+    print("\\nblocked in training", file=sys.stderr, flush=True)
+    while True:
+        signal.pause()
+deepinv.Trainer.compute_loss = blocked
+from pipeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def blocked_in_training(*args: str) -> subprocess.Popen:
+    """Start ``python -m pipeline ARGS`` and return once its first run is blocked inside training.
+
+    The process's stderr is a text pipe; what follows the marker line is left for ``communicate``.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", BLOCKED_IN_TRAINING, *args], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:
+        if "blocked in training" in line:
+            return process
+        seen.append(line)
+    raise AssertionError(f"exit {process.wait()} before training started:\n{''.join(seen[-20:])}")
+
+
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """``python -m pipeline ...`` in a fresh process, from the project root."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

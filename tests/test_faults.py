@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
 import pandas as pd
@@ -17,7 +16,7 @@ import pipeline.grid
 from pipeline.cli import main
 from pipeline.methods import get_method
 from pipeline.site import build_site
-from tests.conftest import ROOT, started_attempt
+from tests.conftest import ROOT, blocked_in_training
 
 
 class NaNFromEpoch(Loss):
@@ -134,23 +133,18 @@ def test_sigkill_during_the_measurement_cache_write_leaves_no_cache(workspace):
 
 
 def test_ctrl_c_leaves_finished_runs_alone_and_says_how_to_resume(workspace):
-    grid = workspace.args("benchmark", "--profile", "smoke", "--epochs", "150", "--scenarios", "mri",
-                          "--methods", "zero-filled,mc")
-    assert main(workspace.args("run", "--profile", "smoke", "--epochs", "150", "--scenario", "mri",
+    grid = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc")
+    assert main(workspace.args("run", "--profile", "smoke", "--scenario", "mri",
                                "--method", "zero-filled")) == 0
     finished = workspace.results / "smoke" / "runs" / "mri" / "zero-filled" / "seed0"
     before = {p.name: p.read_bytes() for p in finished.iterdir()}
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
-                               stderr=subprocess.PIPE, text=True)
-    runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
-    started_attempt(runs)
-    time.sleep(1.0)  # well inside training
+    process = blocked_in_training(*grid)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert "run the same command again to resume" in err
+    runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
     assert not (runs / "seed0").exists() and not list(runs.glob(".seed0.tmp-*"))  # left nothing behind
     assert {p.name: p.read_bytes() for p in finished.iterdir()} == before
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -16,7 +13,7 @@ from pipeline.cli import main
 from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
 from pipeline.grid import pairs
 from pipeline.profiles import PROFILES
-from tests.conftest import ROOT, run_cli
+from tests.conftest import blocked_in_training, run_cli
 
 RUN_FILES = {"run.json", "config.json", "per_image.csv", "train_log.csv", "gallery.npz"}
 SMOKE = PROFILES["smoke"]
@@ -132,26 +129,20 @@ def test_two_level_bootstrap_includes_the_spread_across_seeds():
 
 def test_killed_run_leaves_nothing_finished_and_rerun_matches_a_clean_run(tmp_path):
     """SIGKILL mid-training, run again: the tables equal those of an uninterrupted run."""
-    opts = ["--profile", "smoke", "--scenario", "mri", "--method", "ei", "--epochs", "100",
+    opts = ["--profile", "smoke", "--scenario", "mri", "--method", "ei", "--epochs", "2",
             "--threads", "1", "--quiet", "--cache-dir", str(tmp_path / "cache")]
     killed, clean = tmp_path / "killed", tmp_path / "clean"
 
     def run_and_collect(results):
         done = run_cli("run", *opts, "--results-dir", str(results))
         assert done.returncode == 0, done.stderr
-        collected = run_cli("collect", "--profile", "smoke", "--epochs", "100", "--scenarios", "mri",
+        collected = run_cli("collect", "--profile", "smoke", "--epochs", "2", "--scenarios", "mri",
                             "--methods", "ei", "--results-dir", str(results), "--quiet")
         assert collected.returncode == 0, collected.stderr
 
     run_and_collect(clean)  # also warms the measurement cache, so the kill lands in training
     folder = killed / "smoke" / "runs" / "mri" / "ei"
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *opts, "--results-dir", str(killed)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while not list(folder.glob(".seed0.tmp-*")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    time.sleep(1.5)  # into training: 100 epochs take several seconds
-    assert proc.poll() is None, "the run finished before it could be killed"
+    proc = blocked_in_training("run", *opts, "--results-dir", str(killed))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (folder / "seed0").exists()  # nothing looks finished
