@@ -91,7 +91,30 @@ def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     table["best"] = False
     if not learners.empty:
         table.loc[learners.psnr.idxmax(), "best"] = True
+    scored = table.psnr.notna()
+    rank = significant_ranks(images, list(table.method[scored]), list(table.method[scored & ~table.variant]))
+    table["rank"] = table.method.map(rank).astype("Int64")
+    table["tied"] = table["rank"].duplicated(keep=False) & table["rank"].notna()
     return under_parents(table)
+
+
+def significant_ranks(images: pd.DataFrame, methods: list[str], competitors: list[str]) -> dict[str, int]:
+    """PSNR rank of each method in which a difference within the CIs is a tie.
+
+    A method's rank is 1 + the number of ``competitors`` that beat it: whose paired PSNR
+    difference on the same test images and seeds has a 95 % CI (seeds, then images) entirely
+    above zero. Methods neither of which beats the other can share a rank. Variants are ranked
+    against the paper's methods but are not competitors, so they never move a paper method.
+    """
+    psnr = images[images.method.isin(methods)].pivot_table(index=["seed", "image_id"], columns="method", values="psnr")
+    psnr = psnr.dropna()  # pairs are compared on the images and seeds that every method has
+    seeds = psnr.index.get_level_values("seed").to_numpy()
+
+    def beats(a: str, b: str) -> bool:
+        low, _ = bootstrap_ci((psnr[a] - psnr[b]).to_numpy(), groups=seeds)
+        return low > 0
+
+    return {m: 1 + sum(beats(c, m) for c in competitors if c != m) for m in methods}
 
 
 def under_parents(table: pd.DataFrame) -> pd.DataFrame:

@@ -92,14 +92,19 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
     table = page.locator("table.scenario-table")
 
-    def psnr_column() -> list[float]:
-        return [float(v) for v in table.locator("tbody tr td:nth-child(2)").evaluate_all(
+    def column(k: int) -> list[float]:
+        return [float(v) for v in table.locator(f"tbody tr td:nth-child({k})").evaluate_all(
             "cells => cells.map(c => c.dataset.value)")]
+
+    def psnr_column() -> list[float]:
+        return column(3)
 
     table.locator("th", has_text="PSNR").click()
     assert psnr_column() == sorted(psnr_column())
     table.locator("th", has_text="PSNR").click()
     assert psnr_column() == sorted(psnr_column(), reverse=True)
+    table.locator("th", has_text="rank").click()
+    assert column(1) == sorted(column(1)) and column(1)[0] == 1
 
     figures = page.locator("div.plotly-figure")
     assert figures.count() == 4  # PSNR, SSIM, learning curves, and the gains against the paper's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -43,6 +44,7 @@ def test_scenario_table_marks_references_and_the_best_learner(smoke_profile):
         best = table[table.best]
         assert len(best) == 1 and not best.reference.item() and not best.variant.item()
         assert best.psnr.item() == paper[~paper.reference].psnr.max()
+        assert table["rank"].min() == 1 and table.tied.dtype == bool
 
 
 def test_paired_comparison_uses_the_same_images(smoke_profile):
@@ -55,6 +57,16 @@ def test_paired_comparison_uses_the_same_images(smoke_profile):
     assert row.psnr_diff == pytest.approx((ei - zf).mean())
     assert row.psnr_diff_low <= row.psnr_diff <= row.psnr_diff_high
     assert row.share_better == pytest.approx(((ei - zf) > 0).mean())
+
+
+def test_methods_within_each_others_paired_ci_share_a_rank_and_variants_move_no_one():
+    rng = np.random.default_rng(0)
+    base = rng.normal(25, 2, size=(3, 16))  # seeds x images: what every method shares
+    offsets = {"a": 2.0, "b": 0.0, "c": 0.0, "a-variant": 4.0}
+    rows = [{"method": m, "seed": s, "image_id": i, "psnr": base[s, i] + off + rng.normal(0, 0.3)}
+            for m, off in offsets.items() for s in range(3) for i in range(16)]
+    ranks = leaderboard.significant_ranks(pd.DataFrame(rows), list(offsets), ["a", "b", "c"])
+    assert ranks == {"a": 1, "b": 2, "c": 2, "a-variant": 1}
 
 
 def test_empty_or_broken_results_fail_with_a_clear_message(tmp_path, smoke_grid):
