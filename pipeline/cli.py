@@ -24,6 +24,10 @@ def parse_seeds(text: str) -> list[int]:
         raise UsageError(f"--seeds must be comma-separated integers like 0,1,2, got '{text}'") from None
     if not seeds or any(s < 0 for s in seeds):
         raise UsageError(f"--seeds must be non-negative integers like 0,1,2, got '{text}'")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise UsageError(f"--seeds lists seed {', '.join(map(str, repeated))} more than once ('{text}'); "
+                         "give each seed once, e.g. 0,1,2")
     return seeds
 
 

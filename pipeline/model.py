@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from deepinv.models import MoDL, UNet
 
+from pipeline.errors import UsageError
 from pipeline.profiles import Profile
 
 
@@ -56,7 +57,18 @@ def count_parameters(model: torch.nn.Module) -> int:
 
 
 def pick_device(requested: str = "auto") -> torch.device:
-    """CUDA when present (or asked for), else the CPU."""
+    """CUDA when present (or asked for), else the CPU; a device this machine lacks is a usage error."""
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(requested)
+    try:
+        device = torch.device(requested)
+    except RuntimeError:
+        raise UsageError(f"unknown --device '{requested}'; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise UsageError(f"--device {requested}, but torch sees {count} CUDA GPU(s) on this machine; "
+                             "use --device cpu (or auto)")
+    elif device.type != "cpu":
+        raise UsageError(f"--device {requested} is not supported; use auto, cpu, cuda or cuda:N")
+    return device

@@ -41,6 +41,8 @@ class Profile:
         return cfg
 
 
+MAX_EPOCHS = 10_000  # far beyond any profile; guards against a typo that would train for ever
+
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in [
@@ -75,5 +77,7 @@ def get_profile(name: str, epochs: int | None = None) -> Profile:
     if epochs is not None:
         if epochs < 1:
             raise UsageError(f"--epochs must be a positive integer, got {epochs}")
+        if epochs > MAX_EPOCHS:
+            raise UsageError(f"--epochs {epochs} is more than {MAX_EPOCHS:,}; pass a number of epochs up to {MAX_EPOCHS:,}")
         profile = replace(profile, epochs=epochs)
     return profile

@@ -41,9 +41,14 @@ class DatasetSpec:
                     "(with make: DATA=/path/to/fastmri_brain_multicoil)"
                 )
             path = Path(data_dir).expanduser().resolve()
+            if path.is_file():
+                raise UsageError(f"--data-dir '{data_dir}' is a file, not a folder; pass the folder that holds the fastMRI .h5 files")
             if not path.is_dir():
                 raise UsageError(f"fastMRI folder '{data_dir}' does not exist; pass --data-dir with a folder of .h5 files")
             return cls(name, str(path))
+        if data_dir:
+            raise UsageError(f"--data-dir (make: DATA=) is read only by the fastmri dataset, not by '{name}'; "
+                             "add --dataset fastmri (make: DATASET=fastmri) or leave --data-dir out")
         return cls(name, None)
 
     def as_config(self) -> dict:
