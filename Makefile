@@ -28,8 +28,8 @@ MODEL ?=
 PHYSICS ?=
 METRICS ?=
 comma := ,
-COMMON := --profile $(PROFILE) --results-dir $(RESULTS) --cache-dir $(CACHE) \
-	$(if $(DATA),--data-dir $(DATA)) $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+COMMON := --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
+	$(if $(DATA),--data-dir '$(DATA)') $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
 	$(if $(MODEL),--model $(MODEL)) $(if $(PHYSICS),--physics $(PHYSICS)) \
 	$(foreach m,$(subst $(comma), ,$(METRICS)),--metric $(m))
 GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
@@ -95,18 +95,18 @@ collect: $(STAMP)
 	$(PY) -m pipeline collect $(GRID)
 
 findings: $(STAMP)
-	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir $(RESULTS)
+	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'
 
 # Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv
 perf: $(STAMP)
-	$(PY) benchmarks/overhead.py --results-dir $(RESULTS) --out $(RESULTS)/perf.csv
+	$(PY) benchmarks/overhead.py --results-dir '$(RESULTS)' --out '$(RESULTS)/perf.csv'
 
 site: $(STAMP)
-	$(PY) -m pipeline site --results-dir $(RESULTS) --out $(SITE)
+	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)'
 
 serve: site
 	@echo "serving $(SITE)/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)/html
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory '$(SITE)/html'
 
 list: $(STAMP)
 	$(PY) -m pipeline list --profile $(PROFILE)
@@ -121,4 +121,4 @@ browser:
 		echo "chromium is not installed: the browser test is skipped (sudo apt-get install chromium)"
 
 clean:
-	rm -rf $(CACHE) .pytest_cache test-artifacts build
+	rm -rf '$(CACHE)' .pytest_cache test-artifacts build

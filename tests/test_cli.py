@@ -70,6 +70,7 @@ def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):
+    tmp_path = tmp_path / "with spaces"  # every path the Makefile passes on is quoted
     where = [f"RESULTS={tmp_path / 'results'}", f"CACHE={tmp_path / 'cache'}", "PROFILE=smoke",
              "SCENARIOS=noisy", "METHODS=ensure,supervised,zero-filled", "CI=true"]
     first = make("-j2", "benchmark", *where)
