@@ -55,10 +55,10 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="quick",
-            description="default of `make benchmark`: embedded brain slices at 64x64 on a CPU",
+            description="default of `make benchmark`: embedded brain slices at 64x64 on a CPU; MoDL ends on a data-consistency step",
             dataset="mni", img_size=64, n_train=64, n_test=16, epochs=12, batch_size=4,
             lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
-            discriminator_width=32, n_gallery=4,
+            discriminator_width=32, n_gallery=4, final_step="projection",
         ),
         Profile(
             name="paper",
