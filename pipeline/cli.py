@@ -137,11 +137,11 @@ def cmd_list(args) -> int:
 
 def cmd_grid(args) -> int:
     from pipeline.grid import specs_from_args
-    from pipeline.runs import is_current
+    from pipeline.runs import pending_runs
 
-    for spec in specs_from_args(args):
-        if not (args.pending and is_current(spec, args.results_dir)):
-            print(spec.run_id)
+    specs = specs_from_args(args)
+    for spec in pending_runs(specs, args.results_dir) if args.pending else specs:
+        print(spec.run_id)
     return 0
 
 
@@ -174,11 +174,10 @@ def cmd_benchmark(args) -> int:
 
     from pipeline.grid import specs_from_args
     from pipeline.model import pick_device
-    from pipeline.runs import execute, is_current
+    from pipeline.runs import execute, pending_runs
 
     set_threads(args.threads)
-    specs = specs_from_args(args)
-    pending = [s for s in specs if not is_current(s, args.results_dir)]
+    pending = pending_runs(specs_from_args(args), args.results_dir)
     if args.executor != "inline":
         return benchmark_as_jobs(args, pending)
     device = pick_device(args.device)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import locks, storage
-from pipeline.runs import RunSpec, read_run
+from pipeline.runs import RunSpec, read_per_image, read_run
 
 BOOTSTRAP_SAMPLES = 2000
 METRICS = ("psnr", "ssim")
@@ -98,7 +98,7 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         if record.get("status", "ok") != "ok":  # diverged: a row that says so, no per-image scores
             rows.append(run_row(record, None, METRICS + extra))
             continue
-        per_image = pd.read_csv(folder / "per_image.csv")
+        per_image = read_per_image(folder, METRICS + extra)
         rows.append(run_row(record, per_image, METRICS + extra))
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
         images.append(per_image.assign(**ids))

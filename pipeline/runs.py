@@ -13,12 +13,14 @@ import json
 import os
 import random
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 from deepinv import Trainer
 from deepinv.loss import Loss
@@ -28,6 +30,7 @@ from torch.utils.data import DataLoader
 from pipeline import checkpoints, custom, locks, provenance, storage, streams
 from pipeline.curves import LearningCurve, curve_epochs
 from pipeline.data import DatasetSpec
+from pipeline.errors import UsageError
 from pipeline.evaluation import evaluate_into, now
 from pipeline.measurements import MeasuredSplit, MeasurementDataset, Measurements, load_measurements
 from pipeline.methods import Method, Setup
@@ -76,17 +79,57 @@ class RunSpec:
         return self.tables_dir(results_dir) / "runs" / self.scenario.name / self.method.name / f"seed{self.seed}"
 
 
+class BrokenRun(UsageError):
+    """A finished run folder whose files cannot be read back; the message names it and the fix."""
+
+    def __init__(self, folder: Path, what: str):
+        super().__init__(f"run folder {folder} is damaged: {what}; delete that folder and run the same "
+                         "command again to redo the run")
+
+
 def read_run(folder: Path) -> dict | None:
-    """The record of a finished run, or None."""
+    """The record of a finished run, or None; ``BrokenRun`` if it is there but unreadable."""
     path = folder / RUN_FILE
     if not path.exists():
         return None
-    return json.loads(path.read_text())
+    try:
+        record = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BrokenRun(folder, f"{RUN_FILE} is not valid JSON ({getattr(error, 'msg', error)})") from None
+    if not isinstance(record, dict) or "config_hash" not in record:
+        raise BrokenRun(folder, f"{RUN_FILE} has no config_hash")
+    return record
+
+
+def read_per_image(folder: Path, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """A finished run's per-image scores; ``BrokenRun`` if the table is missing or incomplete."""
+    try:
+        table = pd.read_csv(folder / "per_image.csv")
+    except (OSError, ValueError, UnicodeDecodeError) as error:  # pandas' parser errors are ValueErrors
+        raise BrokenRun(folder, f"per_image.csv cannot be read ({str(error).splitlines()[0]})") from None
+    missing = [c for c in ("image_id", *metrics) if c not in table.columns]
+    if missing:
+        raise BrokenRun(folder, f"per_image.csv lacks column(s) {', '.join(missing)}")
+    return table
 
 
 def is_current(spec: RunSpec, results_dir: Path) -> bool:
     record = read_run(spec.folder(results_dir))
     return record is not None and record["config_hash"] == spec.config_hash()
+
+
+def pending_runs(specs: list[RunSpec], results_dir: Path) -> list[RunSpec]:
+    """The runs not yet finished with their current config. A damaged run folder is named on
+    stderr and left alone (never overwritten): the grid goes on, and ``collect`` refuses until
+    the folder is deleted."""
+    pending = []
+    for spec in specs:
+        try:
+            if not is_current(spec, results_dir):
+                pending.append(spec)
+        except BrokenRun as broken:
+            print(f"skipped: {broken}", file=sys.stderr)
+    return pending
 
 
 def seed_everything(seed: int) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 import torch
 from deepinv.loss import Loss
 
@@ -150,3 +152,43 @@ def test_ctrl_c_leaves_finished_runs_alone_and_says_how_to_resume(workspace):
 
     assert main(grid) == 0  # the same command resumes and finishes the grid
     assert sorted(pd.read_csv(workspace.results / "smoke" / "runs.csv").method) == ["mc", "zero-filled"]
+
+
+def without_column(column: str):
+    def damage(path):
+        pd.read_csv(path).drop(columns=[column]).to_csv(path, index=False)
+    return damage
+
+
+@pytest.mark.parametrize("file, damage, message", [
+    ("run.json", lambda p: p.write_text(""), "run.json is not valid JSON"),
+    ("run.json", lambda p: p.write_bytes(bytes(range(256))), "run.json is not valid JSON"),
+    ("run.json", lambda p: p.write_text('{"psnr": 20.0}'), "run.json has no config_hash"),
+    ("per_image.csv", without_column("psnr"), "per_image.csv lacks column(s) psnr"),
+    ("per_image.csv", lambda p: p.write_bytes(b""), "per_image.csv cannot be read"),
+])
+def test_a_damaged_run_folder_is_named_left_alone_and_the_grid_goes_on(workspace, capsys, file, damage, message):
+    grid = ["--profile", "smoke", "--scenarios", "mri"]
+    assert main(workspace.args("benchmark", *grid, "--methods", "zero-filled,mc")) == 0
+    tables = workspace.results / "smoke"
+    before = {name: (tables / name).read_bytes() for name in ("runs.csv", "per_image.csv", "summary.csv")}
+    damaged = tables / "runs" / "mri" / "mc" / "seed0"
+    damage(damaged / file)
+    kept = {p.name: p.read_bytes() for p in damaged.iterdir()}
+    capsys.readouterr()
+
+    assert main(workspace.args("collect", *grid, "--methods", "zero-filled,mc")) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (f"error: run folder {damaged} is damaged: {message}"
+                    + line.split(message, 1)[1]) and line.endswith("delete that folder and run the same command again to redo the run")
+    assert {name: (tables / name).read_bytes() for name in before} == before  # the tables are untouched
+
+    assert main(workspace.args("benchmark", *grid, "--methods", "zero-filled,mc,ei")) == 2
+    err = capsys.readouterr().err
+    assert (tables / "runs" / "mri" / "ei" / "seed0" / "run.json").exists()  # the grid went on
+    assert str(damaged) in err.strip().splitlines()[-1]  # and collect named the damaged folder
+    assert {p.name: p.read_bytes() for p in damaged.iterdir()} == kept  # which nothing rewrote
+
+    shutil.rmtree(damaged)  # the fix the message gives
+    assert main(workspace.args("benchmark", *grid, "--methods", "zero-filled,mc,ei")) == 0
+    assert sorted(pd.read_csv(tables / "runs.csv").method) == ["ei", "mc", "zero-filled"]
