@@ -9,6 +9,7 @@ stale cache.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,18 @@ def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: D
     return cache_dir / "measurements" / profile.name / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt"
 
 
+def read_cache(path: Path) -> Measurements | None:
+    """A cached simulation, or None (said on stderr) if the file is damaged: it is a cache, so the
+    caller simulates it again and overwrites it, rather than failing every run of the scenario."""
+    try:
+        cached = torch.load(path)
+        return Measurements(MeasuredSplit(**cached["train"]), MeasuredSplit(**cached["test"]))
+    except Exception as error:  # truncated, garbage or from another layout: all mean "simulate again"
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"measurement cache {path} is damaged ({reason[:200]}); simulating it again", file=sys.stderr)
+        return None
+
+
 def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int, cache_dir: Path) -> Measurements:
     """The cached measurements of a (profile, scenario, dataset, seed), simulated on first use."""
     if dataset.is_custom:
@@ -113,8 +126,9 @@ def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec
         return custom_measurements(dataset.name)
     path = cache_path(cache_dir, profile, scenario, dataset, seed)
     if path.exists():
-        cached = torch.load(path)
-        return Measurements(MeasuredSplit(**cached["train"]), MeasuredSplit(**cached["test"]))
+        cached = read_cache(path)
+        if cached is not None:
+            return cached
     images = load_images(dataset, profile.img_size, profile.n_train, profile.n_test, cache_dir)
     train_params, test_params = draw_params(scenario, profile.img_size, len(images.train), len(images.test), seed)
     measurements = Measurements(

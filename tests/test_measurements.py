@@ -32,6 +32,25 @@ def test_cache_is_reused_and_identical(measured):
         assert torch.equal(again.test.params["mask"], data[name].test.params["mask"])
 
 
+@pytest.mark.parametrize("damage", [
+    lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),  # truncated
+    lambda p: p.write_bytes(bytes(range(256)) * 8),  # garbage
+    lambda p: p.write_bytes(b""),  # empty
+    lambda p: torch.save({"train": {"y": torch.zeros(1)}}, p),  # a loadable file of another layout
+], ids=["truncated", "garbage", "empty", "other-layout"])
+def test_a_damaged_cache_is_named_and_simulated_again(measured, tmp_path, capsys, damage):
+    _, data = measured
+    path = cache_path(tmp_path, SMOKE, SCENARIOS["noisy"], MNI, 0)
+    load_measurements(SMOKE, SCENARIOS["noisy"], MNI, 0, tmp_path)
+    damage(path)
+    capsys.readouterr()
+    again = load_measurements(SMOKE, SCENARIOS["noisy"], MNI, 0, tmp_path)
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"measurement cache {path} is damaged (") and line.endswith("); simulating it again")
+    assert torch.equal(again.train.y, data["noisy"].train.y)
+    assert torch.equal(torch.load(path)["train"]["y"], again.train.y)  # rewritten whole
+
+
 def test_simulation_is_deterministic(measured, tmp_path):
     _, data = measured
     fresh = load_measurements(SMOKE, SCENARIOS["noisy"], MNI, 0, tmp_path)
