@@ -43,6 +43,7 @@ def read_profiles(results_dir: Path) -> list[Profile]:
         per_image = read_table(folder / "per_image.csv", PER_IMAGE_COLUMNS)
         if runs.empty:
             raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
+        check_complete(folder, runs, per_image)
         curves = read_table(folder / "curves.csv", CURVE_COLUMNS) if (folder / "curves.csv").exists() else None
         profiles.append(Profile(folder.name, runs, per_image, folder, list(dict.fromkeys(runs.scenario)), curves))
     return profiles
@@ -51,11 +52,28 @@ def read_profiles(results_dir: Path) -> list[Profile]:
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.exists():
         raise UsageError(f"{path} is missing: run `make collect PROFILE={path.parent.name}`")
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as error:  # empty, binary or broken CSV (parser errors are ValueErrors)
+        reason = str(error).splitlines()[0][:160]
+        raise UsageError(f"{path} cannot be read ({reason}): run `make collect PROFILE={path.parent.name}` again") from None
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise UsageError(f"{path} lacks column(s) {', '.join(missing)}: re-run `make collect PROFILE={path.parent.name}`")
     return table
+
+
+def check_complete(folder: Path, runs: pd.DataFrame, per_image: pd.DataFrame) -> None:
+    """Refuse tables cut short (a truncated copy, an interrupted transfer): every run row whole,
+    and exactly ``n_test`` per-image rows for each run that finished ok, none for any other."""
+    keys = ["scenario", "method", "seed"]
+    fix = f"the tables in {folder} are incomplete; run `make collect PROFILE={folder.name}` again"
+    if runs[keys + ["status", "config_hash", "n_test"]].isna().any(axis=None):
+        raise UsageError(f"{folder / 'runs.csv'} has rows cut short: {fix}")
+    ok = runs[runs.status == "ok"].set_index(keys).n_test
+    counts = per_image.groupby(keys).size()
+    if not counts.reindex(ok.index).fillna(0).eq(ok).all() or len(counts) != len(ok):
+        raise UsageError(f"{folder / 'per_image.csv'} does not hold every image of every run in runs.csv: {fix}")
 
 
 @dataclass

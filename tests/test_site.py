@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline import findings, leaderboard
+from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.grid import pairs
 from pipeline.methods import registry
@@ -77,6 +78,34 @@ def test_empty_or_broken_results_fail_with_a_clear_message(tmp_path, smoke_grid)
     pd.read_csv(broken / "smoke" / "runs.csv").drop(columns=["ssim_ci_low"]).to_csv(broken / "smoke" / "runs.csv", index=False)
     with pytest.raises(UsageError, match="lacks column.*ssim_ci_low"):
         leaderboard.read_profiles(broken)
+
+
+def cut_bytes(path):
+    path.write_bytes(path.read_bytes()[: int(path.stat().st_size * 0.6)])
+
+
+def cut_lines(path):
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[: len(lines) // 2]))
+
+
+@pytest.mark.parametrize("table, damage, message", [
+    ("runs.csv", cut_bytes, "incomplete; run `make collect PROFILE=smoke` again"),
+    ("runs.csv", cut_lines, "incomplete; run `make collect PROFILE=smoke` again"),
+    ("runs.csv", lambda p: p.write_bytes(bytes(range(256)) * 4), "cannot be read"),
+    ("runs.csv", lambda p: p.write_bytes(b""), "cannot be read (No columns to parse from file)"),
+    ("per_image.csv", cut_bytes, "incomplete; run `make collect PROFILE=smoke` again"),
+    ("per_image.csv", cut_lines, "incomplete; run `make collect PROFILE=smoke` again"),
+], ids=["runs-cut-mid-row", "runs-cut-at-a-row", "runs-binary", "runs-empty", "images-cut-mid-row", "images-cut-at-a-row"])
+def test_site_and_findings_refuse_damaged_tables_in_one_line(tmp_path, smoke_grid, capsys, table, damage, message):
+    broken = tmp_path / "results"
+    shutil.copytree(smoke_grid.results / "smoke", broken / "smoke", ignore=shutil.ignore_patterns("runs"))
+    damage(broken / "smoke" / table)
+    for command in (["findings", "--profile", "smoke"], ["site", "--out", str(tmp_path / "site")]):
+        assert main([*command, "--results-dir", str(broken)]) == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith(f"error: {broken / 'smoke'}") and message in line, line
+    assert not (tmp_path / "site").exists()
 
 
 def test_docstring_maths_becomes_latex_and_prose_is_escaped():
