@@ -26,7 +26,7 @@ from deepinv.physics.generator import PhysicsGenerator
 
 from pipeline import storage
 from pipeline.errors import UsageError
-from pipeline.imports import import_object
+from pipeline.imports import import_object, raised
 from pipeline.scenarios import Scenario
 
 
@@ -56,7 +56,7 @@ def instantiate(path: str, what: str, expected: type, **kwargs):
             obj = obj(**kwargs)
         except Exception as err:
             raise UsageError(f"{what} {path} failed when called with {sorted(kwargs) or 'no arguments'}: "
-                             f"{type(err).__name__}: {err}") from err
+                             f"{raised(err)}") from err
     return obj
 
 
@@ -65,13 +65,19 @@ def build_model(path: str, device: torch.device) -> Reconstructor:
     if not isinstance(model, Reconstructor):
         raise UsageError(f"model {path} gave a {type(model).__name__}; expected a deepinv.models.Reconstructor "
                          "(a class or factory returning one, called with no arguments)")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise UsageError(f"model {path} has no trainable parameters, so no method can train it; "
+                         "give it at least one torch.nn.Parameter")
     return model.to(device)
 
 
 def check_output_shape(model: torch.nn.Module, path: str, y: torch.Tensor, physics: Physics, x: torch.Tensor) -> None:
     """One forward pass on one measurement: the reconstruction must have the image's shape."""
-    with torch.no_grad():
-        out = model(y, physics)
+    try:
+        with torch.no_grad():
+            out = model(y, physics)
+    except Exception as err:
+        raise UsageError(f"model {path} raised {raised(err)} on a measurement of shape {tuple(y.shape)}") from err
     if not isinstance(out, torch.Tensor) or out.shape != x.shape:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise UsageError(f"model {path} returns {shape} for images of shape {tuple(x.shape)}; "
@@ -120,7 +126,10 @@ class NamedMetric:
     metric: Metric = field(repr=False)
 
     def per_image(self, x_net: torch.Tensor, x: torch.Tensor) -> list[float]:
-        values = self.metric(x_net, x)
+        try:
+            values = self.metric(x_net, x)
+        except Exception as err:
+            raise UsageError(f"metric {self.path} raised {raised(err)} on a batch of {x.shape[0]} image(s)") from err
         if not isinstance(values, torch.Tensor) or values.shape != (x.shape[0],):
             shape = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
             raise UsageError(f"metric {self.path} returned {shape} for a batch of {x.shape[0]}; "

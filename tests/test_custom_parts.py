@@ -68,13 +68,28 @@ def test_custom_physics_simulates_and_caches_its_own_measurements(workspace):
      r"model tests.example_pkg.models:CropsTheImage returns \(1, 2, 32, 31\) for images of shape \(1, 2, 32, 32\)"),
     ("--physics", "tests.example_pkg.physics:not_physics",
      "physics tests.example_pkg.physics:not_physics gave str; expected a deepinv.physics.Physics"),
+    ("--model", "tests.example_pkg.models:NoParameters",
+     "model tests.example_pkg.models:NoParameters has no trainable parameters"),
+    ("--model", "tests.example_pkg.models:ForwardRaises",
+     r"model tests.example_pkg.models:ForwardRaises raised ValueError: shapes do not line up on a measurement of shape"),
+    ("--metric", "tests.example_pkg.metrics:Raises",
+     "metric tests.example_pkg.metrics:Raises raised ZeroDivisionError: division by zero in the metric on a batch"),
+    ("--model", "hostile_import:make", r"importing module 'hostile_import' of model 'hostile_import:make' raised "
+     "RuntimeError: no GPU driver here"),
+    ("--dataset", "hostile_syntax:Data", r"importing module 'hostile_syntax' of custom dataset 'hostile_syntax:Data' "
+     r"raised SyntaxError: .* \(.*hostile_syntax.py, line 1\)"),
     ("--metric", "tests.example_pkg.metrics:OneNumberPerBatch",
      r"metric tests.example_pkg.metrics:OneNumberPerBatch returned \(\) for a batch of 2; expected one value"),
     ("--metric", "tests.example_pkg.models:make_model",
      "metric tests.example_pkg.models:make_model gave a AdjointPlusConv; expected a deepinv.loss.metric.Metric"),
 ])
-def test_bad_custom_parts_are_one_line_errors_that_write_nothing(workspace, capsys, option, path, message):
+def test_bad_custom_parts_are_one_line_errors_that_write_nothing(workspace, capsys, monkeypatch, tmp_path,
+                                                                 option, path, message):
     import re
+
+    (tmp_path / "hostile_import.py").write_text('raise RuntimeError("no GPU driver here")\n')
+    (tmp_path / "hostile_syntax.py").write_text("def broken(:\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
 
     code = main(workspace.args("run", "--profile", "smoke", "--scenario", "mri", "--method", "mc", option, path))
     err = capsys.readouterr().err.strip()

@@ -14,7 +14,7 @@ from deepinv.datasets.base import batch_as_dict
 from torch.utils.data import Dataset
 
 from pipeline.errors import UsageError
-from pipeline.imports import import_object
+from pipeline.imports import import_object, raised
 from pipeline.measurements import MeasuredSplit, Measurements
 
 TRAIN_FRACTION = 0.8
@@ -22,12 +22,37 @@ TRAIN_FRACTION = 0.8
 
 def open_dataset(path: str) -> Dataset:
     obj = import_object(path, "custom dataset")
-    dataset = obj() if callable(obj) and not isinstance(obj, Dataset) else obj
-    if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-        raise UsageError(f"custom dataset '{path}' gave a {type(dataset).__name__}; expected a torch Dataset with __len__ and __getitem__")
+    try:
+        dataset = obj() if callable(obj) and not isinstance(obj, Dataset) else obj
+    except Exception as err:
+        raise UsageError(f"custom dataset {path} raised {raised(err)} when called with no arguments") from err
+    if not isinstance(dataset, Dataset) or not hasattr(dataset, "__len__"):
+        raise UsageError(f"custom dataset '{path}' gave a {type(dataset).__name__}; expected a torch.utils.data.Dataset "
+                         "with __len__ and __getitem__")
     if len(dataset) < 2:
         raise UsageError(f"custom dataset '{path}' has {len(dataset)} item(s); at least 2 are needed for a train/test split")
     return dataset
+
+
+def load_item(path: str, dataset: Dataset, i: int) -> dict:
+    try:
+        return batch_as_dict(dataset[i])  # (nan, y, params) -> no "x" key, as in deepinv
+    except Exception as err:
+        raise UsageError(f"custom dataset {path} raised {raised(err)} while loading item {i}") from err
+
+
+def check_like_first(path: str, item: dict, first: dict, i: int) -> None:
+    """Every item has the first one's shapes (they are stacked), and a finite ground truth."""
+    def shapes(it: dict) -> dict:
+        with_x = "x" in it and "x" in first  # items without ground truth are allowed among the others
+        return {"y": tuple(it["y"].shape), **({"x": tuple(it["x"].shape)} if with_x else {}),
+                **{f"params[{k}]": tuple(v.shape) for k, v in it["params"].items() if isinstance(v, torch.Tensor)}}
+    if i > 0 and shapes(item) != shapes(first):
+        raise UsageError(f"custom dataset '{path}': item {i} has shapes {shapes(item)} but item 0 has {shapes(first)}; "
+                         "every item must have the same shapes")
+    if "x" in item and not torch.isfinite(item["x"]).all():
+        raise UsageError(f"custom dataset '{path}': the ground truth x of item {i} has NaN or infinite values; "
+                         "return (nan, y, params) for an item without ground truth, or fix the image")
 
 
 def check_item(path: str, item: dict) -> None:
@@ -47,9 +72,9 @@ def custom_measurements(path: str) -> Measurements:
     dataset = open_dataset(path)
     items = []
     for i in range(len(dataset)):
-        item = batch_as_dict(dataset[i])  # (nan, y, params) -> no "x" key, as in deepinv
-        if i == 0:
-            check_item(path, item)
+        item = load_item(path, dataset, i)
+        check_item(path, item)
+        check_like_first(path, item, items[0] if items else item, i)
         items.append(item)
     order = torch.randperm(len(items), generator=torch.Generator().manual_seed(0)).tolist()
     n_train = max(1, min(len(items) - 1, int(round(TRAIN_FRACTION * len(items)))))

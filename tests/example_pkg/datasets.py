@@ -50,3 +50,33 @@ def no_ground_truth():
 
 
 NOT_A_DATASET = 42
+
+
+def factory_raises():
+    raise RuntimeError("the data server is down")
+
+
+def gives_a_list():
+    return [RandomMeasurements()[i] for i in range(4)]
+
+
+class ItemRaises(RandomMeasurements):
+    def __getitem__(self, i):
+        if i == 3:
+            raise KeyError("slice 3 is missing")
+        return super().__getitem__(i)
+
+
+class MixedShapes(RandomMeasurements):
+    def __getitem__(self, i):
+        x, y, params = super().__getitem__(i)
+        return (x[:, :8, :8], y[..., :8, :8], {"mask": params["mask"][..., :8, :8]}) if i == 2 else (x, y, params)
+
+
+class NaNImage(RandomMeasurements):
+    def __getitem__(self, i):
+        x, y, params = super().__getitem__(i)
+        if i == 1:
+            x = x.clone()
+            x[0, 3, 5] = torch.nan  # one bad pixel
+        return x, y, params

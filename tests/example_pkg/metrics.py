@@ -16,3 +16,10 @@ class OneNumberPerBatch(Metric):
 
     def metric(self, x_net, x, *args, **kwargs):
         return (x_net - x).abs().mean()
+
+
+class Raises(Metric):
+    """Wrong on purpose: fails on every batch."""
+
+    def metric(self, x_net, x, *args, **kwargs):
+        raise ZeroDivisionError("division by zero in the metric")

@@ -27,3 +27,15 @@ def not_a_reconstructor():
 class CropsTheImage(AdjointPlusConv):
     def forward(self, y, physics, **kwargs):
         return super().forward(y, physics)[..., :-1]
+
+
+class NoParameters(Reconstructor):
+    """Wrong on purpose: nothing to train."""
+
+    def forward(self, y, physics, **kwargs):
+        return physics.A_adjoint(y)
+
+
+class ForwardRaises(AdjointPlusConv):
+    def forward(self, y, physics, **kwargs):
+        raise ValueError("shapes do not line up")
