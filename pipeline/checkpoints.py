@@ -37,13 +37,15 @@ def save(path: Path, model: torch.nn.Module, spec, record: dict) -> None:
 def read(path: Path) -> dict:
     """A checkpoint written by ``save``; a one-line error for anything else."""
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"checkpoint {path} is a folder; pass the .pt file inside it that --keep-weights wrote")
     if not path.is_file():
         raise UsageError(f"checkpoint {path} does not exist; train with KEEP_WEIGHTS=1 (--keep-weights) to write one")
     try:
-        checkpoint = torch.load(path, map_location="cpu")
-    except Exception as err:  # a truncated or foreign file: torch raises many kinds
-        reason = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
-        raise UsageError(f"cannot read checkpoint {path}: {reason}") from err
+        checkpoint = torch.load(path, map_location="cpu")  # weights only: never unpickles code from a file
+    except Exception as err:  # a truncated or foreign file: torch raises many kinds, with advice we do not give
+        raise UsageError(f"{path} is not a checkpoint of this benchmark (torch cannot read it as one: "
+                         f"{type(err).__name__}); pass a file written by --keep-weights") from err
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT or "state_dict" not in checkpoint:
         raise UsageError(f"{path} is not a checkpoint of this benchmark (expected one written by --keep-weights)")
     return checkpoint

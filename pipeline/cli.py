@@ -115,9 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# folder options, and whether the command writes into them
+FOLDER_OPTIONS = {"results_dir": "--results-dir", "cache_dir": "--cache-dir", "weights_dir": "--weights-dir",
+                  "log_dir": "--log-dir", "out": "--out"}
+READ_ONLY = {("findings", "results_dir"), ("site", "results_dir"), ("list", "results_dir"), ("grid", "results_dir")}
+
+
+def check_folders(args: argparse.Namespace) -> None:
+    """A folder option that is a file, lies under a file or cannot be written: one line, before any work."""
+    for attr, option in FOLDER_OPTIONS.items():
+        path = getattr(args, attr, None)
+        if path is None:
+            continue
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{option} {path} is a file, not a folder; pass a folder (it is created if missing)")
+        existing = path if path.exists() else next(p for p in path.absolute().parents if p.exists())
+        if not existing.is_dir():
+            raise UsageError(f"{option} {path} lies under {existing}, which is a file; pass a folder path")
+        if (args.command, attr) not in READ_ONLY and not os.access(existing, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {path} cannot be written ({existing} is read-only for this user); "
+                             "pass a folder you can write to")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_folders(args)
         return COMMANDS[args.command](args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)

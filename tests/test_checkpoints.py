@@ -6,6 +6,7 @@ import json
 import re
 
 import pandas as pd
+import numpy as np
 import pytest
 
 from pipeline.cli import main
@@ -49,7 +50,10 @@ def test_a_wrapped_model_loads_back_into_the_same_wrapper(trained):
 
 @pytest.mark.parametrize("case, message", [
     ("missing", "checkpoint .*nowhere.pt does not exist; train with KEEP_WEIGHTS=1"),
-    ("garbage", "cannot read checkpoint .*garbage.pt: "),
+    ("garbage", r".*garbage.pt is not a checkpoint of this benchmark \(torch cannot read it as one: \w+\); "
+                "pass a file written by --keep-weights$"),
+    ("random-bytes", r".*random.pt is not a checkpoint of this benchmark \(torch cannot read it as one"),
+    ("folder", "checkpoint .* is a folder; pass the .pt file inside it"),
     ("other-profile", "checkpoint .*seed0.pt \\(trained as mri/ei/seed0\\) does not fit the model of profile "
                       "'quick' and method 'ei': "),
     ("other-method", "does not fit the model of profile 'smoke' and method 'noise2inverse': "),
@@ -58,8 +62,11 @@ def test_checkpoint_errors_are_one_line_and_write_nothing(trained, tmp_path, cap
     root, common = trained
     good = root / "weights" / "smoke" / "mri" / "ei" / "seed0.pt"
     (tmp_path / "garbage.pt").write_bytes(b"not a checkpoint")
+    (tmp_path / "random.pt").write_bytes(np.random.default_rng(0).bytes(4096))
     path, profile, extra = {"missing": (tmp_path / "nowhere.pt", "smoke", []),
                             "garbage": (tmp_path / "garbage.pt", "smoke", []),
+                            "random-bytes": (tmp_path / "random.pt", "smoke", []),
+                            "folder": (tmp_path, "smoke", []),
                             "other-profile": (good, "quick", []),
                             "other-method": (good, "smoke", ["--method", "noise2inverse"])}[case]
     before = sorted(p for p in (root / "results").rglob("*") if p.is_file())
@@ -67,5 +74,6 @@ def test_checkpoint_errors_are_one_line_and_write_nothing(trained, tmp_path, cap
                  "--checkpoint", str(path), *extra, *common]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and re.search(message, err), err
+    assert "weights_only" not in err  # never advise unpickling an untrusted file
     after = sorted(p for p in (root / "results").rglob("*") if p.is_file())
     assert [p for p in after if p not in before and "cache" not in str(p)] == []

@@ -83,3 +83,25 @@ def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):
     assert second.returncode == 0, second.stderr
     assert "pipeline run" not in second.stdout
     assert (tmp_path / "results" / "smoke" / "runs.csv").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("command, option, where, message", [
+    (["run", "--scenario", "mri", "--method", "mc"], "--results-dir", "file", "is a file, not a folder"),
+    (["benchmark", "--scenarios", "mri"], "--cache-dir", "under-file", "which is a file; pass a folder path"),
+    (["site"], "--out", "file", "is a file, not a folder"),
+    (["site"], "--results-dir", "under-file", "which is a file; pass a folder path"),
+    (["collect"], "--results-dir", "read-only", "is read-only for this user); pass a folder you can write to"),
+])
+def test_folder_options_that_cannot_be_folders_are_one_line_errors(tmp_path, capsys, command, option, where, message):
+    if where == "read-only" and os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders, so there is nothing to refuse")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me")
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o555)
+    path = {"file": a_file, "under-file": a_file / "sub", "read-only": read_only}[where]
+    args = [*command, "--profile", "smoke"] if command[0] != "site" else command
+    assert main([*args, option, str(path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {option} {path}") and message in line, line
+    assert a_file.read_text() == "keep me" and not list(read_only.iterdir())
