@@ -153,11 +153,27 @@ def execute(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.dev
     if is_current(spec, results_dir):
         return final, False
     lock = final.parent / f".{final.name}.lock"
-    with locks.exclusive(lock, f"{spec.run_id} is being run by another process: waiting for it to finish"):
-        if is_current(spec, results_dir):
-            return final, False
-        attempt(spec, results_dir, cache_dir, device, progress, weights_dir)
+    try:
+        with locks.exclusive(lock, f"{spec.run_id} is being run by another process: waiting for it to finish"):
+            if is_current(spec, results_dir):
+                return final, False
+            attempt(spec, results_dir, cache_dir, device, progress, weights_dir)
+    except BaseException:
+        prune_empty(final.parent, Path(results_dir))  # a failed run leaves no empty folders behind
+        raise
     return final, True
+
+
+def prune_empty(folder: Path, top: Path) -> None:
+    """Remove ``folder`` and its parents up to (not including) ``top`` while they are empty."""
+    top = top.absolute()
+    folder = folder.absolute()
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another run's files) or already gone
+            return
+        folder = folder.parent
 
 
 def attempt(spec: RunSpec, results_dir: Path, cache_dir: Path, device: torch.device, progress: bool,

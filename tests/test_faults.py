@@ -80,6 +80,7 @@ def test_two_benchmarks_on_one_folder_never_run_the_same_run_twice(workspace):
     runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
     assert sorted(runs.method) == ["ei", "mc", "ssdu", "zero-filled"] and (runs.status == "ok").all()
     assert not [p for p in workspace.results.rglob(".seed*") if p.is_dir()]  # no attempt left behind
+    assert not list(workspace.results.rglob("*.lock"))  # nor any lock file
 
 
 # Runs ``python -m pipeline ARGS`` but SIGKILLs itself at the rename that would replace a file
