@@ -194,7 +194,7 @@ def write_run_folder(spec: RunSpec, final: Path, fill: Callable[[Path], dict]) -
         record = fill(tmp)
         storage.write_json(tmp / "config.json", {"config_hash": spec.config_hash(), **spec.config()})
         storage.write_json(tmp / RUN_FILE, record)
-        publish(tmp, final)
+        storage.replace_folder(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -206,15 +206,6 @@ def remove_abandoned_attempts(final: Path) -> None:
         pid = stale.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not storage.process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def publish(tmp: Path, final: Path) -> None:
-    """Move a completed run folder into place, replacing an older version of it."""
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        os.rename(final, old)
-    os.rename(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.device, progress: bool,

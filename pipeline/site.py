@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from pipeline import agreement, findings, leaderboard
+from pipeline import agreement, findings, leaderboard, storage
 from pipeline.methods import registry, variants_of
 from pipeline.profiles import PROFILES
 from pipeline.published import PUBLISHED, SOURCE
@@ -29,19 +30,43 @@ ERROR_MAX = 0.2  # colour scale of the error maps
 
 
 def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkdocs.yml") -> Path:
-    """Generate the Markdown pages into ``out_dir/docs`` and build the HTML into ``out_dir/html``."""
+    """Generate the Markdown pages into ``out_dir/docs`` and build the HTML into ``out_dir/html``.
+
+    Both are built in a temporary folder and then swapped in, so a build killed half-way leaves
+    the previous site whole. MkDocs runs strict: a warning (a broken link) fails the build.
+    """
     profiles = leaderboard.read_profiles(results_dir)
-    docs = Path(out_dir) / "docs"
-    shutil.rmtree(docs, ignore_errors=True)
-    (docs / "assets").mkdir(parents=True)
-    for asset in (ROOT / "site" / "assets").iterdir():
-        shutil.copy(asset, docs / "assets")
-    shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
-    shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
-    render_pages(profiles, docs, results_dir)
-    html = Path(out_dir) / "html"
-    mkdocs_build(config_file, docs, html)
-    return html
+    out_dir = Path(out_dir)
+    work = out_dir / f".build-{os.getpid()}"
+    remove_dead_builds(out_dir)
+    docs = work / "docs"
+    try:
+        (docs / "assets").mkdir(parents=True)
+        for asset in (ROOT / "site" / "assets").iterdir():
+            shutil.copy(asset, docs / "assets")
+        shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
+        shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
+        render_pages(profiles, docs, results_dir)
+        mkdocs_build(config_file, docs, work / "html")
+        for part in ("docs", "html"):
+            storage.replace_folder(work / part, out_dir / part)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out_dir / "html"
+
+
+def remove_dead_builds(out_dir: Path) -> None:
+    """Clean up after builds that were killed: delete their ``.build-PID`` folders, and put back a
+    previous ``html``/``docs`` moved aside as ``.html.old-PID`` if the kill came before its successor."""
+    for stale in out_dir.glob(".*-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not (stale.is_dir() and pid.isdigit()) or storage.process_alive(int(pid)):
+            continue
+        part = stale.name[1:].split(".old-")[0]
+        if ".old-" in stale.name and not (out_dir / part).exists():
+            os.replace(stale, out_dir / part)
+        else:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def plotly_js() -> Path:
@@ -54,7 +79,7 @@ def mkdocs_build(config_file: Path, docs: Path, html: Path) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(html))
+    config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(html), strict=True)
     config["nav"] = navigation(docs)
     build(config)
 
@@ -118,7 +143,7 @@ def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: P
         (docs / path).write_text(env.get_template(template).render(**context))
 
     write("index.md", "index.md.j2", scenarios=list(SCENARIOS.values()), profiles=[home(p) for p in profiles],
-          default_profile=profiles[0].name, agreement=agreement_panel(profiles, taus))
+          default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus))
     for p in profiles:
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]))

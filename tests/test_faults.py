@@ -193,3 +193,21 @@ def test_a_damaged_run_folder_is_named_left_alone_and_the_grid_goes_on(workspace
     shutil.rmtree(damaged)  # the fix the message gives
     assert main(workspace.args("benchmark", *grid, "--methods", "zero-filled,mc,ei")) == 0
     assert sorted(pd.read_csv(tables / "runs.csv").method) == ["ei", "mc", "zero-filled"]
+
+
+@pytest.mark.parametrize("killed_at", ["docs", "html"])
+def test_a_site_build_killed_late_leaves_the_previous_site_or_restores_it(smoke_grid, tmp_path, killed_at):
+    out = tmp_path / "site"
+    build_site(smoke_grid.results, out)
+    before = (out / "html" / "index.html").read_bytes()
+
+    killed = killed_at_rename(f"/site/{killed_at}", "site", "--results-dir", str(smoke_grid.results), "--out", str(out))
+    assert killed.returncode == -9
+    if killed_at == "docs":  # the new pages were ready but not swapped in: the old site is untouched
+        assert (out / "html" / "index.html").read_bytes() == before
+    else:  # killed between moving the old site aside and moving the new one in: no half-built site
+        assert not (out / "html").exists()
+
+    build_site(smoke_grid.results, out)  # the next build puts things right and leaves nothing behind
+    assert (out / "html" / "index.html").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["docs", "html"]

@@ -186,3 +186,15 @@ def test_several_seeds_are_averaged_with_their_spread(workspace):
     html = build_site(workspace.results, workspace.results.parent / "site")
     assert "(±" in (html / "scenarios" / "smoke-noisy" / "index.html").read_text()
     assert "over 2 seeds" in (html / "index.html").read_text()
+
+
+def test_home_links_only_the_scenario_pages_that_exist_and_the_build_is_strict(tmp_path, smoke_grid):
+    results = tmp_path / "results"
+    shutil.copytree(smoke_grid.results / "smoke", results / "smoke", ignore=shutil.ignore_patterns("runs"))
+    for table in ("runs.csv", "per_image.csv", "summary.csv", "curves.csv"):
+        frame = pd.read_csv(results / "smoke" / table)
+        frame[frame.scenario == "mri"].to_csv(results / "smoke" / table, index=False)
+    shutil.copytree(smoke_grid.results / "smoke" / "runs" / "mri", results / "smoke" / "runs" / "mri")
+    html = build_site(results, tmp_path / "site")  # strict: a link to a missing page would fail it
+    home = (html / "index.html").read_text()
+    assert 'href="scenarios/smoke-mri/"' in home and "smoke-noisy" not in home
