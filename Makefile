@@ -45,7 +45,7 @@ JOBS_NOW := jobs=$(JOBS); jobs=$${jobs:-$$(grep -o -- '-j[0-9]*' <<< "$$MAKEFLAG
 SITE ?= build/site
 PORT ?= 8000
 
-.PHONY: install benchmark collect findings list site serve perf test browser clean _runs
+.PHONY: install benchmark reproduce collect findings list site serve perf test browser clean _runs
 
 install: $(STAMP)
 
@@ -93,6 +93,11 @@ run/%: $(STAMP)
 
 collect: $(STAMP)
 	$(PY) -m pipeline collect $(GRID)
+
+# Re-run the committed runs of the grid into SCRATCH and compare them image by image
+SCRATCH ?= build/reproduce
+reproduce: $(STAMP)
+	$(PY) -m pipeline reproduce $(GRID) --scratch-dir '$(SCRATCH)' $(if $(THREADS),--threads $(THREADS))
 
 findings: $(STAMP)
 	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'

@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-parallel", type=int, default=None, help="at most this many runs at once")
     p.add_argument("--log-dir", type=Path, default=Path("logs/submitit"), help="job files and logs")
 
+    p = sub.add_parser("reproduce", help="re-run the committed runs of a grid into a scratch folder and compare "
+                                         "them image by image")
+    add_grid_options(p)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--scratch-dir", type=Path, default=Path("build/reproduce"),
+                   help="where the runs are done again (the committed results are never touched)")
+
     p = sub.add_parser("collect", help="write results/<profile>/runs.csv, per_image.csv and summary.csv")
     add_grid_options(p)
 
@@ -117,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # folder options, and whether the command writes into them
 FOLDER_OPTIONS = {"results_dir": "--results-dir", "cache_dir": "--cache-dir", "weights_dir": "--weights-dir",
-                  "log_dir": "--log-dir", "out": "--out"}
+                  "log_dir": "--log-dir", "out": "--out", "scratch_dir": "--scratch-dir"}
 READ_ONLY = {("findings", "results_dir"), ("site", "results_dir"), ("list", "results_dir"), ("grid", "results_dir")}
 
 
@@ -254,6 +262,29 @@ def run_argv(args, spec) -> list[str]:
     return argv
 
 
+def cmd_reproduce(args) -> int:
+    from pipeline.grid import specs_from_args
+    from pipeline.reproduce import committed, compare, summary
+
+    if args.scratch_dir.resolve() == args.results_dir.resolve():
+        raise UsageError("--scratch-dir must differ from --results-dir: the committed results are compared, never rewritten")
+    specs = committed(specs_from_args(args), args.results_dir)
+    again = argparse.Namespace(**{**vars(args), "results_dir": args.scratch_dir, "executor": "inline",
+                                  "keep_weights": False, "weights_dir": None})
+    seeds = sorted({s.seed for s in specs})
+    again.seeds = ",".join(map(str, seeds))
+    again.scenarios = ",".join(dict.fromkeys(s.scenario.name for s in specs))
+    again.methods = ",".join(dict.fromkeys(s.method.name for s in specs))
+    code = cmd_benchmark(again)
+    if code != 0:
+        return code
+    comparisons = [compare(spec, args.results_dir, args.scratch_dir) for spec in specs]
+    for comparison in comparisons:
+        print(comparison.line(), file=sys.stderr)
+    print(summary(comparisons))
+    return 0 if all(c.reproduced for c in comparisons) else 1
+
+
 def cmd_collect(args) -> int:
     from pipeline.collect import collect, report
     from pipeline.grid import specs_from_args
@@ -317,4 +348,4 @@ def set_threads(threads: int | None) -> None:
 
 
 COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
-            "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site}
+            "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site, "reproduce": cmd_reproduce}

@@ -176,3 +176,26 @@ def test_custom_dataset_runs_end_to_end(workspace):
     runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
     assert (runs.dataset == "tests.example_pkg.datasets:RandomMeasurements").all()
     assert (runs.img_size == 16).all() and (runs.n_train == 8).all() and (runs.n_test == 2).all()
+
+
+def test_reproduce_reruns_the_committed_runs_elsewhere_and_reports_an_altered_value(workspace, tmp_path, capsys):
+    grid = ["--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc"]
+    assert main(workspace.args("benchmark", *grid)) == 0
+    committed = {p: p.read_bytes() for p in workspace.results.rglob("*") if p.is_file()}
+    scratch = tmp_path / "scratch"
+    capsys.readouterr()
+
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch))) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "2 of 2 runs reproduced (2 bit-identical, tolerance 0.05 PSNR, 0.001 SSIM per image)"
+    assert "mri/mc/seed0: identical" in err
+    assert {p: p.read_bytes() for p in workspace.results.rglob("*") if p.is_file()} == committed  # untouched
+
+    per_image = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed0" / "per_image.csv"
+    table = pd.read_csv(per_image)
+    table.loc[1, "psnr"] += 0.3  # one image, deliberately altered
+    table.to_csv(per_image, index=False)
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch))) == 1
+    out, err = capsys.readouterr()
+    assert out.strip().startswith("1 of 2 runs reproduced")
+    assert "mri/mc/seed0: NOT reproduced (largest per-image |ΔPSNR| 0.3" in err

@@ -1,0 +1,65 @@
+"""Check that committed results reproduce: the same runs, done again elsewhere, compared image by image.
+
+``make reproduce`` re-runs a profile's grid into a scratch results folder (the committed one is
+never touched) and compares every run that is committed with its re-run: the per-image PSNR
+and SSIM on the same test images. On the platform that produced them the runs are
+bit-identical (seeded streams, deterministic CPU kernels); elsewhere floating-point order may
+differ, so a run also counts as reproduced within a stated tolerance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.collect import METRICS
+from pipeline.errors import UsageError
+from pipeline.runs import RunSpec, is_current, read_per_image
+
+TOLERANCE = {"psnr": 0.05, "ssim": 0.001}  # dB and SSIM units: far below any gap the leaderboard ranks
+
+
+@dataclass
+class Comparison:
+    run_id: str
+    largest: dict[str, float]  # metric -> largest absolute per-image difference
+
+    @property
+    def identical(self) -> bool:
+        return all(v == 0 for v in self.largest.values())
+
+    @property
+    def reproduced(self) -> bool:
+        return all(self.largest[m] <= TOLERANCE[m] for m in METRICS)
+
+    def line(self) -> str:
+        verdict = "identical" if self.identical else "within tolerance" if self.reproduced else "NOT reproduced"
+        sizes = ", ".join(f"|Δ{m.upper()}| {v:.3g}" for m, v in self.largest.items())
+        return f"{self.run_id}: {verdict} (largest per-image {sizes})"
+
+
+def committed(specs: list[RunSpec], reference: Path) -> list[RunSpec]:
+    """The runs of the grid finished with the current config in the reference folder."""
+    found = [s for s in specs if is_current(s, reference)]
+    if not found:
+        raise UsageError(f"no finished run of this grid in {reference}/ to reproduce; run `make benchmark` "
+                         "(or pass the grid the committed results hold)")
+    return found
+
+
+def compare(spec: RunSpec, reference: Path, scratch: Path) -> Comparison:
+    """Per-image differences between a committed run and its re-run, matched on image id."""
+    ours = read_per_image(spec.folder(reference), METRICS).set_index("image_id")
+    again = read_per_image(spec.folder(scratch), METRICS).set_index("image_id")
+    if sorted(ours.index) != sorted(again.index):
+        return Comparison(spec.run_id, {m: float("inf") for m in METRICS})
+    again = again.loc[ours.index]
+    return Comparison(spec.run_id, {m: float((ours[m] - again[m]).abs().max()) for m in METRICS})
+
+
+def summary(comparisons: list[Comparison]) -> str:
+    reproduced = sum(c.reproduced for c in comparisons)
+    identical = sum(c.identical for c in comparisons)
+    tolerance = ", ".join(f"{v} {m.upper()}" for m, v in TOLERANCE.items())
+    return (f"{reproduced} of {len(comparisons)} runs reproduced ({identical} bit-identical, "
+            f"tolerance {tolerance} per image)")
