@@ -124,7 +124,7 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
 
 def test_a_variant_sits_below_its_parent_labelled(page, server):
     page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
-    names = [n.strip() for n in page.locator("table.scenario-table tbody tr td:first-child a").all_inner_texts()]
+    names = [n.strip() for n in page.locator("table.scenario-table tbody tr td:nth-child(2) a").all_inner_texts()]
     assert names[names.index("moc-ssdu") + 1] == "moc-ssdu-full"
     row = page.locator("table.scenario-table tbody tr.variant", has_text="moc-ssdu-full")
     assert "not in the paper: corrects DeepInverse #875" in row.inner_text()
