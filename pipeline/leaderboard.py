@@ -128,9 +128,14 @@ def significant_ranks(images: pd.DataFrame, methods: list[str], competitors: lis
     psnr = psnr.dropna()  # pairs are compared on the images and seeds that every method has
     seeds = psnr.index.get_level_values("seed").to_numpy()
 
+    intervals: dict[tuple[str, str], tuple[float, float]] = {}  # one bootstrap per pair, either order
+
     def beats(a: str, b: str) -> bool:
-        low, _ = bootstrap_ci((psnr[a] - psnr[b]).to_numpy(), groups=seeds)
-        return low > 0
+        first, second = sorted((a, b))
+        if (first, second) not in intervals:
+            intervals[first, second] = bootstrap_ci((psnr[first] - psnr[second]).to_numpy(), groups=seeds)
+        low, high = intervals[first, second]
+        return low > 0 if a == first else high < 0
 
     return {m: 1 + sum(beats(c, m) for c in competitors if c != m) for m in methods}
 
