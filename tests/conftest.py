@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,17 +35,6 @@ def smoke_grid(tmp_path_factory) -> Workspace:
 @pytest.fixture
 def workspace(tmp_path) -> Workspace:
     return Workspace(tmp_path / "results", tmp_path / "cache")
-
-
-def started_attempt(method_folder: Path, timeout: float = 300) -> Path:
-    """Wait until a run of this method folder is in progress; its temporary folder (named with the PID)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        attempts = list(method_folder.glob(".seed0.tmp-*"))
-        if attempts:
-            return attempts[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no run started in {method_folder} within {timeout} s")
 
 
 # Runs ``python -m pipeline ARGS`` but stops for good at the first training step, after saying so

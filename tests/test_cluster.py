@@ -7,12 +7,37 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 
 from pipeline.cli import main
 from pipeline.cluster import ClusterOptions, report, submit_and_wait
-from tests.conftest import ROOT, started_attempt
+from tests.conftest import ROOT
+
+# Put on a job's PYTHONPATH, this stops every training for good at its first step, after writing the
+# job's PID to $BLOCKED_MARKER: the test kills a job that is surely mid-training, however fast the machine.
+BLOCKING_SITECUSTOMIZE = """
+import os, signal, deepinv
+def blocked(self, *args, **kwargs):
+    marker = os.environ["BLOCKED_MARKER"]
+    with open(marker + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(marker + ".tmp", marker)
+    while True:
+        signal.pause()
+deepinv.Trainer.compute_loss = blocked
+"""
+
+
+def blocked_job_pid(marker, process: subprocess.Popen, timeout: float = 300) -> int:
+    """Wait until a job has written its PID to ``marker`` from inside training."""
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        assert process.poll() is None, f"the grid exited ({process.returncode}) before a job blocked"
+        assert time.monotonic() < deadline, f"no job reached training within {timeout} s"
+        time.sleep(0.1)
+    return int(marker.read_text())
 
 
 def test_jobs_write_run_folders_identical_to_local_runs(workspace, tmp_path, monkeypatch):
@@ -55,14 +80,17 @@ def test_a_failing_job_is_reported_with_its_log(workspace, tmp_path, monkeypatch
 
 
 def test_a_job_killed_mid_run_fails_cleanly_and_is_resubmitted(workspace, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCKING_SITECUSTOMIZE)
+    marker = tmp_path / "blocked-pid"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CI": "true"}
-    grid = workspace.args("benchmark", "--profile", "smoke", "--epochs", "60", "--scenarios", "mri",
+    grid = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "mri",
                           "--methods", "zero-filled,mc", "--executor", "local", "--log-dir", str(tmp_path / "logs"))
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=env,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                               env={**env, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "BLOCKED_MARKER": str(marker)})
     runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
-    attempt = started_attempt(runs)
-    os.kill(int(attempt.name.rsplit("-", 1)[1]), signal.SIGKILL)  # the job's worker, mid-training
+    os.kill(blocked_job_pid(marker, process), signal.SIGKILL)  # mc's job, blocked at its first training step
     _, err = process.communicate(timeout=300)
     assert process.returncode == 1, err
     assert "1 job(s) finished, 1 failed" in err and "failed: mri/mc/seed0" in err and "log: " in err
