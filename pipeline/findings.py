@@ -16,10 +16,12 @@ Variants (methods not in the paper) take part in no check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from pipeline.convergence import RULE_TEXT as CURVE_RULE_TEXT
+from pipeline.convergence import Convergence, convergence
 from pipeline.leaderboard import Profile, paired_comparison, scenario_table
 from pipeline.methods import registry
 
@@ -37,6 +39,7 @@ class Check:
     diff: float | None = None  # mean PSNR(method) - PSNR(baseline), dB; None: not checked
     low: float | None = None
     high: float | None = None
+    curves: str = ""  # for a check that fails: how both methods' learning curves ended
 
     @property
     def checked(self) -> bool:
@@ -83,7 +86,17 @@ def check_findings(profile: Profile) -> list[Check]:
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
                         for m in registry().values() if m.noise_baseline]
     comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
-    return [measured(profile, check, comparisons) for check in planned]
+    ends = convergence(profile.curves)
+    return [with_curves(measured(profile, check, comparisons), ends) for check in planned]
+
+
+def with_curves(check: Check, ends: dict[tuple[str, str], Convergence]) -> Check:
+    """A failing check with what the learning curves say about both of its methods."""
+    if not check.checked or check.holds:
+        return check
+    notes = [f"{m} {ends[(check.scenario, m)].describe()}" for m in (check.method, check.baseline)
+             if (check.scenario, m) in ends]
+    return replace(check, curves="; ".join(notes))
 
 
 def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
@@ -136,4 +149,8 @@ def report(profile: Profile, checks: list[Check]) -> str:
                              else "no results for one of them")
             lines.append(f"  {c.verdict:>11}  {c.scenario:<9} {c.method} vs {c.baseline}: "
                          f"{measured_text}  (needs {RULE_TEXT[c.rule]})")
+            if c.curves:
+                lines.append(f"{'':15}curves: {c.curves}")
+    if any(c.curves for c in checks):
+        lines.append(f"\nCurves of failing checks: {CURVE_RULE_TEXT}.")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from pipeline import agreement, findings, leaderboard, storage
+from pipeline import agreement, convergence, findings, leaderboard, storage
 from pipeline.methods import registry, variants_of
 from pipeline.profiles import PROFILES
 from pipeline.published import PUBLISHED, SOURCE
@@ -187,7 +187,7 @@ def home(p: leaderboard.Profile) -> dict:
         rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells})
     return {"name": p.name, "description": describe(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
             "headline": rows, "findings": findings.summary(findings.check_findings(p)),
-            "rules": findings.RULE_TEXT}
+            "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT}
 
 
 def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]]) -> dict:
@@ -243,10 +243,12 @@ def curve_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
 def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement]) -> dict:
     table = leaderboard.scenario_table(p, scenario)
     published = PUBLISHED.get(scenario, {})
+    ends = convergence.convergence(p.curves)
     return {
         "scenario": SCENARIOS[scenario] if scenario in SCENARIOS else {"title": scenario, "description": ""},
         "profile": {"name": p.name, "description": describe(p.name)},
-        "table": table.to_dict("records"),
+        "table": [{**row, "curve_end": ends.get((scenario, row["method"]))} for row in table.to_dict("records")],
+        "curve_rule": convergence.RULE_TEXT,
         "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
         "agreement": {a.metric: a for a in taus if a.scenario == scenario},
         "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline import agreement, findings, leaderboard
@@ -132,3 +133,18 @@ def test_findings_command_reports_tau_for_every_profile(smoke_grid):
         line = next(l for l in done.stdout.splitlines() if l.split()[:2] == ["smoke", scenario])
         assert "tau PSNR" in line and "tau SSIM" in line
     assert "Gain over zero-filled, smoke / mri" in done.stdout
+
+
+def test_a_failing_check_says_how_both_learning_curves_ended(smoke_profile):
+    levels = dict(PAPER)
+    levels[("mri", "moi")] = PAPER[("mri", "mc")]  # MOI no better than MC: fails
+    shapes = {"moi": [15, 18, 19, 17.5, 19.0, 18.7], "mc": [15, 16, 17, 17.5, 17.9, 18.3]}
+    curves = pd.DataFrame([{"scenario": "mri", "method": m, "seed": 0, "epoch": 2 * (k + 1), "psnr": psnr,
+                            "ssim": 0.5, "images": 2} for m, points in shapes.items() for k, psnr in enumerate(points)])
+    profile = replace(with_levels(smoke_profile, levels), curves=curves)
+    checks = findings.check_findings(profile)
+    (failing,) = [c for c in checks if (c.scenario, c.method, c.baseline) == ("mri", "moi", "mc")]
+    assert failing.curves == ("moi unsteady (steps up to 1.5 dB late in training); "
+                              "mc still rising (+0.40 dB over the last interval)")
+    assert all(c.curves == "" for c in checks if c.holds)
+    assert f"curves: {failing.curves}" in findings.report(profile, checks)

@@ -198,3 +198,22 @@ def test_home_links_only_the_scenario_pages_that_exist_and_the_build_is_strict(t
     html = build_site(results, tmp_path / "site")  # strict: a link to a missing page would fail it
     home = (html / "index.html").read_text()
     assert 'href="scenarios/smoke-mri/"' in home and "smoke-noisy" not in home
+
+
+def test_scenario_page_says_how_each_learning_curve_ended(tmp_path, smoke_grid):
+    results = tmp_path / "results"
+    shutil.copytree(smoke_grid.results / "smoke", results / "smoke", ignore=shutil.ignore_patterns("runs"))
+    shutil.copytree(smoke_grid.results / "smoke" / "runs" / "mri", results / "smoke" / "runs" / "mri")
+    for table in ("runs.csv", "per_image.csv", "summary.csv"):
+        frame = pd.read_csv(results / "smoke" / table)
+        frame[frame.scenario == "mri"].to_csv(results / "smoke" / table, index=False)
+    curves = pd.read_csv(results / "smoke" / "curves.csv")
+    one = curves[(curves.scenario == "mri") & (curves.method == "ei")].iloc[0]  # smoke trains one epoch: one point
+    swinging = pd.DataFrame([{**one, "epoch": e, "psnr": p} for e, p in zip(range(1, 7), [15, 18, 19, 16.5, 19, 18.7])])
+    swinging.to_csv(results / "smoke" / "curves.csv", index=False)
+    html = build_site(results, tmp_path / "site")
+    page = (html / "scenarios" / "smoke-mri" / "index.html").read_text()
+    assert "curve at the end" in page
+    assert '<td class="curve-end">unsteady (steps up to 2.5 dB late in training)</td>' in page
+    assert page.count('<td class="curve-end">—</td>') == len(pd.read_csv(results / "smoke" / "runs.csv")) - 1
+    assert "learning curves (failing checks)" in (html / "index.html").read_text()

@@ -1,0 +1,50 @@
+"""How a learning curve ended: the verdicts and the numbers behind them, on curves of known shape."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from pipeline.convergence import MOVING_DB, UNSTEADY_DB, convergence
+
+EPOCHS = [2, 4, 6, 8, 10, 12]
+
+
+def curves(**shapes: list[list[float]]) -> pd.DataFrame:
+    """A curves table: for each method, one PSNR list per seed at ``EPOCHS``."""
+    rows = [{"scenario": "mri", "method": method, "seed": seed, "epoch": epoch, "psnr": psnr, "ssim": 0.5, "images": 8}
+            for method, seeds in shapes.items() for seed, points in enumerate(seeds)
+            for epoch, psnr in zip(EPOCHS, points)]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("points, state, last_step", [
+    ([15, 18, 19, 19.5, 19.6, 19.65], "flat", 0.05),
+    ([15, 16, 17, 17.5, 17.9, 18.3], "still rising", 0.4),
+    ([20, 20.5, 20.4, 20.3, 20.1, 19.8], "still falling", -0.3),
+    ([15, 18, 19, 17.5, 19.0, 18.7], "unsteady", -0.3),  # a 1.5 dB step late in training
+    ([5, 18, 18.1, 18.2, 18.3, 18.35], "flat", 0.05),  # an early jump is not late in training
+    ([15, 16, 17, 17.5, 17.9, math.nan], "still rising", 0.4),  # a diverged point is left out
+])
+def test_each_shape_gets_its_verdict(points, state, last_step):
+    (end,) = convergence(curves(method=[points])).values()
+    assert end.state == state
+    assert end.last_step == pytest.approx(last_step)
+    assert state.split()[-1] in end.describe()
+
+
+def test_seeds_are_averaged_and_every_method_is_reported():
+    table = curves(ei=[[15, 18, 19, 19.5, 19.6, 19.8], [15, 18, 19, 19.5, 19.6, 20.0]],
+                   uair=[[15, 18, 19, 10, 19, 18], [15, 18, 19, 19, 19, 19]])
+    ends = convergence(table)
+    assert set(ends) == {("mri", "ei"), ("mri", "uair")}
+    assert ends[("mri", "ei")].last_step == pytest.approx(0.3) and ends[("mri", "ei")].state == "still rising"
+    assert ends[("mri", "uair")].late_step == pytest.approx(4.5) and ends[("mri", "uair")].state == "unsteady"
+    assert MOVING_DB < UNSTEADY_DB
+
+
+def test_no_curves_or_a_single_point_says_nothing():
+    assert convergence(None) == {}
+    assert convergence(curves(method=[[15]])) == {}
