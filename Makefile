@@ -45,9 +45,14 @@ JOBS_NOW := jobs=$(JOBS); jobs=$${jobs:-$$(grep -o -- '-j[0-9]*' <<< "$$MAKEFLAG
 SITE ?= build/site
 PORT ?= 8000
 
-.PHONY: install benchmark reproduce collect findings list site serve perf test browser clean _runs
+.DEFAULT_GOAL := help
+.PHONY: help install benchmark reproduce collect findings list site serve perf test browser clean _runs
 
-install: $(STAMP)
+help: ## list the targets (this text)
+	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
+	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sort -u | sed -E 's/^([a-z]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+install: $(STAMP) ## create .venv and install the project (torch pinned by constraints.txt)
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,7 +71,7 @@ JOB_OPTIONS := --executor $(EXECUTOR) $(if $(PARTITION),--partition $(PARTITION)
 	$(if $(MAX_PARALLEL),--max-parallel $(MAX_PARALLEL))
 
 ifeq ($(EXECUTOR),)
-benchmark: $(STAMP)
+benchmark: $(STAMP) ## train and evaluate every unfinished run of the grid, then collect (resumes)
 	@$(JOBS_NOW); $(MAKE) --no-print-directory -j$$jobs _runs THREADS=$(or $(THREADS),$$share)
 	$(PY) -m pipeline collect $(GRID)
 else
@@ -91,32 +96,32 @@ run/%: $(STAMP)
 		--scenario $(word 1,$(subst /, ,$*)) --method $(word 2,$(subst /, ,$*)) \
 		--seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*)))
 
-collect: $(STAMP)
+collect: $(STAMP) ## write results/<profile>/runs.csv, per_image.csv, summary.csv, curves.csv
 	$(PY) -m pipeline collect $(GRID)
 
 # Re-run the committed runs of the grid into SCRATCH and compare them image by image
 SCRATCH ?= build/reproduce
-reproduce: $(STAMP)
+reproduce: $(STAMP) ## re-run committed runs into SCRATCH and compare them image by image
 	$(PY) -m pipeline reproduce $(GRID) --scratch-dir '$(SCRATCH)' $(if $(THREADS),--threads $(THREADS))
 
-findings: $(STAMP)
+findings: $(STAMP) ## Kendall's tau with the paper and its findings, checked on PROFILE's results
 	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'
 
 # Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv
-perf: $(STAMP)
+perf: $(STAMP) ## pipeline overhead, cache and site costs -> results/perf.csv
 	$(PY) benchmarks/overhead.py --results-dir '$(RESULTS)' --out '$(RESULTS)/perf.csv'
 
-site: $(STAMP)
+site: $(STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
 	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)'
 
-serve: site
+serve: site ## build the site and serve it on http://127.0.0.1:PORT/
 	@echo "serving $(SITE)/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory '$(SITE)/html'
 
-list: $(STAMP)
+list: $(STAMP) ## the (scenario, method) grid of PROFILE
 	$(PY) -m pipeline list --profile $(PROFILE)
 
-test: $(STAMP) browser
+test: $(STAMP) browser ## the test suite (what CI runs)
 	$(PY) -m pytest -q
 
 # The browser test drives Debian's chromium (never a browser download); root installs it.
@@ -125,5 +130,5 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "chromium is not installed: the browser test is skipped (sudo apt-get install chromium)"
 
-clean:
+clean: ## remove the measurement cache, build/ and test artifacts
 	rm -rf '$(CACHE)' .pytest_cache test-artifacts build

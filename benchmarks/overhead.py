@@ -122,7 +122,13 @@ def site_time(results: Path) -> list[dict]:
         subprocess.run([sys.executable, "-m", "pipeline", "site", "--results-dir", str(results), "--out", tmp],
                        cwd=ROOT, check=True, capture_output=True)
         seconds = time.perf_counter() - start
-    return [row("site from committed results", seconds, "s", f"python -m pipeline site on {results}/, new process")]
+    return [row("site from committed results", seconds, "s", f"python -m pipeline site on {shown(results)}/, new process")]
+
+
+def shown(path: Path) -> str:
+    """The path as recorded in the table: relative to the project, never a machine's own folders."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else f"<outside the project>/{path.name}"
 
 
 def row(measure: str, value: float, unit: str, note: str) -> dict:

@@ -69,6 +69,17 @@ def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def test_a_bare_make_lists_every_target_with_one_line_each():
+    bare = make()
+    assert bare.returncode == 0, bare.stderr
+    assert bare.stdout == make("help").stdout
+    phony = next(line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith(".PHONY:"))
+    public = [t for t in phony.split()[1:] if not t.startswith("_") and t != "browser"]
+    listed = {line.split()[0]: line.split(maxsplit=1)[1] for line in bare.stdout.splitlines()[1:]}
+    assert sorted(listed) == sorted(public)
+    assert all(len(text) > 10 for text in listed.values())
+
+
 def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):
     tmp_path = tmp_path / "with spaces"  # every path the Makefile passes on is quoted
     where = [f"RESULTS={tmp_path / 'results'}", f"CACHE={tmp_path / 'cache'}", "PROFILE=smoke",
