@@ -41,9 +41,7 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
     remove_dead_builds(out_dir)
     docs = work / "docs"
     try:
-        (docs / "assets").mkdir(parents=True)
-        for asset in (ROOT / "site" / "assets").iterdir():
-            shutil.copy(asset, docs / "assets")
+        shutil.copytree(ROOT / "site" / "assets", docs / "assets", ignore=shutil.ignore_patterns("README.md"))
         shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
         shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
         render_pages(profiles, docs, results_dir)
@@ -334,7 +332,8 @@ def method_page(method, profiles: list[leaderboard.Profile]) -> dict:
 
 def docstring_markdown(doc: str) -> Markup:
     """A method docstring (reST maths) as Markdown: ``.. math::`` blocks and ``:math:`` roles
-    become LaTeX code; the prose is HTML-escaped, the code left to Markdown to escape."""
+    become ``\\[ \\]`` and ``\\( \\)`` maths for pymdownx.arithmatex (which escapes them), drawn by the
+    site's own KaTeX; the prose is HTML-escaped."""
     doc = inspect.cleandoc(doc)
     parts: list[str] = []
     lines = doc.splitlines()
@@ -346,7 +345,7 @@ def docstring_markdown(doc: str) -> Markup:
             while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
                 block.append(lines[i][4:])
                 i += 1
-            parts.append("```latex\n" + "\n".join(block).strip() + "\n```")
+            parts.append("\n\\[\n" + "\n".join(block).strip() + "\n\\]\n")  # a paragraph of its own
         else:
             parts.append(inline_math(lines[i]))
             i += 1
@@ -355,4 +354,4 @@ def docstring_markdown(doc: str) -> Markup:
 
 def inline_math(line: str) -> str:
     pieces = re.split(r":math:`([^`]*)`", line)
-    return "".join(str(escape(piece)) if k % 2 == 0 else f"`{piece}`" for k, piece in enumerate(pieces))
+    return "".join(str(escape(piece)) if k % 2 == 0 else f"\\({piece}\\)" for k, piece in enumerate(pieces))

@@ -38,13 +38,15 @@ def workspace(tmp_path) -> Workspace:
 
 
 # Runs ``python -m pipeline ARGS`` but stops for good at the first training step, after saying so
-# on stderr: a signal sent then always lands mid-training, however fast the machine is.
+# on stderr: a signal sent then always lands mid-training, however fast the machine is. It waits in
+# short sleeps, not signal.pause(): a signal that arrives just before pause() would be missed and
+# pause() would wait forever; after a sleep the loop handles any signal that came meanwhile.
 BLOCKED_IN_TRAINING = """
-import signal, sys, deepinv
+import sys, time, deepinv
 def blocked(self, *args, **kwargs):
     print("\\nblocked in training", file=sys.stderr, flush=True)
     while True:
-        signal.pause()
+        time.sleep(0.05)
 deepinv.Trainer.compute_loss = blocked
 from pipeline.cli import main
 sys.exit(main(sys.argv[1:]))

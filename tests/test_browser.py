@@ -144,3 +144,16 @@ def test_method_page_and_search_work_offline(page, server):
     search.press_sequentially("equivariant", delay=30)  # the search reacts to key events
     page.wait_for_selector(".md-search-result__item", timeout=15000)
     assert page.locator(".md-search-result__item").count() > 0
+
+
+def test_method_page_renders_its_maths_with_the_sites_own_katex(page, server):
+    page.goto(f"{server}/methods/ssdu/", wait_until="networkidle")
+    display = page.locator("div.arithmatex .katex-display")
+    assert display.count() > 0  # the loss's formula, drawn by KaTeX
+    box = display.first.bounding_box()
+    assert box and box["width"] > 50 and box["height"] > 10
+    assert page.locator("div.arithmatex .katex-error").count() == 0
+    maths = page.locator(".arithmatex")
+    assert maths.count() == page.locator(".arithmatex .katex").count()  # every formula drawn, no source left
+    assert any(u.endswith(".woff2") and "/assets/katex/fonts/" in u for u in page.requests)
+    page.screenshot(path=str(ARTIFACTS / "method-ssdu.png"), full_page=True)

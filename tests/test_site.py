@@ -110,8 +110,8 @@ def test_site_and_findings_refuse_damaged_tables_in_one_line(tmp_path, smoke_gri
 
 def test_docstring_maths_becomes_latex_and_prose_is_escaped():
     text = docstring_markdown("Loss <b>bold</b> with :math:`a<b`.\n\n.. math::\n\n    x < y\n\nEnd.")
-    assert "&lt;b&gt;bold" in text and "`a<b`" in text
-    assert "```latex\nx < y\n```" in text
+    assert "&lt;b&gt;bold" in text and "\\(a<b\\)" in text
+    assert "\\[\nx < y\n\\]" in text
 
 
 def test_every_page_is_built(built_site, smoke_profile):
