@@ -46,17 +46,27 @@ SITE ?= build/site
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install benchmark reproduce collect findings list site serve perf test browser clean _runs
+.PHONY: help install install-site benchmark reproduce collect findings list site serve perf test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
-	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sort -u | sed -E 's/^([a-z]+):.*## (.*)/  \1\t\2/' | expand -t 14
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort -u | awk -F ':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
 
 install: $(STAMP) ## create .venv and install the project (torch pinned by constraints.txt)
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[site,test]'
+	touch $@ $(SITE_STAMP)
+
+# The site's own light install (pyproject's `site` group, no torch): all `make site` needs. The
+# project itself is not installed: `python -m pipeline` runs from this folder.
+SITE_STAMP := $(VENV)/.site-installed
+install-site: $(SITE_STAMP) ## install only what `make site` needs (no torch; the Pages workflow)
+
+$(SITE_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet $$($(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["site"])')
 	touch $@
 
 # EXECUTOR=slurm PARTITION=... [GPUS_PER_RUN=1 TIME=minutes MAX_PARALLEL=n]: a Slurm job array
@@ -111,7 +121,7 @@ findings: $(STAMP) ## Kendall's tau with the paper and its findings, checked on 
 perf: $(STAMP) ## pipeline overhead, cache and site costs -> results/perf.csv
 	$(PY) benchmarks/overhead.py --results-dir '$(RESULTS)' --out '$(RESULTS)/perf.csv'
 
-site: $(STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
+site: $(SITE_STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
 	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)'
 
 serve: site ## build the site and serve it on http://127.0.0.1:PORT/

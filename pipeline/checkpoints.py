@@ -27,11 +27,12 @@ def weights_path(weights_dir: Path, run_id: str, profile: str) -> Path:
 
 def save(path: Path, model: torch.nn.Module, spec, record: dict) -> None:
     """The model's weights with what made them: the run's config and hash."""
-    storage.save_tensors(path, {
+    checkpoint = {
         "format": FORMAT, "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "run_id": spec.run_id, "config_hash": spec.config_hash(), "config": spec.config(),
         "psnr": record.get("psnr"),
-    })
+    }
+    storage.atomic(path, lambda tmp: torch.save(checkpoint, tmp))
 
 
 def read(path: Path) -> dict:

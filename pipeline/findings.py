@@ -23,7 +23,6 @@ import pandas as pd
 from pipeline.convergence import RULE_TEXT as CURVE_RULE_TEXT
 from pipeline.convergence import Convergence, convergence
 from pipeline.leaderboard import Profile, paired_comparison, scenario_table
-from pipeline.methods import registry
 
 EQUIVALENCE_DB = 0.5
 MULTI_OPERATOR_OR_EQUIVARIANT = ("ei", "moi", "mo-ei")
@@ -84,7 +83,7 @@ def check_findings(profile: Profile) -> list[Check]:
         planned += adversarial_checks(profile, scenario)
         if scenario == "noisy":
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
-                        for m in registry().values() if m.noise_baseline]
+                        for m in profile.catalogue.methods.values() if m.noise_baseline]
     comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
     ends = convergence(profile.curves)
     return [with_curves(measured(profile, check, comparisons), ends) for check in planned]
@@ -102,10 +101,10 @@ def with_curves(check: Check, ends: dict[tuple[str, str], Convergence]) -> Check
 def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
     """Each adversarial method against the worst non-adversarial method that learns."""
     table = scenario_table(profile, scenario)
-    methods = registry()
+    methods = profile.catalogue.methods
     adversarial = [m for m in table.method if m in methods and methods[m].adversarial]
     learners = [m for m in table.method if m in methods and not methods[m].adversarial and methods[m].in_paper
-                and methods[m].losses is not None and not methods[m].uses_ground_truth]
+                and methods[m].learns and not methods[m].uses_ground_truth]
     if not adversarial or not learners:
         return []
     worst_learner = learners[-1]  # the table is sorted by PSNR, best first

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.collect import CURVE_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
+from pipeline.tables import CURVE_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
+from pipeline import catalogue
+from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError
 
 REFERENCES = ("supervised", "zero-filled")  # upper bound and no-learning floor
@@ -27,8 +29,12 @@ class Profile:
     runs: pd.DataFrame
     per_image: pd.DataFrame
     folder: Path
+    catalogue: Catalogue  # the methods, scenarios and profiles, as collected beside the tables
     scenarios: list[str] = field(default_factory=list)
     curves: pd.DataFrame | None = None  # learning curves (None: results collected before they existed)
+    # scenario tables computed so far (bootstraps are costly); not an init field, so that
+    # dataclasses.replace() with other results never inherits them
+    tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
 
 
 def read_profiles(results_dir: Path) -> list[Profile]:
@@ -37,6 +43,7 @@ def read_profiles(results_dir: Path) -> list[Profile]:
     folders = sorted(p.parent for p in results_dir.glob("*/runs.csv"))
     if not folders:
         raise UsageError(f"no results in {results_dir}/: run `make benchmark` (or `make collect`) first")
+    known = catalogue.read(results_dir)
     profiles = []
     for folder in folders:
         runs = read_table(folder / "runs.csv", RUN_COLUMNS)
@@ -45,7 +52,7 @@ def read_profiles(results_dir: Path) -> list[Profile]:
             raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
         check_complete(folder, runs, per_image)
         curves = read_table(folder / "curves.csv", CURVE_COLUMNS) if (folder / "curves.csv").exists() else None
-        profiles.append(Profile(folder.name, runs, per_image, folder, list(dict.fromkeys(runs.scenario)), curves))
+        profiles.append(Profile(folder.name, runs, per_image, folder, known, list(dict.fromkeys(runs.scenario)), curves))
     return profiles
 
 
@@ -100,6 +107,12 @@ def read_custom(results_dir: Path) -> list[CustomResults]:
 def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     """One row per method: mean over seeds of each metric, its CI, the seed spread and costs,
     sorted by PSNR, with the reference rows and the best self-supervised method marked."""
+    if scenario not in profile.tables:
+        profile.tables[scenario] = new_scenario_table(profile, scenario)
+    return profile.tables[scenario].copy()
+
+
+def new_scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     runs = profile.runs[profile.runs.scenario == scenario]
     images = profile.per_image[profile.per_image.scenario == scenario]
     table = summarise(runs, images).sort_values("psnr", ascending=False, kind="stable")  # a diverged method (NaN) last

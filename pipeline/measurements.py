@@ -135,5 +135,6 @@ def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec
         simulate(images.train, images.train_ids, scenario, train_params, streams.generator(seed, streams.NOISE_TRAIN)),
         simulate(images.test, images.test_ids, scenario, test_params, streams.generator(seed, streams.NOISE_TEST)),
     )
-    storage.save_tensors(path, {name: vars(getattr(measurements, name)) for name in ("train", "test")})
+    tensors = {name: vars(getattr(measurements, name)) for name in ("train", "test")}
+    storage.atomic(path, lambda tmp: torch.save(tensors, tmp))
     return measurements

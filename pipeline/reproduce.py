@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.collect import METRICS
+from pipeline.tables import METRICS
 from pipeline.errors import UsageError
 from pipeline.runs import RunSpec, is_current, read_per_image
 

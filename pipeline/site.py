@@ -19,10 +19,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from pipeline import agreement, convergence, findings, leaderboard, storage
-from pipeline.methods import registry, variants_of
-from pipeline.profiles import PROFILES
+from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
-from pipeline.scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "site" / "templates"
@@ -44,8 +42,9 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
         shutil.copytree(ROOT / "site" / "assets", docs / "assets", ignore=shutil.ignore_patterns("README.md"))
         shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
         shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
-        render_pages(profiles, docs, results_dir)
-        mkdocs_build(config_file, docs, work / "html")
+        known = profiles[0].catalogue
+        render_pages(profiles, known, docs, results_dir)
+        mkdocs_build(config_file, docs, work / "html", known)
         for part in ("docs", "html"):
             storage.replace_folder(work / part, out_dir / part)
     finally:
@@ -73,29 +72,30 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def mkdocs_build(config_file: Path, docs: Path, html: Path) -> None:
+def mkdocs_build(config_file: Path, docs: Path, html: Path, known: Catalogue) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(html), strict=True)
-    config["nav"] = navigation(docs)
+    config["nav"] = navigation(docs, known)
     build(config)
 
 
-def navigation(docs: Path) -> list:
+def navigation(docs: Path, known: Catalogue) -> list:
     """Home, leaderboards by profile, methods, then the reference pages."""
     def titled(folder: str) -> list:
-        return [{first_heading(p): f"{folder}/{p.name}"} for p in sorted((docs / folder).glob("*.md"), key=page_order)]
+        pages = sorted((docs / folder).glob("*.md"), key=lambda page: page_order(page, list(known.scenarios)))
+        return [{first_heading(p): f"{folder}/{p.name}"} for p in pages]
 
     return [
-        {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs)},
+        {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs, known)},
         {"Published numbers": "published.md"}, {"Custom runs": "custom.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
     ]
 
 
-def method_navigation(docs: Path) -> list:
+def method_navigation(docs: Path, known: Catalogue) -> list:
     """Method pages by name, each variant just below the method of the paper it varies."""
-    methods = registry()
+    methods = known.methods
 
     def key(page: Path) -> tuple:
         method = methods.get(page.stem)
@@ -110,9 +110,8 @@ def method_navigation(docs: Path) -> list:
     return entries
 
 
-def page_order(path: Path) -> tuple:
+def page_order(path: Path, scenarios: list[str]) -> tuple:
     profile, _, scenario = path.stem.partition("-")
-    scenarios = list(SCENARIOS)
     return (profile, scenarios.index(scenario) if scenario in scenarios else len(scenarios), path.stem)
 
 
@@ -132,7 +131,7 @@ def score(value: float, fmt: str = "%.2f") -> str:
     return "diverged" if value is None or value != value else fmt % value
 
 
-def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> None:
+def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Path, results_dir: Path) -> None:
     env = environment()
     taus = {p.name: agreement.agreement(p) for p in profiles}  # computed once per profile
 
@@ -140,15 +139,15 @@ def render_pages(profiles: list[leaderboard.Profile], docs: Path, results_dir: P
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_text(env.get_template(template).render(**context))
 
-    write("index.md", "index.md.j2", scenarios=list(SCENARIOS.values()), profiles=[home(p) for p in profiles],
+    write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), profiles=[home(p) for p in profiles],
           default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus))
     for p in profiles:
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]))
-    for method in registry().values():
-        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, profiles))
+    for method in known.methods.values():
+        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles))
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
-        {"name": s, "title": SCENARIOS[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
+        {"name": s, "title": known.scenarios[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
     write("custom.md", "custom.md.j2", tables=[custom_table(c) for c in leaderboard.read_custom(results_dir)])
     write("reproducibility.md", "reproducibility.md.j2",
@@ -169,11 +168,6 @@ def custom_table(results: leaderboard.CustomResults) -> dict:
             "rows": results.runs.to_dict("records")}
 
 
-def describe(profile_name: str) -> str:
-    known = PROFILES.get(profile_name)
-    return known.description if known else f"profile {profile_name}"
-
-
 def home(p: leaderboard.Profile) -> dict:
     tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
     tables = {s: t[~t.variant] for s, t in tables.items()}  # the headline: the paper's methods only
@@ -183,14 +177,14 @@ def home(p: leaderboard.Profile) -> dict:
     for method in methods:
         cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
         rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells})
-    return {"name": p.name, "description": describe(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
+    return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
             "headline": rows, "findings": findings.summary(findings.check_findings(p)),
             "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT}
 
 
 def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]]) -> dict:
     """Kendall's τ with the paper's ranking, per profile and scenario with published numbers."""
-    scenarios = [s for s in SCENARIOS if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
+    scenarios = [s for s in profiles[0].catalogue.scenarios if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
     rows = []
     for p in profiles:
         found = {(a.scenario, a.metric): a for a in taus[p.name]}
@@ -243,8 +237,8 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
     published = PUBLISHED.get(scenario, {})
     ends = convergence.convergence(p.curves)
     return {
-        "scenario": SCENARIOS[scenario] if scenario in SCENARIOS else {"title": scenario, "description": ""},
-        "profile": {"name": p.name, "description": describe(p.name)},
+        "scenario": p.catalogue.scenarios.get(scenario, {"title": scenario, "description": ""}),
+        "profile": {"name": p.name, "description": p.catalogue.describe_profile(p.name)},
         "table": [{**row, "curve_end": ends.get((scenario, row["method"]))} for row in table.to_dict("records")],
         "curve_rule": convergence.RULE_TEXT,
         "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
@@ -317,7 +311,7 @@ def save_png(path: Path, image: np.ndarray, colormap: bool = False) -> None:
     Image.fromarray(pixels).save(path)
 
 
-def method_page(method, profiles: list[leaderboard.Profile]) -> dict:
+def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile]) -> dict:
     results = []
     for p in profiles:
         rows = p.runs[p.runs.method == method.name]
@@ -326,8 +320,7 @@ def method_page(method, profiles: list[leaderboard.Profile]) -> dict:
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
     # the source goes into a fenced code block, which Markdown escapes itself: not pre-escaped
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
-            "variants": variants_of(method.name),
-            "source": Markup((ROOT / method.source).read_text())}
+            "variants": known.variants_of(method.name), "source": Markup(method.code)}
 
 
 def docstring_markdown(doc: str) -> Markup:

@@ -10,10 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-import torch
 
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write to ``.NAME.PID-XXXX.tmp`` beside ``path``, then rename it over ``path``.
 
     A writer killed before the rename leaves ``path`` as it was, plus its temporary file, which
@@ -67,15 +65,11 @@ def write_text(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
 
-    _atomic(path, write)
+    atomic(path, write)
 
 
 def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def save_tensors(path: Path, data: dict) -> None:
-    _atomic(path, lambda tmp: torch.save(data, tmp))
 
 
 def config_hash(config: dict) -> str:

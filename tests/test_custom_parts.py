@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ PHYSICS = "tests.example_pkg.physics:mri_x4"
 METRIC = "tests.example_pkg.metrics:MAE"
 
 
-def custom_folder(results) -> "Path":  # noqa: F821
+def custom_folder(results) -> Path:
     (folder,) = (results / "smoke" / "custom").iterdir()
     return folder
 

@@ -11,7 +11,7 @@ from deepinv.physics.generator import BernoulliSplittingMaskGenerator
 from pipeline.discriminator import SkipConvDiscriminator
 from pipeline.losses import FullMeasurementLoss, MOConsistencyLoss, SplittingConsistencyLoss, unwrap
 from pipeline.losses.adversarial import (
-    MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator, UAIRDiscriminatorLoss,
+    MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator,
     UAIRGeneratorLoss, UnpairedMeasurements,
 )
 from pipeline import streams
@@ -271,7 +271,6 @@ def test_uair_cycle_term_is_taken_in_the_discriminator_domain(problem):
 def test_uair_discriminator_loss_has_weight_one(problem):
     scenario, physics, x, y = problem
     D = SkipConvDiscriminator((SIZE, SIZE), width=4, blocks=1, use_sigmoid=False)
-    domain = "adjoint" if scenario.multicoil else "measurement"
     x_net = Recording()(y, physics).detach()
     value = get_method("uair").discriminator(small_setup(scenario))[1][0](y=y, x_net=x_net, D=D)
     replay = small_setup(scenario).mask_generator(streams.ADVERSARIAL_OPERATORS)

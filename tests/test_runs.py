@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.collect import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
+from pipeline.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
 from pipeline.grid import pairs
 from pipeline.profiles import PROFILES
 from tests.conftest import blocked_in_training, run_cli

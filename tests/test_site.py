@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -15,12 +18,19 @@ from pipeline.grid import pairs
 from pipeline.methods import registry
 from pipeline.published import PUBLISHED
 from pipeline.site import build_site, docstring_markdown
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def smoke_profile(smoke_grid):
     (profile,) = [p for p in leaderboard.read_profiles(smoke_grid.results) if p.name == "smoke"]
     return profile
+
+
+def copy_tables(results, to):
+    """The smoke profile's tables (not its run folders) and the catalogue beside them, into ``to``."""
+    shutil.copytree(results / "smoke", to / "smoke", ignore=shutil.ignore_patterns("runs"))
+    shutil.copy(results / "catalogue.json", to)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +84,7 @@ def test_empty_or_broken_results_fail_with_a_clear_message(tmp_path, smoke_grid)
     with pytest.raises(UsageError, match="no results in"):
         leaderboard.read_profiles(tmp_path)
     broken = tmp_path / "broken"
-    shutil.copytree(smoke_grid.results / "smoke", broken / "smoke", ignore=shutil.ignore_patterns("runs"))
+    copy_tables(smoke_grid.results, broken)
     pd.read_csv(broken / "smoke" / "runs.csv").drop(columns=["ssim_ci_low"]).to_csv(broken / "smoke" / "runs.csv", index=False)
     with pytest.raises(UsageError, match="lacks column.*ssim_ci_low"):
         leaderboard.read_profiles(broken)
@@ -99,7 +109,7 @@ def cut_lines(path):
 ], ids=["runs-cut-mid-row", "runs-cut-at-a-row", "runs-binary", "runs-empty", "images-cut-mid-row", "images-cut-at-a-row"])
 def test_site_and_findings_refuse_damaged_tables_in_one_line(tmp_path, smoke_grid, capsys, table, damage, message):
     broken = tmp_path / "results"
-    shutil.copytree(smoke_grid.results / "smoke", broken / "smoke", ignore=shutil.ignore_patterns("runs"))
+    copy_tables(smoke_grid.results, broken)
     damage(broken / "smoke" / table)
     for command in (["findings", "--profile", "smoke"], ["site", "--out", str(tmp_path / "site")]):
         assert main([*command, "--results-dir", str(broken)]) == 2
@@ -152,7 +162,7 @@ def test_gallery_images_are_written(built_site, smoke_profile):
 def test_names_from_results_are_escaped(smoke_grid, tmp_path):
     """A method name in runs.csv cannot inject HTML into the site."""
     results = tmp_path / "results"
-    shutil.copytree(smoke_grid.results / "smoke", results / "smoke", ignore=shutil.ignore_patterns("runs"))
+    copy_tables(smoke_grid.results, results)
     evil = "<script>alert(1)</script>"
     for table in ("runs.csv", "per_image.csv"):
         frame = pd.read_csv(results / "smoke" / table)
@@ -190,7 +200,7 @@ def test_several_seeds_are_averaged_with_their_spread(workspace):
 
 def test_home_links_only_the_scenario_pages_that_exist_and_the_build_is_strict(tmp_path, smoke_grid):
     results = tmp_path / "results"
-    shutil.copytree(smoke_grid.results / "smoke", results / "smoke", ignore=shutil.ignore_patterns("runs"))
+    copy_tables(smoke_grid.results, results)
     for table in ("runs.csv", "per_image.csv", "summary.csv", "curves.csv"):
         frame = pd.read_csv(results / "smoke" / table)
         frame[frame.scenario == "mri"].to_csv(results / "smoke" / table, index=False)
@@ -202,7 +212,7 @@ def test_home_links_only_the_scenario_pages_that_exist_and_the_build_is_strict(t
 
 def test_scenario_page_says_how_each_learning_curve_ended(tmp_path, smoke_grid):
     results = tmp_path / "results"
-    shutil.copytree(smoke_grid.results / "smoke", results / "smoke", ignore=shutil.ignore_patterns("runs"))
+    copy_tables(smoke_grid.results, results)
     shutil.copytree(smoke_grid.results / "smoke" / "runs" / "mri", results / "smoke" / "runs" / "mri")
     for table in ("runs.csv", "per_image.csv", "summary.csv"):
         frame = pd.read_csv(results / "smoke" / table)
@@ -217,3 +227,37 @@ def test_scenario_page_says_how_each_learning_curve_ended(tmp_path, smoke_grid):
     assert '<td class="curve-end">unsteady (steps up to 2.5 dB late in training)</td>' in page
     assert page.count('<td class="curve-end">—</td>') == len(pd.read_csv(results / "smoke" / "runs.csv")) - 1
     assert "learning curves (failing checks)" in (html / "index.html").read_text()
+
+
+# Runs ``python -m pipeline ARGS`` in a process where importing torch, torchvision or deepinv fails.
+WITHOUT_TORCH = """
+import runpy, sys
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("torch", "torchvision", "deepinv"):
+            raise ImportError(f"{name} is not installed (this test hides it)")
+sys.meta_path.insert(0, NoTorch())
+sys.argv = ["pipeline", *sys.argv[1:]]
+runpy.run_module("pipeline", run_name="__main__")
+"""
+
+
+def test_the_site_and_findings_need_no_torch(smoke_grid, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for command in (["site", "--out", str(tmp_path / "site")], ["findings", "--profile", "smoke"]):
+        done = subprocess.run([sys.executable, "-c", WITHOUT_TORCH, *command, "--results-dir", str(smoke_grid.results)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "html" / "methods" / "ssdu" / "index.html").exists()
+
+
+def test_without_a_catalogue_the_site_says_to_collect_again(smoke_grid, tmp_path, capsys):
+    results = tmp_path / "results"
+    shutil.copytree(smoke_grid.results, results)
+    (results / "catalogue.json").write_text('{"methods": {"ssdu": {"name": "ssdu"}}}')
+    assert main(["site", "--results-dir", str(results), "--out", str(tmp_path / "site")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {results / 'catalogue.json'} is damaged (")
+    (results / "catalogue.json").unlink()
+    assert main(["findings", "--profile", "smoke", "--results-dir", str(results)]) == 2
+    assert capsys.readouterr().err == (f"error: {results / 'catalogue.json'} is missing: "
+                                       "run `make collect` (python -m pipeline collect) to write it again\n")

@@ -59,7 +59,7 @@ def fastmri_images(folder: Path, img_size: int, n_train: int | None, n_test: int
     else:
         images = [to_complex_image(middle_slice(f), img_size, square="crop") for f in files]
         slices = {"images": torch.stack(images), "ids": [f.stem for f in files]}
-        storage.save_tensors(cache, slices)
+        storage.atomic(cache, lambda tmp: torch.save(slices, tmp))
 
     order = torch.randperm(len(files), generator=torch.Generator().manual_seed(0)).tolist()
     n_tr = int(round(TRAIN_FRACTION * len(files)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from deepinv.loss import SplittingLoss
 from deepinv.physics import Physics
 from deepinv.physics.generator import BernoulliSplittingMaskGenerator
