@@ -17,20 +17,6 @@ def progress_enabled(args: argparse.Namespace) -> bool:
     return not args.quiet and os.environ.get("CI", "").lower() not in ("true", "1")
 
 
-def parse_seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise UsageError(f"--seeds must be comma-separated integers like 0,1,2, got '{text}'") from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise UsageError(f"--seeds must be non-negative integers like 0,1,2, got '{text}'")
-    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
-    if repeated:
-        raise UsageError(f"--seeds lists seed {', '.join(map(str, repeated))} more than once ('{text}'); "
-                         "give each seed once, e.g. 0,1,2")
-    return seeds
-
-
 def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke, quick (default) or paper")
     p.add_argument("--dataset", default=None, help="mni, fastmri or package.module:Dataset (default: the profile's)")

@@ -9,6 +9,7 @@ running the same command again submits exactly the runs still missing.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline.errors import UsageError
+from pipeline.provenance import PROJECT_ROOT
 
 EXECUTORS = ("slurm", "local")  # local: submitit's LocalExecutor, real subprocesses on this machine
 
@@ -34,10 +36,9 @@ class ClusterOptions:
 
 
 def run_in_job(argv: list[str]) -> str:
-    """What one task does: ``python -m pipeline run ARGV``; raises if it did not finish."""
-    from pipeline.cli import main
-
-    code = main(argv)
+    """What one task does: ``python -m pipeline run ARGV`` from this project (its output goes to
+    the task's log); raises if it did not finish."""
+    code = subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT_ROOT).returncode
     if code != 0:
         raise RuntimeError(f"`python -m pipeline {' '.join(argv)}` exited with status {code}")
     return argv[argv.index("--scenario") + 1] + "/" + argv[argv.index("--method") + 1]

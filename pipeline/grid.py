@@ -43,9 +43,21 @@ def custom_parts(args: argparse.Namespace) -> CustomParts:
                        tuple(getattr(args, "metric", None) or ()))
 
 
-def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
-    from pipeline.cli import parse_seeds
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UsageError(f"--seeds must be comma-separated integers like 0,1,2, got '{text}'") from None
+    if not seeds or any(s < 0 for s in seeds):
+        raise UsageError(f"--seeds must be non-negative integers like 0,1,2, got '{text}'")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise UsageError(f"--seeds lists seed {', '.join(map(str, repeated))} more than once ('{text}'); "
+                         "give each seed once, e.g. 0,1,2")
+    return seeds
 
+
+def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
     def names(text: str | None) -> list[str] | None:
         return [t.strip() for t in text.split(",") if t.strip()] if text else None
 

@@ -18,6 +18,7 @@ from torch.utils.data import Dataset
 
 from pipeline import storage, streams
 from pipeline.data import DatasetSpec, load_images
+from pipeline.data.custom import custom_splits
 from pipeline.profiles import Profile
 from pipeline.scenarios import Scenario
 
@@ -121,9 +122,8 @@ def read_cache(path: Path) -> Measurements | None:
 def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int, cache_dir: Path) -> Measurements:
     """The cached measurements of a (profile, scenario, dataset, seed), simulated on first use."""
     if dataset.is_custom:
-        from pipeline.data.custom import custom_measurements
-
-        return custom_measurements(dataset.name)
+        train, test = custom_splits(dataset.name)
+        return Measurements(MeasuredSplit(**train), MeasuredSplit(**test))
     path = cache_path(cache_dir, profile, scenario, dataset, seed)
     if path.exists():
         cached = read_cache(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -39,8 +40,8 @@ def workspace(tmp_path) -> Workspace:
 
 # Runs ``python -m pipeline ARGS`` but stops for good at the first training step, after saying so
 # on stderr: a signal sent then always lands mid-training, however fast the machine is. It waits in
-# short sleeps, not signal.pause(): a signal that arrives just before pause() would be missed and
-# pause() would wait forever; after a sleep the loop handles any signal that came meanwhile.
+# short sleeps, not signal.pause(): pause() waits forever for a signal that came just before it or
+# went to another (torch) thread; after each sleep Python handles any signal that came meanwhile.
 BLOCKED_IN_TRAINING = """
 import sys, time, deepinv
 def blocked(self, *args, **kwargs):
@@ -53,6 +54,13 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def interruptible() -> None:
+    """In the child: Ctrl-C (SIGINT) as in a terminal. A command started in the background by a
+    non-interactive shell (a CI script's ``&``, ``nohup``) inherits SIGINT *ignored*, and Python then
+    never raises KeyboardInterrupt: the test would wait forever."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def blocked_in_training(*args: str) -> subprocess.Popen:
     """Start ``python -m pipeline ARGS`` and return once its first run is blocked inside training.
 
@@ -60,7 +68,8 @@ def blocked_in_training(*args: str) -> subprocess.Popen:
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-c", BLOCKED_IN_TRAINING, *args], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=interruptible)
     seen = []
     for line in process.stderr:
         if "blocked in training" in line:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from pipeline.data import DatasetSpec, load_images
-from pipeline.data.custom import custom_measurements
+from pipeline.data.custom import custom_splits
 from pipeline.data.fastmri import fastmri_images
 from pipeline.data.mni import GAP, ORIENTATIONS, load_volume, mni_images, split_indices, template_path
 from pipeline.errors import UsageError
@@ -128,10 +128,10 @@ def test_load_images_dispatches_to_fastmri(tmp_path):
 
 
 def test_custom_dataset_in_the_seed_tuple_form():
-    data = custom_measurements("tests.example_pkg.datasets:RandomMeasurements")
-    assert len(data.train) == 8 and len(data.test) == 2
-    assert data.train.x.shape == (8, 2, 16, 16)
-    assert data.train.params["mask"].shape[0] == 8
+    train, test = custom_splits("tests.example_pkg.datasets:RandomMeasurements")
+    assert len(train["y"]) == 8 and len(test["y"]) == 2 and len(train["ids"]) == 8
+    assert train["x"].shape == (8, 2, 16, 16)
+    assert train["params"]["mask"].shape[0] == 8
 
 
 @pytest.mark.parametrize("path, message", [
@@ -156,4 +156,4 @@ def test_custom_dataset_errors_say_what_was_expected(path, message):
             DatasetSpec.parse(path, None)
         return
     with pytest.raises(UsageError, match=message):
-        custom_measurements(path)
+        custom_splits(path)

@@ -15,7 +15,6 @@ from torch.utils.data import Dataset
 
 from pipeline.errors import UsageError
 from pipeline.imports import import_object, raised
-from pipeline.measurements import MeasuredSplit, Measurements
 
 TRAIN_FRACTION = 0.8
 
@@ -68,7 +67,9 @@ def check_item(path: str, item: dict) -> None:
         raise UsageError(f"custom dataset '{path}': params is {params!r:.60}; expected {expected}")
 
 
-def custom_measurements(path: str) -> Measurements:
+def custom_splits(path: str) -> tuple[dict, dict]:
+    """The train and test splits of a user's dataset of measurements, each as the fields of a
+    ``pipeline.measurements.MeasuredSplit`` (y, params, x, ids), checked item by item."""
     dataset = open_dataset(path)
     items = []
     for i in range(len(dataset)):
@@ -82,13 +83,13 @@ def custom_measurements(path: str) -> Measurements:
     if any("x" not in it for it in test):
         raise UsageError(f"custom dataset '{path}': test items need ground truth x for PSNR/SSIM; return (x, y, params) for every item")
 
-    def stack(split: list[dict], indices: list[int]) -> MeasuredSplit:
+    def stack(split: list[dict], indices: list[int]) -> dict:
         has_x = all("x" in it for it in split)
-        return MeasuredSplit(
-            y=torch.stack([it["y"] for it in split]),
-            params={k: torch.stack([it["params"][k] for it in split]) for k in split[0]["params"]},
-            x=torch.stack([it["x"] for it in split]) if has_x else None,
-            ids=[str(i) for i in indices],
-        )
+        return {
+            "y": torch.stack([it["y"] for it in split]),
+            "params": {k: torch.stack([it["params"][k] for it in split]) for k in split[0]["params"]},
+            "x": torch.stack([it["x"] for it in split]) if has_x else None,
+            "ids": [str(i) for i in indices],
+        }
 
-    return Measurements(stack(train, order[:n_train]), stack(test, order[n_train:]))
+    return stack(train, order[:n_train]), stack(test, order[n_train:])
