@@ -46,7 +46,7 @@ SITE ?= build/site
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-site benchmark reproduce collect findings list site serve perf test browser clean _runs
+.PHONY: help install install-site tutorial weights benchmark reproduce collect findings list site serve perf test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
@@ -113,6 +113,19 @@ collect: $(STAMP) ## write results/<profile>/runs.csv, per_image.csv, summary.cs
 SCRATCH ?= build/reproduce
 reproduce: $(STAMP) ## re-run committed runs into SCRATCH and compare them image by image
 	$(PY) -m pipeline reproduce $(GRID) --scratch-dir '$(SCRATCH)' $(if $(THREADS),--threads $(THREADS))
+
+# Run the tutorial notebook again in place, so that its committed outputs (shown on the site) are current
+tutorial: $(STAMP) ## run examples/step_by_step.ipynb again, in place (its outputs go on the site)
+	$(VENV)/bin/jupyter execute --inplace examples/step_by_step.ipynb
+
+# The shipped weights: the committed quick runs of the headline methods (mri, seed 0), trained
+# again with their weights kept; `reproduce` checks that they give the committed per-image metrics.
+WEIGHT_METHODS ?= supervised,mc,ssdu,weighted-ssdu,ei,mo-ei
+weights: $(STAMP) ## train again the quick runs whose weights are shipped (results/weights), checked by reproduce
+	rm -rf build/weights
+	$(PY) -m pipeline reproduce --profile quick --seeds 0 --scenarios mri --methods $(WEIGHT_METHODS) \
+		--results-dir '$(RESULTS)' --cache-dir '$(CACHE)' --scratch-dir build/weights \
+		--keep-weights --weights-dir '$(RESULTS)/weights'
 
 findings: $(STAMP) ## Kendall's tau with the paper and its findings, checked on PROFILE's results
 	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'

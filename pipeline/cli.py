@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--scratch-dir", type=Path, default=Path("build/reproduce"),
                    help="where the runs are done again (the committed results are never touched)")
+    add_weights_options(p)  # `make weights`: the weights of runs that reproduced, to ship
 
     p = sub.add_parser("collect", help="write results/<profile>/runs.csv, per_image.csv and summary.csv")
     add_grid_options(p)
@@ -255,8 +256,7 @@ def cmd_reproduce(args) -> int:
     if args.scratch_dir.resolve() == args.results_dir.resolve():
         raise UsageError("--scratch-dir must differ from --results-dir: the committed results are compared, never rewritten")
     specs = committed(specs_from_args(args), args.results_dir)
-    again = argparse.Namespace(**{**vars(args), "results_dir": args.scratch_dir, "executor": "inline",
-                                  "keep_weights": False, "weights_dir": None})
+    again = argparse.Namespace(**{**vars(args), "results_dir": args.scratch_dir, "executor": "inline"})
     seeds = sorted({s.seed for s in specs})
     again.seeds = ",".join(map(str, seeds))
     again.scenarios = ",".join(dict.fromkeys(s.scenario.name for s in specs))

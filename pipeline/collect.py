@@ -19,7 +19,9 @@ from pipeline.methods import registry
 from pipeline.profiles import PROFILES
 from pipeline.provenance import PROJECT_ROOT
 from pipeline.scenarios import SCENARIOS
-from pipeline.tables import CURVE_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
+from pipeline.tables import (
+    CURVE_COLUMNS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise,
+)
 from pipeline.runs import RunSpec, read_per_image, read_run
 
 def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS) -> dict:
@@ -72,8 +74,23 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs, per_image)),
                             ("curves", curve_table)]:
             write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
+        evaluated = collect_evaluated(table_dir)
+        if not evaluated.empty:
+            write_if_changed(table_dir / "evaluated.csv", evaluated.to_csv(index=False, float_format="%.6g"))
     catalogue.write(results_dir, catalogue.from_registry(registry(), SCENARIOS, PROFILES, PROJECT_ROOT))
     return runs, missing
+
+
+def collect_evaluated(table_dir: Path) -> pd.DataFrame:
+    """Every checkpoint evaluated into ``table_dir/evaluated/<scenario>/<method>/seed<k>``: one row each."""
+    rows = []
+    for folder in sorted(table_dir.glob("evaluated/*/*/seed*")):
+        record = read_run(folder)
+        if record is None:
+            continue
+        row = {**run_row(record, read_per_image(folder, METRICS)), **{k: record.get(k) for k in EVALUATED_COLUMNS if k in record}}
+        rows.append({k: row.get(k) for k in EVALUATED_COLUMNS})
+    return pd.DataFrame(rows, columns=EVALUATED_COLUMNS)
 
 
 def write_if_changed(path: Path, text: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.tables import CURVE_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
+from pipeline.tables import CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
 from pipeline import catalogue
 from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError
@@ -102,6 +102,11 @@ def read_custom(results_dir: Path) -> list[CustomResults]:
             found.append(CustomResults(folder.parent.parent.name, folder.name, parts,
                                        read_table(folder / "runs.csv", RUN_COLUMNS)))
     return found
+
+
+def read_evaluated(results_dir: Path) -> dict[str, pd.DataFrame]:
+    """Each profile's ``evaluated.csv`` (checkpoints evaluated without training), by profile."""
+    return {path.parent.name: read_table(path, EVALUATED_COLUMNS) for path in sorted(Path(results_dir).glob("*/evaluated.csv"))}
 
 
 def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:

@@ -14,6 +14,13 @@ PACKAGES = ("torch", "torchvision", "deepinv", "numpy", "nilearn", "h5py", "sigp
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def project_relative(path: Path | str) -> str:
+    """A path as recorded in a result: relative to the project when inside it, never a machine's
+    own folders (an absolute path elsewhere is kept: it is the user's own file)."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in PACKAGES:

@@ -285,7 +285,7 @@ def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path,
     checkpoints.load_into(model, checkpoint, Path(checkpoint_path), spec)
     final = spec.tables_dir(results_dir) / "evaluated" / spec.scenario.name / spec.method.name / f"seed{spec.seed}"
     write_run_folder(spec, final, lambda tmp: {
-        **base_record(spec, data, model, device), "epochs": 0, "evaluated_from": str(checkpoint_path),
+        **base_record(spec, data, model, device), "epochs": 0, "evaluated_from": provenance.project_relative(checkpoint_path),
         "trained_as": checkpoint.get("run_id"), "trained_config_hash": checkpoint.get("config_hash"),
         **evaluate_into(tmp, model, physics, data.test, spec.profile, device, custom.build_metrics(spec.custom.metrics)),
     })

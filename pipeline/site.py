@@ -24,6 +24,7 @@ from pipeline.published import PUBLISHED, SOURCE
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "site" / "templates"
+TUTORIAL = ROOT / "examples" / "step_by_step.ipynb"
 ERROR_MAX = 0.2  # colour scale of the error maps
 
 
@@ -42,6 +43,7 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
         shutil.copytree(ROOT / "site" / "assets", docs / "assets", ignore=shutil.ignore_patterns("README.md"))
         shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
         shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
+        write_tutorial(docs)
         known = profiles[0].catalogue
         render_pages(profiles, known, docs, results_dir)
         mkdocs_build(config_file, docs, work / "html", known)
@@ -50,6 +52,18 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir / "html"
+
+
+def write_tutorial(docs: Path) -> None:
+    """The step-by-step notebook as a page, with the outputs and figures it was committed with
+    (``make tutorial`` runs it again; the site never runs torch)."""
+    from nbconvert import MarkdownExporter
+
+    body, resources = MarkdownExporter().from_filename(str(TUTORIAL), resources={"output_files_dir": "tutorial_files"})
+    (docs / "tutorial.md").write_text(body)
+    for name, data in resources["outputs"].items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_bytes(data)
 
 
 def remove_dead_builds(out_dir: Path) -> None:
@@ -89,7 +103,8 @@ def navigation(docs: Path, known: Catalogue) -> list:
 
     return [
         {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs, known)},
-        {"Published numbers": "published.md"}, {"Custom runs": "custom.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
+        {"Tutorial": "tutorial.md"}, {"Published numbers": "published.md"}, {"Custom runs": "custom.md"},
+        {"Evaluated checkpoints": "evaluated.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
     ]
 
 
@@ -144,12 +159,15 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     for p in profiles:
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]))
+    weights = shipped_weights(results_dir, docs)
     for method in known.methods.values():
-        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles))
+        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
         {"name": s, "title": known.scenarios[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
     write("custom.md", "custom.md.j2", tables=[custom_table(c) for c in leaderboard.read_custom(results_dir)])
+    write("evaluated.md", "evaluated.md.j2", tables=[{"profile": name, "rows": table.to_dict("records")}
+                                                     for name, table in leaderboard.read_evaluated(results_dir).items()])
     write("reproducibility.md", "reproducibility.md.j2",
           profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
     for p in profiles:
@@ -311,7 +329,24 @@ def save_png(path: Path, image: np.ndarray, colormap: bool = False) -> None:
     Image.fromarray(pixels).save(path)
 
 
-def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile]) -> dict:
+def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
+    """The weights shipped in ``results/weights/<profile>/<scenario>/<method>/seed<k>.pt``, copied
+    into the site's downloads; by method, each with its profile, scenario, seed and link."""
+    found: dict[str, list[dict]] = {}
+    for path in sorted(Path(results_dir).glob("weights/*/*/*/seed*.pt")):
+        profile, scenario, method = path.parts[-4:-1]
+        target = docs / "downloads" / "weights" / profile / scenario / method / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+        found.setdefault(method, []).append({
+            "profile": profile, "scenario": scenario, "seed": path.stem.removeprefix("seed"), "size_kb": path.stat().st_size // 1024,
+            "url": f"../../downloads/weights/{profile}/{scenario}/{method}/{path.name}",
+            "file": f"results/weights/{profile}/{scenario}/{method}/{path.name}",
+        })
+    return found
+
+
+def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile], weights: list[dict]) -> dict:
     results = []
     for p in profiles:
         rows = p.runs[p.runs.method == method.name]
@@ -320,7 +355,7 @@ def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
     # the source goes into a fenced code block, which Markdown escapes itself: not pre-escaped
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
-            "variants": known.variants_of(method.name), "source": Markup(method.code)}
+            "variants": known.variants_of(method.name), "source": Markup(method.code), "weights": weights}
 
 
 def docstring_markdown(doc: str) -> Markup:

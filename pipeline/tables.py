@@ -19,6 +19,11 @@ RUN_COLUMNS = [
 ]
 PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id", "psnr", "ssim"]
 CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]
+# saved weights evaluated without training (``python -m pipeline evaluate``): never the leaderboard's
+EVALUATED_COLUMNS = [
+    "profile", "scenario", "method", "seed", "evaluated_from", "trained_as", "psnr", "psnr_ci_low", "psnr_ci_high",
+    "ssim", "ssim_ci_low", "ssim_ci_high", "n_test", "config_hash", "trained_config_hash", "finished_at",
+]
 
 
 def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0,

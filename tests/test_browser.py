@@ -157,3 +157,17 @@ def test_method_page_renders_its_maths_with_the_sites_own_katex(page, server):
     assert maths.count() == page.locator(".arithmatex .katex").count()  # every formula drawn, no source left
     assert any(u.endswith(".woff2") and "/assets/katex/fonts/" in u for u in page.requests)
     page.screenshot(path=str(ARTIFACTS / "method-ssdu.png"), full_page=True)
+
+
+def test_the_tutorial_page_shows_its_figures_and_maths(page, server):
+    page.goto(f"{server}/", wait_until="networkidle")
+    page.locator("article a", has_text="step-by-step tutorial").click()
+    page.wait_for_load_state("networkidle")
+    assert "Step by step" in page.locator("h1").inner_text()
+    assert page.locator("code", has_text="class FlipEquivariantLoss").count() > 0
+    images = page.locator("article img")
+    assert images.count() == 4
+    page.wait_for_function("() => [...document.querySelectorAll('article img')].every(i => i.complete)")
+    assert all(w > 0 for w in images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)"))
+    assert page.locator(".arithmatex").count() == page.locator(".arithmatex .katex").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "tutorial.png"), full_page=True)
