@@ -251,12 +251,16 @@ def run_argv(args, spec) -> list[str]:
 
 def cmd_reproduce(args) -> int:
     from pipeline.grid import specs_from_args
-    from pipeline.reproduce import committed, compare, summary
+    from pipeline.reproduce import committed, committed_threads, compare, summary
 
     if args.scratch_dir.resolve() == args.results_dir.resolve():
         raise UsageError("--scratch-dir must differ from --results-dir: the committed results are compared, never rewritten")
     specs = committed(specs_from_args(args), args.results_dir)
     again = argparse.Namespace(**{**vars(args), "results_dir": args.scratch_dir, "executor": "inline"})
+    if again.threads is None:
+        again.threads = committed_threads(specs, args.results_dir)
+        print(f"re-running {len(specs)} run(s) with {again.threads} torch thread(s), as the committed runs were made",
+              file=sys.stderr)
     seeds = sorted({s.seed for s in specs})
     again.seeds = ",".join(map(str, seeds))
     again.scenarios = ",".join(dict.fromkeys(s.scenario.name for s in specs))

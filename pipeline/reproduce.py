@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.tables import METRICS
 from pipeline.errors import UsageError
-from pipeline.runs import RunSpec, is_current, read_per_image
+from pipeline.runs import RunSpec, is_current, read_per_image, read_run
 
 TOLERANCE = {"psnr": 0.05, "ssim": 0.001}  # dB and SSIM units: far below any gap the leaderboard ranks
 
@@ -45,6 +45,16 @@ def committed(specs: list[RunSpec], reference: Path) -> list[RunSpec]:
         raise UsageError(f"no finished run of this grid in {reference}/ to reproduce; run `make benchmark` "
                          "(or pass the grid the committed results hold)")
     return found
+
+
+def committed_threads(specs: list[RunSpec], reference: Path) -> int:
+    """The torch thread count the committed runs were made with: the re-runs use it too, since a
+    different count changes the order of floating-point sums, and so the trained weights."""
+    counts = {read_run(s.folder(reference)).get("threads") for s in specs}
+    if len(counts) != 1 or None in counts:
+        raise UsageError(f"the committed runs were made with different torch thread counts ({sorted(map(str, counts))}); "
+                         "pass --threads (make: THREADS=) to re-run them with one")
+    return counts.pop()
 
 
 def compare(spec: RunSpec, reference: Path, scratch: Path) -> Comparison:

@@ -248,7 +248,7 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     if weights_dir is not None:
         path = checkpoints.weights_path(weights_dir, spec.run_id, spec.profile.name)
         checkpoints.save(path, model, spec, record)
-        record["weights"] = str(path)
+        record["weights"] = provenance.project_relative(path)
     return record
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import re
 import shutil
@@ -20,12 +21,14 @@ from markupsafe import Markup, escape
 
 from pipeline import agreement, convergence, findings, leaderboard, storage
 from pipeline.catalogue import Catalogue, MethodInfo
+from pipeline.errors import UsageError
 from pipeline.published import PUBLISHED, SOURCE
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "site" / "templates"
 TUTORIAL = ROOT / "examples" / "step_by_step.ipynb"
 ERROR_MAX = 0.2  # colour scale of the error maps
+AGREEMENT_TARGET = 0.8  # Kendall's τ with the paper's PSNR ranking that a profile should reach
 
 
 def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkdocs.yml") -> Path:
@@ -90,9 +93,29 @@ def mkdocs_build(config_file: Path, docs: Path, html: Path, known: Catalogue) ->
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    from mkdocs.exceptions import Abort
+
     config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(html), strict=True)
     config["nav"] = navigation(docs, known)
-    build(config)
+    warnings = WarningsKept()
+    logging.getLogger("mkdocs").addHandler(warnings)
+    try:
+        build(config)
+    except Abort:
+        raise UsageError(f"mkdocs refused to build the site (strict): {'; '.join(warnings.messages)}") from None
+    finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
+
+
+class WarningsKept(logging.Handler):
+    """The warnings mkdocs logs, kept to say why a strict build failed."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().splitlines()[0])
 
 
 def navigation(docs: Path, known: Catalogue) -> list:
@@ -208,8 +231,10 @@ def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[ag
         found = {(a.scenario, a.metric): a for a in taus[p.name]}
         rows.append({"profile": p.name, "cells": [
             {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods}
-            if (s, "psnr") in found else None for s in scenarios]})
-    return {"scenarios": scenarios, "rows": rows}
+            if (s, "psnr") in found else None for s in scenarios],
+            "short": [(s, found[(s, "psnr")].tau) for s in scenarios
+                      if (s, "psnr") in found and found[(s, "psnr")].tau < AGREEMENT_TARGET]})
+    return {"scenarios": scenarios, "rows": rows, "target": AGREEMENT_TARGET}
 
 
 def gain_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
@@ -340,7 +365,7 @@ def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
         shutil.copy(path, target)
         found.setdefault(method, []).append({
             "profile": profile, "scenario": scenario, "seed": path.stem.removeprefix("seed"), "size_kb": path.stat().st_size // 1024,
-            "url": f"../../downloads/weights/{profile}/{scenario}/{method}/{path.name}",
+            "url": f"../downloads/weights/{profile}/{scenario}/{method}/{path.name}",
             "file": f"results/weights/{profile}/{scenario}/{method}/{path.name}",
         })
     return found

@@ -25,6 +25,17 @@ class Workspace:
         return [*extra, "--results-dir", str(self.results), "--cache-dir", str(self.cache), "--quiet"]
 
 
+@pytest.fixture(autouse=True)
+def torch_threads_restored():
+    """`--threads` sets the process's torch thread count; a test calling main() in-process must not
+    change it for the tests after it (results compared across processes depend on it)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def smoke_grid(tmp_path_factory) -> Workspace:
     """Every (scenario, method) of the smoke profile, trained and collected once."""

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from pipeline.cli import main
+from pipeline.site import build_site
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,13 @@ def test_a_checkpoint_reproduces_its_runs_test_metrics_exactly(trained, capsys):
     assert (root / "results" / "smoke" / "evaluated" / "single" / "ei" / "seed0" / "per_image.csv").exists()
     assert main(["collect", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei,noise2inverse", *common]) == 0
     assert sorted(pd.read_csv(root / "results" / "smoke" / "runs.csv").method) == ["ei", "noise2inverse"]
+    evaluated_table = pd.read_csv(root / "results" / "smoke" / "evaluated.csv")  # collected apart
+    assert list(zip(evaluated_table.scenario, evaluated_table.trained_as)) == [("mri", "mri/ei/seed0"),
+                                                                                ("single", "mri/ei/seed0")]
+    assert evaluated_table.psnr.iloc[0] == pytest.approx(pd.read_csv(run / "per_image.csv").psnr.mean(), abs=1e-4)
+    html = build_site(root / "results", root / "site")
+    page = (html / "evaluated" / "index.html").read_text()
+    assert page.count("<td>mri/ei/seed0</td>") == 2 and str(checkpoint) in page
 
 
 def test_a_wrapped_model_loads_back_into_the_same_wrapper(trained):
@@ -77,3 +86,24 @@ def test_checkpoint_errors_are_one_line_and_write_nothing(trained, tmp_path, cap
     assert "weights_only" not in err  # never advise unpickling an untrusted file
     after = sorted(p for p in (root / "results").rglob("*") if p.is_file())
     assert [p for p in after if p not in before and "cache" not in str(p)] == []
+
+
+SHIPPED = ROOT / "results" / "weights" / "quick" / "mri"
+
+
+def test_the_headline_methods_ship_their_quick_weights():
+    shipped = {p.parent.name for p in SHIPPED.glob("*/seed0.pt")}
+    assert {"supervised", "mc", "ssdu", "weighted-ssdu", "ei", "mo-ei"} <= shipped, "run `make weights`"
+
+
+@pytest.mark.parametrize("method", ["ei", "ssdu"])
+def test_a_shipped_checkpoint_gives_the_committed_metrics_without_training(method, tmp_path, capsys):
+    checkpoint = SHIPPED / method / "seed0.pt"
+    assert main(["evaluate", "--profile", "quick", "--scenario", "mri", "--checkpoint", str(checkpoint),
+                 "--results-dir", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    evaluated = pd.read_csv(tmp_path / "results" / "quick" / "evaluated" / "mri" / method / "seed0" / "per_image.csv")
+    committed = pd.read_csv(ROOT / "results" / "quick" / "runs" / "mri" / method / "seed0" / "per_image.csv")
+    assert list(evaluated.image_id) == list(committed.image_id)
+    assert np.abs(evaluated.psnr - committed.psnr).max() < 1e-4
+    record = json.loads((tmp_path / "results" / "quick" / "evaluated" / "mri" / method / "seed0" / "run.json").read_text())
+    assert record["evaluated_from"] == f"results/weights/quick/mri/{method}/seed0.pt"  # relative to the project

@@ -199,3 +199,17 @@ def test_reproduce_reruns_the_committed_runs_elsewhere_and_reports_an_altered_va
     out, err = capsys.readouterr()
     assert out.strip().startswith("1 of 2 runs reproduced")
     assert "mri/mc/seed0: NOT reproduced (largest per-image |ΔPSNR| 0.3" in err
+
+
+def test_reproduce_uses_the_committed_thread_count_and_refuses_a_mixed_one(workspace, tmp_path, capsys):
+    grid = ["--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc"]
+    assert main(workspace.args("benchmark", *grid, "--threads", "1")) == 0
+    capsys.readouterr()
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(tmp_path / "scratch"))) == 0
+    assert "with 1 torch thread(s), as the committed runs were made" in capsys.readouterr().err
+    record = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed0" / "run.json"
+    record.write_text(record.read_text().replace('"threads": 1', '"threads": 3'))
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(tmp_path / "again"))) == 2
+    assert capsys.readouterr().err == ("error: the committed runs were made with different torch thread counts "
+                                       "(['1', '3']); pass --threads (make: THREADS=) to re-run them with one\n")
+    assert not (tmp_path / "again").exists()

@@ -261,3 +261,28 @@ def test_without_a_catalogue_the_site_says_to_collect_again(smoke_grid, tmp_path
     assert main(["findings", "--profile", "smoke", "--results-dir", str(results)]) == 2
     assert capsys.readouterr().err == (f"error: {results / 'catalogue.json'} is missing: "
                                        "run `make collect` (python -m pipeline collect) to write it again\n")
+
+
+def test_a_strict_mkdocs_failure_says_why_in_one_line(smoke_grid, tmp_path, monkeypatch):
+    from pipeline import site
+
+    real = site.write_tutorial
+
+    def with_a_broken_link(docs):
+        real(docs)
+        (docs / "tutorial.md").write_text((docs / "tutorial.md").read_text() + "\n[gone](no-such-page.md)\n")
+
+    monkeypatch.setattr(site, "write_tutorial", with_a_broken_link)
+    with pytest.raises(UsageError, match=r"^mkdocs refused to build the site \(strict\): .*no-such-page\.md"):
+        build_site(smoke_grid.results, tmp_path / "site")
+    assert not (tmp_path / "site" / "html").exists()  # nothing half-built is left as the site
+
+
+def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_profile):
+    from pipeline import agreement
+    from pipeline.site import AGREEMENT_TARGET, agreement_panel
+
+    taus = {"smoke": [agreement.Agreement("smoke", s, metric, tau, 10) for s, tau in
+                      [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}
+    (row,) = agreement_panel([smoke_profile], taus)["rows"]
+    assert row["short"] == [("noisy", 0.3), ("multicoil", -0.1)] and AGREEMENT_TARGET == 0.8
