@@ -62,6 +62,9 @@ def write_tutorial(docs: Path) -> None:
     (``make tutorial`` runs it again; the site never runs torch)."""
     from nbconvert import MarkdownExporter
 
+    if not TUTORIAL.is_file():
+        raise UsageError(f"{TUTORIAL} is missing (the site shows it): restore it with "
+                         "`git checkout -- examples/step_by_step.ipynb`")
     body, resources = MarkdownExporter().from_filename(str(TUTORIAL), resources={"output_files_dir": "tutorial_files"})
     (docs / "tutorial.md").write_text(body)
     for name, data in resources["outputs"].items():

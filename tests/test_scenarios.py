@@ -33,7 +33,7 @@ SCENARIO = Scenario("mri-x8", "Noiseless single-coil, x8", "As mri, at accelerat
 
 def test_a_new_scenario_file_appears_in_list_grid_tables_and_site(tmp_path):
     """Adding one file to pipeline/scenarios/ is all it takes (checked on a copy of the project)."""
-    for part in ("pipeline", "site"):
+    for part in ("pipeline", "site", "examples"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "mkdocs.yml", tmp_path)
     (tmp_path / "pipeline" / "scenarios" / "mri_x8.py").write_text(NEW_SCENARIO)
