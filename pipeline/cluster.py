@@ -52,14 +52,21 @@ def executor_for(options: ClusterOptions):
     if options.executor == "slurm" and not options.partition:
         raise UsageError("--executor slurm needs --partition (make: PARTITION=...)")
     executor = submitit.AutoExecutor(folder=options.log_dir / "%j", cluster=options.executor)
-    parameters = dict(timeout_min=options.time_min, gpus_per_node=options.gpus_per_run,
-                      cpus_per_task=options.cpus_per_run, name="ssl-mri")
+    executor.update_parameters(**job_parameters(options))
+    return executor
+
+
+def job_parameters(options: ClusterOptions) -> dict:
+    """What each task asks of the scheduler. GPUs only when asked for: a request of zero GPUs
+    (``--gres=gpu:0``) is refused by clusters that have no GPU resource configured."""
+    parameters = dict(timeout_min=options.time_min, cpus_per_task=options.cpus_per_run, name="ssl-mri")
+    if options.gpus_per_run:
+        parameters["gpus_per_node"] = options.gpus_per_run
     if options.executor == "slurm":
         parameters["slurm_partition"] = options.partition
         if options.max_parallel:
             parameters["slurm_array_parallelism"] = options.max_parallel
-    executor.update_parameters(**parameters)
-    return executor
+    return parameters
 
 
 @dataclass

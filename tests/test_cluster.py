@@ -12,7 +12,7 @@ import time
 import pandas as pd
 
 from pipeline.cli import main
-from pipeline.cluster import ClusterOptions, report, submit_and_wait
+from pipeline.cluster import ClusterOptions, job_parameters, report, submit_and_wait
 from tests.conftest import ROOT
 
 # Put on a job's PYTHONPATH, this stops every training for good at its first step, after writing the
@@ -102,3 +102,11 @@ def test_a_job_killed_mid_run_fails_cleanly_and_is_resubmitted(workspace, tmp_pa
     assert again.returncode == 0, again.stderr
     assert "submitted 1 run(s)" in again.stderr
     assert sorted(pd.read_csv(workspace.results / "smoke" / "runs.csv").method) == ["mc", "zero-filled"]
+
+
+def test_a_task_asks_for_gpus_only_when_told_to(tmp_path):
+    cpu_only = job_parameters(ClusterOptions("slurm", tmp_path, partition="debug", cpus_per_run=2, max_parallel=3))
+    assert cpu_only == {"timeout_min": 240, "cpus_per_task": 2, "name": "ssl-mri", "slurm_partition": "debug",
+                        "slurm_array_parallelism": 3}
+    with_gpu = job_parameters(ClusterOptions("slurm", tmp_path, partition="gpu", gpus_per_run=1))
+    assert with_gpu["gpus_per_node"] == 1 and "slurm_array_parallelism" not in with_gpu
