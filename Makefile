@@ -46,7 +46,7 @@ SITE ?= build/site
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-site tutorial weights benchmark reproduce collect findings list site serve perf test browser clean _runs
+.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect findings list site serve perf test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
@@ -69,15 +69,18 @@ $(SITE_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet $$($(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["site"])')
 	touch $@
 
-# EXECUTOR=slurm PARTITION=... [GPUS_PER_RUN=1 TIME=minutes MAX_PARALLEL=n]: a Slurm job array
+# EXECUTOR=slurm PARTITION=... [GPUS_PER_RUN=1 CPUS_PER_RUN=4 TIME=minutes MAX_PARALLEL=n]: a Slurm job array
 # through submitit instead (EXECUTOR=local: the same, as subprocesses of this machine).
 EXECUTOR ?=
 PARTITION ?=
 GPUS_PER_RUN ?=
+CPUS_PER_RUN ?=
 TIME ?=
 MAX_PARALLEL ?=
-JOB_OPTIONS := --executor $(EXECUTOR) $(if $(PARTITION),--partition $(PARTITION)) \
-	$(if $(GPUS_PER_RUN),--gpus-per-run $(GPUS_PER_RUN)) $(if $(TIME),--time $(TIME)) \
+LOG_DIR ?= logs/submitit
+JOB_OPTIONS := --executor $(EXECUTOR) --log-dir '$(LOG_DIR)' $(if $(PARTITION),--partition $(PARTITION)) \
+	$(if $(GPUS_PER_RUN),--gpus-per-run $(GPUS_PER_RUN)) $(if $(CPUS_PER_RUN),--cpus-per-run $(CPUS_PER_RUN)) \
+	$(if $(TIME),--time $(TIME)) \
 	$(if $(MAX_PARALLEL),--max-parallel $(MAX_PARALLEL))
 
 ifeq ($(EXECUTOR),)
@@ -152,6 +155,14 @@ browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "chromium is not installed: the browser test is skipped (sudo apt-get install chromium)"
+
+# A one-node Slurm cluster on 127.0.0.1 to try EXECUTOR=slurm PARTITION=debug by hand (root; the tests use it too)
+SLURM_STATE ?= /tmp/ssl-mri-slurm
+slurm-up: ## start a one-node Slurm cluster here (root), then: export SLURM_CONF=... as it prints
+	@bash tests/slurm_cluster.sh up '$(SLURM_STATE)'
+
+slurm-down: ## stop the one-node Slurm cluster and remove its state
+	@bash tests/slurm_cluster.sh down '$(SLURM_STATE)'
 
 clean: ## remove the measurement cache, build/ and test artifacts
 	rm -rf '$(CACHE)' .pytest_cache test-artifacts build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import subprocess
@@ -48,6 +49,20 @@ def git_commit() -> str:
 def device_record(device: torch.device) -> dict[str, str]:
     """How a run records where it ran: the device type and the GPU or CPU model."""
     return {"device": device.type, "device_name": device_name(device)}
+
+
+def scheduler_record() -> dict[str, str]:
+    """Under Slurm, the job that ran this (``array_task`` form for an array task) and its log file
+    (where the job's standard output goes); nothing otherwise."""
+    if "SLURM_JOB_ID" not in os.environ:
+        return {}
+    array, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+    job = f"{array}_{task}" if array and task else os.environ["SLURM_JOB_ID"]
+    try:
+        log = os.readlink("/proc/self/fd/1")
+    except OSError:  # not Linux, or no standard output
+        log = ""
+    return {"slurm_job_id": job, "slurm_log": log}
 
 
 def device_name(device: torch.device) -> str:

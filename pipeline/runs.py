@@ -300,7 +300,7 @@ def base_record(spec: RunSpec, data: Measurements, model: torch.nn.Module, devic
         "seed": spec.seed, "dataset": spec.dataset.name,
         "config_hash": spec.config_hash(), "status": "ok", "n_test": len(data.test), "img_size": data.img_size,
         "n_params": count_parameters(model), **provenance.device_record(device), "threads": torch.get_num_threads(),
-        "versions": provenance.versions(), "git_commit": provenance.git_commit(),
+        "versions": provenance.versions(), "git_commit": provenance.git_commit(), **provenance.scheduler_record(),
     }
 
 

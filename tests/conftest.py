@@ -94,3 +94,10 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def make(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``make ARGS`` in the project root, outside any make of the caller (its MAKEFLAGS dropped)."""
+    env = {k: v for k, v in (env or os.environ).items() if not k.startswith("MAKE")}
+    return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 
 import pandas as pd
 import pytest
 
 from pipeline.cli import main
 from pipeline.grid import pairs
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, make, run_cli
 
 
 def test_help_lists_the_commands():
@@ -61,12 +60,6 @@ def test_bad_input_is_one_line_exit_2_and_touches_nothing(smoke_grid, capsys, ar
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
     assert tree_digest(smoke_grid.results) == before
-
-
-def make(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def test_a_bare_make_lists_every_target_with_one_line_each():
