@@ -9,6 +9,7 @@ running the same command again submits exactly the runs still missing.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +40,8 @@ def run_in_job(argv: list[str]) -> str:
     """What one task does: ``python -m pipeline run ARGV`` from this project (its output goes to
     the task's log); raises if it did not finish."""
     code = subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT_ROOT).returncode
+    if code < 0:  # a scheduler's cancel or time limit sends SIGTERM
+        raise RuntimeError(f"`python -m pipeline run` was killed by {signal.Signals(-code).name}")
     if code != 0:
         raise RuntimeError(f"`python -m pipeline {' '.join(argv)}` exited with status {code}")
     return argv[argv.index("--scenario") + 1] + "/" + argv[argv.index("--method") + 1]
@@ -87,14 +90,24 @@ def submit_and_wait(commands: dict[str, list[str]], options: ClusterOptions, pro
           f"({options.executor}); logs in {options.log_dir}/", file=sys.stderr)
     pending = dict(zip(run_ids, jobs))
     outcomes: dict[str, Outcome] = {}
+    queue = SlurmQueue(jobs[0].job_id.split("_")[0]) if options.executor == "slurm" else None
     bar = tqdm(total=len(jobs), desc="jobs", unit="run", disable=not progress)
     try:
         while pending:
+            queued = queue.tasks() if queue else {}  # taken before the results are looked at (see below)
             for run_id, job in list(pending.items()):
-                if job.done():
+                if job.paths.result_pickle.exists() or (queue is None and job.done()):
                     outcomes[run_id] = outcome(run_id, job)
-                    del pending[run_id]
-                    bar.update(1)
+                elif queue is not None and job.job_id not in queued:  # gone from the queue without a result
+                    outcomes[run_id] = Outcome(run_id, "failed", job.job_id, job.paths.stderr, "ended without a result")
+                else:
+                    continue
+                if queue is not None and outcomes[run_id].state == "failed":  # say what Slurm did to it
+                    outcomes[run_id].error = f"Slurm state {queue.final_state(job.job_id)}: {outcomes[run_id].error}"
+                del pending[run_id]
+                bar.update(1)
+            if queue is not None:
+                queue.refuse_never_starting(queued)
             failed = sum(o.state == "failed" for o in outcomes.values())
             bar.set_postfix_str(f"finished {len(outcomes) - failed}, failed {failed}, running or queued {len(pending)}")
             if pending:
@@ -108,6 +121,42 @@ def submit_and_wait(commands: dict[str, list[str]], options: ClusterOptions, pro
     finally:
         bar.close()
     return [outcomes[r] for r in run_ids]
+
+
+# Pending reasons that mean the request exceeds what the partition can ever give
+NEVER_STARTS = ("PartitionConfig", "PartitionNodeLimit", "PartitionTimeLimit", "BadConstraints")
+
+
+class SlurmQueue:
+    """A job array's tasks as ``squeue`` and ``scontrol`` see them. Not ``sacct``: many small
+    clusters run without accounting, where submitit can only guess a task's state. A task that
+    leaves the queue has ended; with a result file it finished (or raised), without one Slurm
+    ended it (TIMEOUT, CANCELLED, NODE_FAIL, ...)."""
+
+    def __init__(self, array_id: str):
+        self.array_id = array_id
+
+    def tasks(self) -> dict[str, tuple[str, str]]:
+        """Task id (``ARRAY_TASK``) -> (state, reason) of every task still queued or running."""
+        listed = subprocess.run(["squeue", "-h", "-r", "-j", self.array_id, "-o", "%i|%T|%r"],
+                                capture_output=True, text=True)
+        if listed.returncode != 0:  # an array that has left the queue altogether is an error for squeue
+            return {}
+        return {task: (state, why) for task, state, why in (line.split("|", 2) for line in listed.stdout.split())}
+
+    def final_state(self, task: str) -> str:
+        shown = subprocess.run(["scontrol", "-o", "show", "job", task], capture_output=True, text=True).stdout
+        found = [word.split("=", 1)[1] for word in shown.split() if word.startswith("JobState=")]
+        return found[0] if found else "unknown (no longer known to scontrol)"
+
+    def refuse_never_starting(self, queued: dict[str, tuple[str, str]]) -> None:
+        """Cancel the array and say why in one line if a task waits for what the partition never gives."""
+        reasons = sorted({why for state, why in queued.values() if state == "PENDING" and why in NEVER_STARTS})
+        if reasons:
+            subprocess.run(["scancel", self.array_id], capture_output=True)
+            raise UsageError(f"Slurm will never start job array {self.array_id} (pending: {', '.join(reasons)}): "
+                             "it asks for more than the partition offers; lower CPUS_PER_RUN, TIME or GPUS_PER_RUN "
+                             "(--cpus-per-run, --time, --gpus-per-run) or choose another PARTITION. Cancelled it.")
 
 
 def outcome(run_id: str, job) -> Outcome:

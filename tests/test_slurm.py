@@ -12,6 +12,8 @@ import json
 import os
 import re
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -59,3 +61,64 @@ def test_a_grid_through_slurm_gives_the_local_metrics_and_records_its_jobs(slurm
         log = Path(record["slurm_log"])
         assert log.is_file() and log.is_relative_to(tmp_path / "logs") and record["slurm_job_id"] in log.name
         assert "slurm_job_id" not in json.loads((local_run / "run.json").read_text())
+
+
+def slurm(env: dict, *command: str) -> str:
+    return subprocess.run(list(command), env=env, capture_output=True, text=True, check=True).stdout
+
+
+def submitted_array(process: subprocess.Popen) -> tuple[str, int]:
+    """(job array id, runs submitted), from the line the benchmark prints once it has submitted."""
+    for line in process.stderr:
+        if line.startswith("submitted "):
+            found = re.match(r"submitted (\d+) run\(s\) as job array (\d+)", line)
+            return found.group(2), int(found.group(1))
+    raise AssertionError(f"exit {process.wait()} before submitting")
+
+
+def task_state(env: dict, task: str) -> str:
+    shown = slurm(env, "scontrol", "-o", "show", "job", task)
+    return re.search(r"JobState=(\w+)", shown).group(1)
+
+
+def test_a_cancelled_job_is_reported_with_its_state_and_throttled_arrays_wait(slurm_env, tmp_path):
+    # ei trains for 3000 epochs (minutes): it is surely still running when cancelled
+    grid = ["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei,zero-filled", "--epochs", "3000",
+            "--executor", "slurm", "--partition", "debug", "--cpus-per-run", "1", "--max-parallel", "1",
+            "--results-dir", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"),
+            "--log-dir", str(tmp_path / "logs"), "--quiet"]
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=slurm_env,
+                               stderr=subprocess.PIPE, text=True)
+    array, runs = submitted_array(process)
+    assert runs == 2 and "ArrayTaskThrottle=1" in slurm(slurm_env, "scontrol", "-o", "show", "job", array)  # MAX_PARALLEL
+    while task_state(slurm_env, f"{array}_0") != "RUNNING":
+        time.sleep(0.2)
+    assert task_state(slurm_env, f"{array}_1") == "PENDING"  # the throttle holds it back
+    slurm(slurm_env, "scancel", f"{array}_0")
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 1, err
+    assert "1 job(s) finished, 1 failed" in err
+    # killed before or after its wrapper wrote the error: either way Slurm's state is named
+    assert f"failed: mri/ei/seed0 (job {array}_0): Slurm state CANCELLED: " in err
+    assert f"log: {tmp_path / 'logs'}" in err
+    assert not (tmp_path / "results" / "smoke" / "runs" / "mri" / "ei" / "seed0").exists()
+
+    again = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=slurm_env,
+                             stderr=subprocess.PIPE, text=True)
+    array, runs = submitted_array(again)
+    slurm(slurm_env, "scancel", array)
+    again.communicate(timeout=300)
+    assert runs == 1  # only the cancelled run is submitted again
+
+
+def test_a_request_the_partition_never_satisfies_is_refused_at_once(slurm_env, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pipeline", "benchmark", "--profile", "smoke", "--scenarios", "mri",
+                           "--methods", "zero-filled", "--executor", "slurm", "--partition", "debug",
+                           "--cpus-per-run", "512", "--results-dir", str(tmp_path / "results"),
+                           "--cache-dir", str(tmp_path / "cache"), "--log-dir", str(tmp_path / "logs"), "--quiet"],
+                          cwd=ROOT, env=slurm_env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"error: Slurm will never start job array \d+ \(pending: PartitionConfig\): .* "
+                        r"lower CPUS_PER_RUN, TIME or GPUS_PER_RUN .* Cancelled it\.", last), last
+    assert slurm(slurm_env, "squeue", "-h") == ""  # nothing left queued
