@@ -79,10 +79,7 @@ def from_registry(methods: dict[str, Any], scenarios: dict[str, Any], profiles: 
 
 def write(results_dir: Path, catalogue: Catalogue) -> None:
     """``results_dir/catalogue.json``, replaced atomically; an identical file is left untouched."""
-    text = json.dumps(asdict(catalogue), indent=1, sort_keys=False) + "\n"
-    path = Path(results_dir) / FILE
-    if not (path.exists() and path.read_text() == text):
-        storage.write_text(path, text)
+    storage.write_if_changed(Path(results_dir) / FILE, json.dumps(asdict(catalogue), indent=1) + "\n")
 
 
 def read(results_dir: Path) -> Catalogue:

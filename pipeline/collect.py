@@ -73,10 +73,10 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         curve_table = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS] if curves else pd.DataFrame(columns=CURVE_COLUMNS)
         for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs, per_image)),
                             ("curves", curve_table)]:
-            write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
+            storage.write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
         evaluated = collect_evaluated(table_dir)
         if not evaluated.empty:
-            write_if_changed(table_dir / "evaluated.csv", evaluated.to_csv(index=False, float_format="%.6g"))
+            storage.write_if_changed(table_dir / "evaluated.csv", evaluated.to_csv(index=False, float_format="%.6g"))
     catalogue.write(results_dir, catalogue.from_registry(registry(), SCENARIOS, PROFILES, PROJECT_ROOT))
     return runs, missing
 
@@ -91,13 +91,6 @@ def collect_evaluated(table_dir: Path) -> pd.DataFrame:
         row = {**run_row(record, read_per_image(folder, METRICS)), **{k: record.get(k) for k in EVALUATED_COLUMNS if k in record}}
         rows.append({k: row.get(k) for k in EVALUATED_COLUMNS})
     return pd.DataFrame(rows, columns=EVALUATED_COLUMNS)
-
-
-def write_if_changed(path: Path, text: str) -> None:
-    """Atomic write that leaves an identical file untouched (so make sees nothing new)."""
-    if path.exists() and path.read_text() == text:
-        return
-    storage.write_text(path, text)
 
 
 def report(runs: pd.DataFrame, missing: list[str], table_dir: Path, out=None) -> None:

@@ -68,6 +68,13 @@ def write_text(path: Path, text: str) -> None:
     atomic(path, write)
 
 
+def write_if_changed(path: Path, text: str) -> None:
+    """Atomic write that leaves an identical file untouched (so make sees nothing new)."""
+    if path.exists() and path.read_text() == text:
+        return
+    write_text(path, text)
+
+
 def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
