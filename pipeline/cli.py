@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inline: one run after another in this process (default); slurm: a Slurm job array "
                         "through submitit; local: submitit's local executor (one subprocess per run)")
     p.add_argument("--partition", default=None, help="Slurm partition (--executor slurm)")
+    p.add_argument("--account", default=None, help="Slurm account to charge, where the cluster wants one")
     p.add_argument("--gpus-per-run", type=int, default=0, help="GPUs per Slurm task (paper profile: 1)")
     p.add_argument("--cpus-per-run", type=int, default=4)
     p.add_argument("--time", type=int, default=240, help="time limit per run, minutes")
@@ -133,18 +135,31 @@ def check_folders(args: argparse.Namespace) -> None:
                              "pass a folder you can write to")
 
 
+class Terminated(BaseException):
+    """SIGTERM (a scheduler's cancel or time limit), raised so that the run in progress cleans up
+    after itself as on Ctrl-C (its temporary folder and lock go) instead of dying where it stands."""
+
+
+def raise_terminated(signum: int, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         check_folders(args)
         return COMMANDS[args.command](args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("\ninterrupted: finished runs are kept, the interrupted one left nothing behind; "
-              "run the same command again to resume", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as stop:
+        print(f"\n{'interrupted' if isinstance(stop, KeyboardInterrupt) else 'stopped by SIGTERM'}: finished runs "
+              "are kept, the interrupted one left nothing behind; run the same command again to resume",
+              file=sys.stderr)
+        return 130 if isinstance(stop, KeyboardInterrupt) else 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_list(args) -> int:
@@ -211,7 +226,7 @@ def cmd_benchmark(args) -> int:
 
 def benchmark_as_jobs(args, pending) -> int:
     """Submit the pending runs through submitit, wait, report failures, then collect."""
-    from pipeline.cluster import ClusterOptions, report, submit_and_wait
+    from pipeline.cluster import ClusterOptions, Task, report, submit_and_wait
     from pipeline.measurements import load_measurements
 
     if pending:
@@ -219,8 +234,9 @@ def benchmark_as_jobs(args, pending) -> int:
         for spec in {(s.scenario.name, s.seed): s for s in pending}.values():
             load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, args.cache_dir)
         options = ClusterOptions(args.executor, args.log_dir.resolve(), args.partition, args.gpus_per_run,
-                                 args.cpus_per_run, args.time, args.max_parallel)
-        outcomes = submit_and_wait({s.run_id: run_argv(args, s) for s in pending}, options, progress_enabled(args))
+                                 args.cpus_per_run, args.time, args.max_parallel, account=args.account)
+        tasks = {s.run_id: Task(run_argv(args, s), s.folder(args.results_dir).resolve()) for s in pending}
+        outcomes = submit_and_wait(tasks, options, args.results_dir / ".submitting.lock", progress_enabled(args))
         print(report(outcomes), file=sys.stderr)
     code = cmd_collect(args)
     return 1 if pending and any(o.state == "failed" for o in outcomes) else code

@@ -4,7 +4,8 @@ Each unfinished run becomes one task of a job array. A task runs exactly what ``
 pipeline run`` runs on a workstation, into the same results folder, so its run folder is
 identical to a local run's and ``collect`` cannot tell them apart. Runs already finished are
 never submitted; a failed or killed task leaves no run folder (runs are written atomically), so
-running the same command again submits exactly the runs still missing.
+running the same command again submits exactly the runs still missing, and under Slurm waits for
+those still queued or running rather than submitting them twice (see ``pipeline.slurm``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from pipeline import locks, slurm
 from pipeline.errors import UsageError
 from pipeline.provenance import PROJECT_ROOT
 
@@ -34,13 +36,24 @@ class ClusterOptions:
     time_min: int = 240
     max_parallel: int | None = None  # at most this many tasks of the array at once
     poll_seconds: float = 5.0
+    account: str | None = None  # Slurm account to charge (sbatch --account)
 
 
 def run_in_job(argv: list[str]) -> str:
     """What one task does: ``python -m pipeline run ARGV`` from this project (its output goes to
-    the task's log); raises if it did not finish."""
+    the task's log); raises if it did not finish.
+
+    SIGUSR2 is ignored here and in the run: submitit asks Slurm for it 90 s before the time limit
+    to checkpoint, and a run that cannot be checkpointed would then fail early as "timed-out and
+    not checkpointable" (Slurm state FAILED, and at once when TIME is under 90 s). Ignored, the
+    limit stays Slurm's to enforce: its SIGTERM ends the run and the task's state is TIMEOUT. A USR2
+    that came before this line ran would kill the task outright, hence ``job_parameters`` never
+    lets it come before half the time limit."""
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # inherited by the run
     code = subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT_ROOT).returncode
-    if code < 0:  # a scheduler's cancel or time limit sends SIGTERM
+    if code == 128 + signal.SIGTERM:  # a scheduler's cancel or time limit: the run stopped cleanly
+        raise RuntimeError("`python -m pipeline run` was stopped by SIGTERM")
+    if code < 0:  # killed outright (SIGKILL once the scheduler's grace period is over)
         raise RuntimeError(f"`python -m pipeline run` was killed by {signal.Signals(-code).name}")
     if code != 0:
         raise RuntimeError(f"`python -m pipeline {' '.join(argv)}` exited with status {code}")
@@ -54,22 +67,40 @@ def executor_for(options: ClusterOptions):
         raise UsageError(f"unknown executor '{options.executor}'; choose from: {', '.join(EXECUTORS)}")
     if options.executor == "slurm" and not options.partition:
         raise UsageError("--executor slurm needs --partition (make: PARTITION=...)")
-    executor = submitit.AutoExecutor(folder=options.log_dir / "%j", cluster=options.executor)
+    executor = submitit.AutoExecutor(folder=job_folder(options), cluster=options.executor)
     executor.update_parameters(**job_parameters(options))
     return executor
 
 
+def job_folder(options: ClusterOptions) -> str:
+    return str(options.log_dir / "%j")  # submitit puts each task's files in its own folder
+
+
 def job_parameters(options: ClusterOptions) -> dict:
-    """What each task asks of the scheduler. GPUs only when asked for: a request of zero GPUs
-    (``--gres=gpu:0``) is refused by clusters that have no GPU resource configured."""
-    parameters = dict(timeout_min=options.time_min, cpus_per_task=options.cpus_per_run, name="ssl-mri")
-    if options.gpus_per_run:
-        parameters["gpus_per_node"] = options.gpus_per_run
+    """What each task asks of the scheduler. GPUs only when asked for (a request of zero GPUs is
+    refused by clusters that have no GPU resource configured), as ``--gres=gpu:N``, which every
+    Slurm version understands."""
+    parameters = dict(timeout_min=options.time_min, cpus_per_task=options.cpus_per_run, name=slurm.JOB_NAME)
     if options.executor == "slurm":
         parameters["slurm_partition"] = options.partition
+        # submitit's USR2 comes 90 s before the limit, or at once under a shorter TIME: then it can
+        # beat the task's start and kill it (see run_in_job); never before half the time
+        parameters["slurm_signal_delay_s"] = min(90, options.time_min * 30)
         if options.max_parallel:
             parameters["slurm_array_parallelism"] = options.max_parallel
+        if options.account:
+            parameters["slurm_account"] = options.account
+        if options.gpus_per_run:
+            parameters["slurm_gres"] = f"gpu:{options.gpus_per_run}"
+    elif options.gpus_per_run:
+        parameters["gpus_per_node"] = options.gpus_per_run
     return parameters
+
+
+@dataclass(frozen=True)
+class Task:
+    argv: list[str]  # of ``python -m pipeline run``
+    run_folder: Path  # where the run will be written; a Slurm job is remembered beside it
 
 
 @dataclass
@@ -81,89 +112,130 @@ class Outcome:
     error: str = ""
 
 
-def submit_and_wait(commands: dict[str, list[str]], options: ClusterOptions, progress: bool = True) -> list[Outcome]:
-    """Submit one task per run (``run_id -> argv of pipeline run``), wait for all, report each."""
+def submit_and_wait(tasks: dict[str, Task], options: ClusterOptions, lock: Path,
+                    progress: bool = True) -> list[Outcome]:
+    """Submit one task per run (``run_id -> Task``), wait for all, report each. Under Slurm a run
+    whose earlier job is still queued or running is waited for, not submitted again; ``lock``
+    (one per results folder) keeps two benchmarks from submitting the same run at the same time."""
     executor = executor_for(options)
-    run_ids = list(commands)
-    jobs = executor.map_array(run_in_job, [commands[r] for r in run_ids])
-    print(f"submitted {len(jobs)} run(s) as job array {jobs[0].job_id.split('_')[0]} "
-          f"({options.executor}); logs in {options.log_dir}/", file=sys.stderr)
-    pending = dict(zip(run_ids, jobs))
+    with locks.exclusive(lock, "another benchmark is submitting runs of this results folder: waiting for it"):
+        jobs = held_by_slurm(tasks) if options.executor == "slurm" else {}
+        if jobs:
+            arrays = ", ".join(sorted({slurm.array_of(job.job_id) for job in jobs.values()}))
+            print(f"{len(jobs)} run(s) already queued or running in Slurm (job array {arrays}): "
+                  "waiting for them, not submitting them again", file=sys.stderr)
+        fresh = [run_id for run_id in tasks if run_id not in jobs]
+        if fresh:
+            submitted = submit(executor, [tasks[run_id].argv for run_id in fresh])
+            jobs.update(zip(fresh, submitted))
+            if options.executor == "slurm":
+                for run_id, job in zip(fresh, submitted):
+                    slurm.remember(tasks[run_id].run_folder, job.job_id, job_folder(options), tasks[run_id].argv)
+            print(f"submitted {len(submitted)} run(s) as job array {slurm.array_of(submitted[0].job_id)} "
+                  f"({options.executor}); logs in {options.log_dir}/", file=sys.stderr)
+    outcomes = wait(jobs, tasks, options, progress)
+    return [outcomes[run_id] for run_id in tasks]
+
+
+def held_by_slurm(tasks: dict[str, Task]) -> dict:
+    """The runs whose earlier Slurm job is still queued or running, as submitit jobs."""
+    import submitit
+
+    queued = slurm.queued_tasks()
+    if queued is None:
+        raise UsageError("squeue did not answer: cannot tell which runs Slurm already holds; "
+                         "is the Slurm controller reachable?")
+    held = {run_id: slurm.still_held(task.run_folder, task.argv, queued) for run_id, task in tasks.items()}
+    return {run_id: submitit.SlurmJob(folder=found[1], job_id=found[0]) for run_id, found in held.items() if found}
+
+
+def submit(executor, argvs: list[list[str]]) -> list:
+    """One job array; a refusal by sbatch (a GPU or partition the cluster lacks, ...) in one line."""
+    from submitit.core.utils import FailedJobError
+
+    try:
+        return executor.map_array(run_in_job, argvs)
+    except FailedJobError as refused:
+        said = " ".join(str(refused).split()) or "no message"
+        raise UsageError(f"the scheduler refused the job array: {said}; check PARTITION, CPUS_PER_RUN, "
+                         "GPUS_PER_RUN and TIME against what the cluster offers (sinfo)") from None
+    except FileNotFoundError as missing:
+        raise UsageError(f"cannot submit: {missing.filename or missing} not found; EXECUTOR=slurm needs "
+                         "Slurm's commands (sbatch, squeue, scontrol) on this machine") from None
+
+
+def wait(jobs: dict, tasks: dict[str, Task], options: ClusterOptions, progress: bool) -> dict[str, Outcome]:
+    """Wait for every job, deciding each one's outcome as it ends. A Slurm task is decided once it
+    has left the queue, so that its final state (TIMEOUT, CANCELLED) is known."""
+    on_slurm = options.executor == "slurm"
+    pending = dict(jobs)
     outcomes: dict[str, Outcome] = {}
-    queue = SlurmQueue(jobs[0].job_id.split("_")[0]) if options.executor == "slurm" else None
+    silent_polls = 0
+    forgotten: set[str] = set()  # tasks scontrol did not know at the last poll
     bar = tqdm(total=len(jobs), desc="jobs", unit="run", disable=not progress)
     try:
         while pending:
-            queued = queue.tasks() if queue else {}  # taken before the results are looked at (see below)
+            queued = slurm.queued_tasks() if on_slurm else {}
+            silent_polls = silent_polls + 1 if queued is None else 0
+            if silent_polls == 1:
+                bar.write("squeue did not answer; still waiting (said once until it answers again)", file=sys.stderr)
             for run_id, job in list(pending.items()):
-                if job.paths.result_pickle.exists() or (queue is None and job.done()):
-                    outcomes[run_id] = outcome(run_id, job)
-                elif queue is not None and job.job_id not in queued:  # gone from the queue without a result
-                    outcomes[run_id] = Outcome(run_id, "failed", job.job_id, job.paths.stderr, "ended without a result")
-                else:
+                if not ended(job, queued, forgotten, on_slurm):
                     continue
-                if queue is not None and outcomes[run_id].state == "failed":  # say what Slurm did to it
-                    outcomes[run_id].error = f"Slurm state {queue.final_state(job.job_id)}: {outcomes[run_id].error}"
+                outcomes[run_id] = outcome(run_id, job, on_slurm)
+                if on_slurm:
+                    slurm.forget(tasks[run_id].run_folder, job.job_id)
                 del pending[run_id]
                 bar.update(1)
-            if queue is not None:
-                queue.refuse_never_starting(queued)
+            if on_slurm and queued:
+                arrays = {slurm.array_of(job.job_id) for job in pending.values()}
+                slurm.refuse_never_starting({t: v for t, v in queued.items() if slurm.array_of(t) in arrays})
             failed = sum(o.state == "failed" for o in outcomes.values())
             bar.set_postfix_str(f"finished {len(outcomes) - failed}, failed {failed}, running or queued {len(pending)}")
             if pending:
                 time.sleep(options.poll_seconds)
     except KeyboardInterrupt:
-        ids = " ".join(sorted({job.job_id.split("_")[0] for job in pending.values()}))
+        ids = " ".join(sorted({slurm.array_of(job.job_id) for job in pending.values()}))
         print(f"\nstopped waiting; {len(pending)} job(s) still queued or running ({options.executor} job {ids}). "
-              "They keep writing their runs: wait for them (or cancel them, e.g. `scancel " + ids + "`), "
-              "then run `make collect`.", file=sys.stderr)
+              "They keep writing their runs: wait for them (the same command waits for them rather than "
+              "submitting them again) or cancel them (e.g. `scancel " + ids + "`), then run `make collect`.",
+              file=sys.stderr)
         raise
     finally:
         bar.close()
-    return [outcomes[r] for r in run_ids]
+    return outcomes
 
 
-# Pending reasons that mean the request exceeds what the partition can ever give
-NEVER_STARTS = ("PartitionConfig", "PartitionNodeLimit", "PartitionTimeLimit", "BadConstraints")
+def ended(job, queued: slurm.Tasks | None, forgotten: set[str], on_slurm: bool) -> bool:
+    """Whether the job is over: under Slurm, gone from ``squeue`` and over for ``scontrol`` too,
+    or forgotten by scontrol in two polls in a row (``forgotten`` holds those of the last poll)."""
+    if not on_slurm:
+        return job.done()
+    if queued is None:
+        return False
+    over = False if job.job_id in queued else slurm.has_ended(job.job_id)
+    if over is not None:
+        forgotten.discard(job.job_id)
+        return over
+    if job.job_id in forgotten:
+        return True
+    forgotten.add(job.job_id)
+    return False
 
 
-class SlurmQueue:
-    """A job array's tasks as ``squeue`` and ``scontrol`` see them. Not ``sacct``: many small
-    clusters run without accounting, where submitit can only guess a task's state. A task that
-    leaves the queue has ended; with a result file it finished (or raised), without one Slurm
-    ended it (TIMEOUT, CANCELLED, NODE_FAIL, ...)."""
-
-    def __init__(self, array_id: str):
-        self.array_id = array_id
-
-    def tasks(self) -> dict[str, tuple[str, str]]:
-        """Task id (``ARRAY_TASK``) -> (state, reason) of every task still queued or running."""
-        listed = subprocess.run(["squeue", "-h", "-r", "-j", self.array_id, "-o", "%i|%T|%r"],
-                                capture_output=True, text=True)
-        if listed.returncode != 0:  # an array that has left the queue altogether is an error for squeue
-            return {}
-        return {task: (state, why) for task, state, why in (line.split("|", 2) for line in listed.stdout.split())}
-
-    def final_state(self, task: str) -> str:
-        shown = subprocess.run(["scontrol", "-o", "show", "job", task], capture_output=True, text=True).stdout
-        found = [word.split("=", 1)[1] for word in shown.split() if word.startswith("JobState=")]
-        return found[0] if found else "unknown (no longer known to scontrol)"
-
-    def refuse_never_starting(self, queued: dict[str, tuple[str, str]]) -> None:
-        """Cancel the array and say why in one line if a task waits for what the partition never gives."""
-        reasons = sorted({why for state, why in queued.values() if state == "PENDING" and why in NEVER_STARTS})
-        if reasons:
-            subprocess.run(["scancel", self.array_id], capture_output=True)
-            raise UsageError(f"Slurm will never start job array {self.array_id} (pending: {', '.join(reasons)}): "
-                             "it asks for more than the partition offers; lower CPUS_PER_RUN, TIME or GPUS_PER_RUN "
-                             "(--cpus-per-run, --time, --gpus-per-run) or choose another PARTITION. Cancelled it.")
-
-
-def outcome(run_id: str, job) -> Outcome:
-    error = job.exception()
-    if error is None:
-        return Outcome(run_id, "finished", job.job_id)
-    return Outcome(run_id, "failed", job.job_id, job.paths.stderr, reason(str(error), job.paths.stderr))
+def outcome(run_id: str, job, on_slurm: bool = False) -> Outcome:
+    """A job that has ended. Under Slurm a failure starts with Slurm's final state, and a task
+    that left the queue without a result file was ended by Slurm itself."""
+    if on_slurm and not job.paths.result_pickle.exists():
+        error = "ended without a result"
+    else:
+        raised = job.exception()
+        if raised is None:
+            return Outcome(run_id, "finished", job.job_id)
+        error = reason(str(raised), job.paths.stderr)
+    if on_slurm:
+        error = f"Slurm state {slurm.final_state(job.job_id)}: {error}"
+    return Outcome(run_id, "failed", job.job_id, job.paths.stderr, error)
 
 
 def reason(message: str, log: Path) -> str:

@@ -42,6 +42,12 @@ mkdir -p "$state"/{spool,ctld,log,munge}
 host=$(hostname -s)
 cpus=$(nproc)
 memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
+gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
+gres="" node_gres=""
+if [ "${gpus:-0}" -gt 0 ]; then  # offer this machine's NVIDIA GPUs as gres/gpu (gres.conf beside slurm.conf)
+    gres="GresTypes=gpu" node_gres=" Gres=gpu:$gpus"
+    for ((i = 0; i < gpus; i++)); do echo "Name=gpu File=/dev/nvidia$i"; done > "$state/gres.conf"
+fi
 cat > "$conf" <<CONF
 ClusterName=ssl-mri-test
 SlurmctldHost=$host(127.0.0.1)
@@ -57,13 +63,14 @@ SelectTypeParameters=CR_Core
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MpiDefault=none
+$gres
 SlurmctldPidFile=$state/slurmctld.pid
 SlurmdPidFile=$state/slurmd.pid
 SlurmdSpoolDir=$state/spool
 StateSaveLocation=$state/ctld
 SlurmctldLogFile=$state/log/slurmctld.log
 SlurmdLogFile=$state/log/slurmd.log
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory$node_gres State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 [ -f /etc/munge/munge.key ] || { echo "no /etc/munge/munge.key (reinstall munge)" >&2; exit 3; }

@@ -11,8 +11,9 @@ import time
 
 import pandas as pd
 
+from pipeline import slurm
 from pipeline.cli import main
-from pipeline.cluster import ClusterOptions, job_parameters, report, submit_and_wait
+from pipeline.cluster import ClusterOptions, Task, job_parameters, report, submit_and_wait
 from tests.conftest import ROOT
 
 # Put on a job's PYTHONPATH, this stops every training for good at its first step, after writing the
@@ -69,8 +70,11 @@ def test_a_failing_job_is_reported_with_its_log(workspace, tmp_path, monkeypatch
     good = ["run", "--profile", "smoke", "--scenario", "mri", "--method", "zero-filled",
             "--results-dir", str(workspace.results), "--cache-dir", str(workspace.cache), "--quiet"]
     bad = [*good[:5], "--method", "ensure", *good[7:]]  # ensure does not apply to mri: exits 2
-    outcomes = submit_and_wait({"mri/zero-filled/seed0": good, "mri/ensure/seed0": bad},
-                               ClusterOptions("local", tmp_path / "logs", poll_seconds=0.5), progress=False)
+    runs = workspace.results / "smoke" / "runs" / "mri"
+    outcomes = submit_and_wait({"mri/zero-filled/seed0": Task(good, runs / "zero-filled" / "seed0"),
+                                "mri/ensure/seed0": Task(bad, runs / "ensure" / "seed0")},
+                               ClusterOptions("local", tmp_path / "logs", poll_seconds=0.5), tmp_path / "lock",
+                               progress=False)
     assert [o.state for o in outcomes] == ["finished", "failed"]
     failed = outcomes[1]
     assert failed.error == ("error: method 'ensure' does not apply to scenario 'mri'; it applies to: noisy")
@@ -107,6 +111,28 @@ def test_a_job_killed_mid_run_fails_cleanly_and_is_resubmitted(workspace, tmp_pa
 def test_a_task_asks_for_gpus_only_when_told_to(tmp_path):
     cpu_only = job_parameters(ClusterOptions("slurm", tmp_path, partition="debug", cpus_per_run=2, max_parallel=3))
     assert cpu_only == {"timeout_min": 240, "cpus_per_task": 2, "name": "ssl-mri", "slurm_partition": "debug",
-                        "slurm_array_parallelism": 3}
-    with_gpu = job_parameters(ClusterOptions("slurm", tmp_path, partition="gpu", gpus_per_run=1))
-    assert with_gpu["gpus_per_node"] == 1 and "slurm_array_parallelism" not in with_gpu
+                        "slurm_array_parallelism": 3, "slurm_signal_delay_s": 90}
+    # a one-minute limit: submitit's USR2 at half-time, never at a task's start (where it killed tasks)
+    assert job_parameters(ClusterOptions("slurm", tmp_path, partition="debug", time_min=1))["slurm_signal_delay_s"] == 30
+    with_gpu = job_parameters(ClusterOptions("slurm", tmp_path, partition="gpu", gpus_per_run=1, account="lab"))
+    assert with_gpu["slurm_account"] == "lab"
+    assert with_gpu["slurm_gres"] == "gpu:1" and "slurm_array_parallelism" not in with_gpu
+    assert "gpus_per_node" not in with_gpu  # --gres=gpu:N, understood by every Slurm version
+    local = job_parameters(ClusterOptions("local", tmp_path, gpus_per_run=2))
+    assert local["gpus_per_node"] == 2 and not any(key.startswith("slurm_") for key in local)
+
+
+def test_a_slurm_marker_names_its_job_only_for_the_same_command(tmp_path):
+    run = tmp_path / "runs" / "mri" / "ei" / "seed0"
+    argv = ["run", "--scenario", "mri", "--method", "ei", "--epochs", "3000"]
+    slurm.remember(run, "12_0", str(tmp_path / "logs" / "%j"), argv)
+    assert slurm.marker(run) == run.parent / ".seed0.queued" and not run.exists()
+    assert slurm.still_held(run, [*argv[:-1], "2999"], {}) is None  # another command: a different run, submitted anew
+
+    slurm.forget(run, "13_0")  # a marker of a newer submission is kept
+    assert slurm.marker(run).exists()
+    slurm.forget(run, "12_0")
+    assert not slurm.marker(run).exists()
+
+    slurm.marker(run).write_text("{not json")  # a damaged marker is no reason to refuse: the run is submitted
+    assert slurm.still_held(run, argv, {}) is None

@@ -135,7 +135,11 @@ def test_sigkill_during_the_measurement_cache_write_leaves_no_cache(workspace):
     assert not list(cache.rglob(".*.tmp"))
 
 
-def test_ctrl_c_leaves_finished_runs_alone_and_says_how_to_resume(workspace):
+@pytest.mark.parametrize("stop, code, said", [
+    (signal.SIGINT, 130, "interrupted"),  # Ctrl-C
+    (signal.SIGTERM, 143, "stopped by SIGTERM"),  # a scheduler's cancel or time limit
+])
+def test_a_stopped_benchmark_leaves_finished_runs_alone_and_says_how_to_resume(workspace, stop, code, said):
     grid = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc")
     assert main(workspace.args("run", "--profile", "smoke", "--scenario", "mri",
                                "--method", "zero-filled")) == 0
@@ -143,12 +147,12 @@ def test_ctrl_c_leaves_finished_runs_alone_and_says_how_to_resume(workspace):
     before = {p.name: p.read_bytes() for p in finished.iterdir()}
 
     process = blocked_in_training(*grid)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130
-    assert "run the same command again to resume" in err
+    assert process.returncode == code, err
+    assert f"{said}: finished runs are kept" in err and "run the same command again to resume" in err
     runs = workspace.results / "smoke" / "runs" / "mri" / "mc"
-    assert not (runs / "seed0").exists() and not list(runs.glob(".seed0.tmp-*"))  # left nothing behind
+    assert not runs.exists()  # left nothing behind: no run, no temporary folder, no lock
     assert {p.name: p.read_bytes() for p in finished.iterdir()} == before
 
     assert main(grid) == 0  # the same command resumes and finishes the grid

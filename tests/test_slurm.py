@@ -21,6 +21,9 @@ import pytest
 
 from pipeline.cli import main
 from tests.conftest import ROOT, make
+from tests.fastmri_files import write_folder
+
+pytestmark = pytest.mark.slurm  # make test TEST_ARGS='-m "not slurm"' leaves them out
 
 SCRIPT = ROOT / "tests" / "slurm_cluster.sh"
 STATE = Path("/tmp/ssl-mri-slurm-tests")
@@ -46,7 +49,8 @@ def slurm_env():
 def test_a_grid_through_slurm_gives_the_local_metrics_and_records_its_jobs(slurm_env, tmp_path):
     grid = ["PROFILE=smoke", "SCENARIOS=mri", "METHODS=zero-filled,mc,ei", "CI=true"]
     done = make("benchmark", *grid, f"RESULTS={tmp_path / 'slurm'}", f"CACHE={tmp_path / 'cache'}",
-                "EXECUTOR=slurm", "PARTITION=debug", "CPUS_PER_RUN=1", f"LOG_DIR={tmp_path / 'logs'}", env=slurm_env)
+                "EXECUTOR=slurm", "PARTITION=debug", "ACCOUNT=mri-lab", "CPUS_PER_RUN=1", f"LOG_DIR={tmp_path / 'logs'}",
+                env=slurm_env)
     assert done.returncode == 0, done.stderr
     assert "3 job(s) finished, 0 failed" in done.stderr
     assert main(["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc,ei",
@@ -60,6 +64,7 @@ def test_a_grid_through_slurm_gives_the_local_metrics_and_records_its_jobs(slurm
         assert re.fullmatch(r"\d+_[0-2]", record["slurm_job_id"]), record["slurm_job_id"]
         log = Path(record["slurm_log"])
         assert log.is_file() and log.is_relative_to(tmp_path / "logs") and record["slurm_job_id"] in log.name
+        assert "Account=mri-lab " in slurm(slurm_env, "scontrol", "-o", "show", "job", record["slurm_job_id"])
         assert "slurm_job_id" not in json.loads((local_run / "run.json").read_text())
 
 
@@ -67,13 +72,30 @@ def slurm(env: dict, *command: str) -> str:
     return subprocess.run(list(command), env=env, capture_output=True, text=True, check=True).stdout
 
 
+def line_starting(process: subprocess.Popen, prefix: str) -> str:
+    """The first line starting with ``prefix`` that the process writes to its stderr file, waiting
+    for it (the file is read again as it grows); fails with what it printed if it exits first."""
+    while True:
+        exited = process.poll() is not None  # looked at before reading, so a last line is never missed
+        for line in process.stderr_path.read_text().splitlines():
+            if line.startswith(prefix):
+                return line.strip()
+        if exited:
+            raise AssertionError(f"exit {process.returncode} before printing a line starting with {prefix!r}:\n"
+                                 + process.stderr_path.read_text()[-3000:])
+        time.sleep(0.1)
+
+
 def submitted_array(process: subprocess.Popen) -> tuple[str, int]:
     """(job array id, runs submitted), from the line the benchmark prints once it has submitted."""
-    for line in process.stderr:
-        if line.startswith("submitted "):
-            found = re.match(r"submitted (\d+) run\(s\) as job array (\d+)", line)
-            return found.group(2), int(found.group(1))
-    raise AssertionError(f"exit {process.wait()} before submitting")
+    found = re.match(r"submitted (\d+) run\(s\) as job array (\d+)", line_starting(process, "submitted "))
+    return found.group(2), int(found.group(1))
+
+
+def finish(process: subprocess.Popen) -> str:
+    """Wait for the process to exit; what it printed on stderr."""
+    process.wait(timeout=300)
+    return process.stderr_path.read_text()
 
 
 def task_state(env: dict, task: str) -> str:
@@ -81,44 +103,99 @@ def task_state(env: dict, task: str) -> str:
     return re.search(r"JobState=(\w+)", shown).group(1)
 
 
-def test_a_cancelled_job_is_reported_with_its_state_and_throttled_arrays_wait(slurm_env, tmp_path):
-    # ei trains for 3000 epochs (minutes): it is surely still running when cancelled
-    grid = ["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei,zero-filled", "--epochs", "3000",
-            "--executor", "slurm", "--partition", "debug", "--cpus-per-run", "1", "--max-parallel", "1",
-            "--results-dir", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"),
-            "--log-dir", str(tmp_path / "logs"), "--quiet"]
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=slurm_env,
-                               stderr=subprocess.PIPE, text=True)
-    array, runs = submitted_array(process)
-    assert runs == 2 and "ArrayTaskThrottle=1" in slurm(slurm_env, "scontrol", "-o", "show", "job", array)  # MAX_PARALLEL
-    while task_state(slurm_env, f"{array}_0") != "RUNNING":
-        time.sleep(0.2)
-    assert task_state(slurm_env, f"{array}_1") == "PENDING"  # the throttle holds it back
-    slurm(slurm_env, "scancel", f"{array}_0")
-    _, err = process.communicate(timeout=300)
-    assert process.returncode == 1, err
-    assert "1 job(s) finished, 1 failed" in err
-    # killed before or after its wrapper wrote the error: either way Slurm's state is named
-    assert f"failed: mri/ei/seed0 (job {array}_0): Slurm state CANCELLED: " in err
-    assert f"log: {tmp_path / 'logs'}" in err
-    assert not (tmp_path / "results" / "smoke" / "runs" / "mri" / "ei" / "seed0").exists()
+def benchmark(env: dict, tmp_path: Path, name: str, *options: str) -> subprocess.Popen:
+    """``python -m pipeline benchmark`` of the smoke profile's mri runs through the test partition
+    (``options`` come last, so they override these); its stderr goes to ``tmp_path/NAME.err``."""
+    command = [sys.executable, "-m", "pipeline", "benchmark", "--profile", "smoke", "--scenarios", "mri",
+               "--executor", "slurm", "--partition", "debug", "--cpus-per-run", "1",
+               "--results-dir", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"),
+               "--log-dir", str(tmp_path / "logs"), "--quiet", *options]
+    stderr_path = tmp_path / f"{name}.err"
+    with open(stderr_path, "w") as stderr:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr, text=True)
+    process.stderr_path = stderr_path
+    return process
 
-    again = subprocess.Popen([sys.executable, "-m", "pipeline", *grid], cwd=ROOT, env=slurm_env,
-                             stderr=subprocess.PIPE, text=True)
+
+def test_cancelled_and_timed_out_jobs_are_reported_and_resubmitted_and_never_submitted_twice(slurm_env, tmp_path):
+    # ei and mc train for 3000 epochs (many minutes) and zero-filled waits behind them for the
+    # MAX_PARALLEL=2 throttle; ei is cancelled and mc's time limit is cut to one minute once the
+    # second benchmark has attached (a TIME=1 from the start could end them before it attaches
+    # on a loaded machine, and it would rightly submit them again)
+    grid = ["--methods", "ei,mc,zero-filled", "--epochs", "3000", "--time", "10", "--max-parallel", "2"]
+    first = benchmark(slurm_env, tmp_path, "first", *grid)
+    array, runs = submitted_array(first)
+    assert runs == 3 and "ArrayTaskThrottle=2" in slurm(slurm_env, "scontrol", "-o", "show", "job", array)
+    while {task_state(slurm_env, f"{array}_{task}") for task in (0, 1)} != {"RUNNING"}:
+        time.sleep(0.2)
+    assert task_state(slurm_env, f"{array}_2") == "PENDING"  # the throttle holds it back
+
+    # a second benchmark while they are queued or running waits for them, submitting nothing
+    second = benchmark(slurm_env, tmp_path, "second", *grid)
+    assert line_starting(second, "3 run(s)") == (f"3 run(s) already queued or running in Slurm (job array {array}): "
+                                                 "waiting for them, not submitting them again")
+    assert sorted(slurm(slurm_env, "squeue", "-h", "-r", "-o", "%i").split()) == [f"{array}_{t}" for t in range(3)]
+
+    slurm(slurm_env, "scancel", f"{array}_0")
+    slurm(slurm_env, "scontrol", "update", f"JobId={array}_1", "TimeLimit=1")  # as root, like an admin
+    for process in (first, second):  # both report the same outcomes
+        err = finish(process)
+        assert process.returncode == 1, err
+        assert "1 job(s) finished, 2 failed" in err
+        assert ("submitted" in err) == (process is first)  # the second submitted nothing
+        assert f"failed: mri/ei/seed0 (job {array}_0): Slurm state CANCELLED: " in err
+        assert f"failed: mri/mc/seed0 (job {array}_1): Slurm state TIMEOUT (limit 00:01:00; raise TIME): " in err
+        assert err.count(f"log: {tmp_path / 'logs'}") == 2
+    runs_dir = tmp_path / "results" / "smoke" / "runs" / "mri"
+    assert sorted(p.name for p in runs_dir.glob("*/*")) == ["seed0"]  # zero-filled; nothing else, no marker left
+    assert (runs_dir / "zero-filled" / "seed0" / "run.json").is_file()
+
+    again = benchmark(slurm_env, tmp_path, "again", *grid)
     array, runs = submitted_array(again)
     slurm(slurm_env, "scancel", array)
-    again.communicate(timeout=300)
-    assert runs == 1  # only the cancelled run is submitted again
+    finish(again)
+    assert runs == 2  # exactly the cancelled and the timed-out run are submitted again
 
 
 def test_a_request_the_partition_never_satisfies_is_refused_at_once(slurm_env, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pipeline", "benchmark", "--profile", "smoke", "--scenarios", "mri",
-                           "--methods", "zero-filled", "--executor", "slurm", "--partition", "debug",
-                           "--cpus-per-run", "512", "--results-dir", str(tmp_path / "results"),
-                           "--cache-dir", str(tmp_path / "cache"), "--log-dir", str(tmp_path / "logs"), "--quiet"],
-                          cwd=ROOT, env=slurm_env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2, done.stderr
-    last = done.stderr.strip().splitlines()[-1]
+    process = benchmark(slurm_env, tmp_path, "benchmark", "--methods", "zero-filled", "--cpus-per-run", "512")
+    err = finish(process)
+    assert process.returncode == 2, err
+    last = err.strip().splitlines()[-1]
     assert re.fullmatch(r"error: Slurm will never start job array \d+ \(pending: PartitionConfig\): .* "
                         r"lower CPUS_PER_RUN, TIME or GPUS_PER_RUN .* Cancelled it\.", last), last
     assert slurm(slurm_env, "squeue", "-h") == ""  # nothing left queued
+
+
+def cluster_gpus(env: dict) -> int:
+    gres = slurm(env, "sinfo", "-h", "-o", "%G")
+    found = re.search(r"gpu(?::[\w-]+)?:(\d+)", gres)
+    return int(found.group(1)) if found else 0
+
+
+def test_gpus_the_cluster_lacks_are_refused_in_one_line(slurm_env, tmp_path):
+    if cluster_gpus(slurm_env):
+        pytest.skip("this test cluster has GPUs; the refusal is checked where it has none")
+    process = benchmark(slurm_env, tmp_path, "benchmark", "--methods", "zero-filled", "--gpus-per-run", "1")
+    err = finish(process)
+    assert process.returncode == 2, err
+    assert err.strip().splitlines()[-1] == (
+        "error: the scheduler refused the job array: sbatch: error: Invalid generic resource (gres) specification; "
+        "check PARTITION, CPUS_PER_RUN, GPUS_PER_RUN and TIME against what the cluster offers (sinfo)")
+    assert slurm(slurm_env, "squeue", "-h") == "" and not list(tmp_path.rglob("*.queued"))
+
+
+def test_a_gpu_run_through_slurm_gets_its_gpu_and_records_it(slurm_env, tmp_path):
+    if not cluster_gpus(slurm_env):
+        pytest.skip("no GPU on this machine, so the test cluster offers none: GPUS_PER_RUN is checked where one is")
+    write_folder(tmp_path / "fastmri", n_volumes=5)
+    process = benchmark(slurm_env, tmp_path, "benchmark", "--profile", "paper", "--dataset", "fastmri", "--data-dir",
+                        str(tmp_path / "fastmri"), "--methods", "mc", "--epochs", "1", "--gpus-per-run", "1",
+                        "--device", "cuda")
+    array, runs = submitted_array(process)
+    assert runs == 1 and "gres:gpu:1" in slurm(slurm_env, "scontrol", "-o", "show", "job", array)
+    err = finish(process)
+    assert process.returncode == 0, err
+    record = json.loads((tmp_path / "results" / "paper" / "runs" / "mri" / "mc" / "seed0" / "run.json").read_text())
+    gpu_names = slurm(slurm_env, "nvidia-smi", "--query-gpu=name", "--format=csv,noheader").splitlines()
+    assert record["device"] == "cuda" and record["device_name"] in gpu_names, record
