@@ -141,6 +141,9 @@ class Terminated(BaseException):
 
 
 def raise_terminated(signum: int, frame) -> None:
+    """The first SIGTERM stops the run; later ones are ignored so that they cannot cut its clean-up
+    short (Slurm's srun sends a second one a few milliseconds after the first)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
 
 

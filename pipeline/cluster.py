@@ -51,7 +51,7 @@ def run_in_job(argv: list[str]) -> str:
     lets it come before half the time limit."""
     signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # inherited by the run
     code = subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT_ROOT).returncode
-    if code == 128 + signal.SIGTERM:  # a scheduler's cancel or time limit: the run stopped cleanly
+    if code in (128 + signal.SIGTERM, -signal.SIGTERM):  # a scheduler's cancel or time limit
         raise RuntimeError("`python -m pipeline run` was stopped by SIGTERM")
     if code < 0:  # killed outright (SIGKILL once the scheduler's grace period is over)
         raise RuntimeError(f"`python -m pipeline run` was killed by {signal.Signals(-code).name}")

@@ -7,6 +7,7 @@ package, another Slurm already running here) the tests are skipped with the reas
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline import locks
 from pipeline.cli import main
 from tests.conftest import ROOT, make
 from tests.fastmri_files import write_folder
@@ -117,36 +119,56 @@ def benchmark(env: dict, tmp_path: Path, name: str, *options: str) -> subprocess
     return process
 
 
-def test_cancelled_and_timed_out_jobs_are_reported_and_resubmitted_and_never_submitted_twice(slurm_env, tmp_path):
-    # ei and mc train for 3000 epochs (many minutes) and zero-filled waits behind them for the
-    # MAX_PARALLEL=2 throttle; ei is cancelled and mc's time limit is cut to one minute once the
-    # second benchmark has attached (a TIME=1 from the start could end them before it attaches
-    # on a loaded machine, and it would rightly submit them again)
-    grid = ["--methods", "ei,mc,zero-filled", "--epochs", "3000", "--time", "10", "--max-parallel", "2"]
-    first = benchmark(slurm_env, tmp_path, "first", *grid)
-    array, runs = submitted_array(first)
-    assert runs == 3 and "ArrayTaskThrottle=2" in slurm(slurm_env, "scontrol", "-o", "show", "job", array)
-    while {task_state(slurm_env, f"{array}_{task}") for task in (0, 1)} != {"RUNNING"}:
+@contextlib.contextmanager
+def partition_down(env: dict):
+    """The test partition takes jobs but starts none while inside (Slurm's pending reason: PartitionDown)."""
+    slurm(env, "scontrol", "update", "PartitionName=debug", "State=DOWN")
+    try:
+        yield
+    finally:
+        slurm(env, "scontrol", "update", "PartitionName=debug", "State=UP")
+
+
+def wait_for_states(env: dict, wanted: dict[str, str], limit_s: float = 120) -> None:
+    """Poll ``scontrol`` until every task is in its wanted state; fail with what it shows after ``limit_s``."""
+    deadline = time.monotonic() + limit_s
+    while (states := {task: task_state(env, task) for task in wanted}) != wanted:
+        assert time.monotonic() < deadline, f"after {limit_s} s: {states}, wanted {wanted}"
         time.sleep(0.2)
-    assert task_state(slurm_env, f"{array}_2") == "PENDING"  # the throttle holds it back
 
-    # a second benchmark while they are queued or running waits for them, submitting nothing
-    second = benchmark(slurm_env, tmp_path, "second", *grid)
-    assert line_starting(second, "3 run(s)") == (f"3 run(s) already queued or running in Slurm (job array {array}): "
-                                                 "waiting for them, not submitting them again")
-    assert sorted(slurm(slurm_env, "squeue", "-h", "-r", "-o", "%i").split()) == [f"{array}_{t}" for t in range(3)]
 
-    slurm(slurm_env, "scancel", f"{array}_0")
-    slurm(slurm_env, "scontrol", "update", f"JobId={array}_1", "TimeLimit=1")  # as root, like an admin
-    for process in (first, second):  # both report the same outcomes
-        err = finish(process)
-        assert process.returncode == 1, err
-        assert "1 job(s) finished, 2 failed" in err
-        assert ("submitted" in err) == (process is first)  # the second submitted nothing
-        assert f"failed: mri/ei/seed0 (job {array}_0): Slurm state CANCELLED: " in err
-        assert f"failed: mri/mc/seed0 (job {array}_1): Slurm state TIMEOUT (limit 00:01:00; raise TIME): " in err
-        assert err.count(f"log: {tmp_path / 'logs'}") == 2
+def test_cancelled_and_timed_out_jobs_are_reported_and_resubmitted_and_never_submitted_twice(slurm_env, tmp_path):
+    # TIME=1 ends mc, ei is cancelled, and zero-filled waits behind them for the MAX_PARALLEL=2 throttle
+    grid = ["--methods", "ei,mc,zero-filled", "--time", "1", "--max-parallel", "2"]
     runs_dir = tmp_path / "results" / "smoke" / "runs" / "mri"
+    with contextlib.ExitStack() as held:
+        for method in ("ei", "mc"):  # their tasks wait on these run locks until Slurm ends them, however fast they train
+            held.enter_context(locks.exclusive(runs_dir / method / ".seed0.lock", ""))
+        # nothing starts until a second benchmark has attached, so the limit cannot end mc before it looks
+        with partition_down(slurm_env):
+            first = benchmark(slurm_env, tmp_path, "first", *grid)
+            array, runs = submitted_array(first)
+            assert runs == 3 and "ArrayTaskThrottle=2" in slurm(slurm_env, "scontrol", "-o", "show", "job", array)
+
+            # a second benchmark while they are queued waits for them, submitting nothing
+            second = benchmark(slurm_env, tmp_path, "second", *grid)
+            assert line_starting(second, "3 run(s)") == (
+                f"3 run(s) already queued or running in Slurm (job array {array}): "
+                "waiting for them, not submitting them again")
+            tasks = sorted(slurm(slurm_env, "squeue", "-h", "-r", "-o", "%i").split())
+            assert tasks == [f"{array}_{t}" for t in range(3)]
+
+        wait_for_states(slurm_env, {f"{array}_0": "RUNNING", f"{array}_1": "RUNNING", f"{array}_2": "PENDING"})
+        slurm(slurm_env, "scancel", f"{array}_0")
+        for process in (first, second):  # both report the same outcomes
+            err = finish(process)
+            assert process.returncode == 1, err
+            assert "1 job(s) finished, 2 failed" in err
+            assert ("submitted" in err) == (process is first)  # the second submitted nothing
+            assert f"failed: mri/ei/seed0 (job {array}_0): Slurm state CANCELLED: " in err
+            assert (f"failed: mri/mc/seed0 (job {array}_1): Slurm state TIMEOUT (limit 00:01:00; raise TIME): "
+                    "RuntimeError: `python -m pipeline run` was stopped by SIGTERM") in err
+            assert err.count(f"log: {tmp_path / 'logs'}") == 2
     assert sorted(p.name for p in runs_dir.glob("*/*")) == ["seed0"]  # zero-filled; nothing else, no marker left
     assert (runs_dir / "zero-filled" / "seed0" / "run.json").is_file()
 
