@@ -92,7 +92,7 @@ benchmark: $(STAMP) ## train and evaluate every unfinished run of the grid, then
 	$(PY) -m pipeline collect $(GRID)
 else
 benchmark: $(STAMP)
-	$(PY) -m pipeline benchmark $(GRID) $(JOB_OPTIONS) $(if $(KEEP_WEIGHTS),--keep-weights)
+	$(PY) -m pipeline benchmark $(GRID) $(JOB_OPTIONS) $(if $(THREADS),--threads $(THREADS)) $(if $(KEEP_WEIGHTS),--keep-weights)
 endif
 
 # The grid comes from the methods registry: one target per unfinished run.

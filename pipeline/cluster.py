@@ -10,6 +10,7 @@ those still queued or running rather than submitting them twice (see ``pipeline.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -48,8 +49,15 @@ def run_in_job(argv: list[str]) -> str:
     not checkpointable" (Slurm state FAILED, and at once when TIME is under 90 s). Ignored, the
     limit stays Slurm's to enforce: its SIGTERM ends the run and the task's state is TIMEOUT. A USR2
     that came before this line ran would kill the task outright, hence ``job_parameters`` never
-    lets it come before half the time limit."""
+    lets it come before half the time limit.
+
+    Under Slurm the run uses as many threads as CPUs were granted to the task (unless ``--threads``
+    says otherwise): torch would start one per core of the node, and runs sharing a node would
+    fight over them where the cluster does not bind tasks to their CPUs."""
     signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # inherited by the run
+    granted = os.environ.get("SLURM_CPUS_PER_TASK")
+    if granted and "--threads" not in argv:
+        argv = [*argv, "--threads", granted]
     code = subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT_ROOT).returncode
     if code in (128 + signal.SIGTERM, -signal.SIGTERM):  # a scheduler's cancel or time limit
         raise RuntimeError("`python -m pipeline run` was stopped by SIGTERM")

@@ -21,7 +21,6 @@ import pandas as pd
 import pytest
 
 from pipeline import locks
-from pipeline.cli import main
 from tests.conftest import ROOT, make
 from tests.fastmri_files import write_folder
 
@@ -55,8 +54,8 @@ def test_a_grid_through_slurm_gives_the_local_metrics_and_records_its_jobs(slurm
                 env=slurm_env)
     assert done.returncode == 0, done.stderr
     assert "3 job(s) finished, 0 failed" in done.stderr
-    assert main(["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc,ei",
-                 "--results-dir", str(tmp_path / "local"), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    local = make("benchmark", *grid, f"RESULTS={tmp_path / 'local'}", f"CACHE={tmp_path / 'cache'}", "THREADS=1")
+    assert local.returncode == 0, local.stderr
 
     for method in ("zero-filled", "mc", "ei"):
         job_run = tmp_path / "slurm" / "smoke" / "runs" / "mri" / method / "seed0"
@@ -64,6 +63,7 @@ def test_a_grid_through_slurm_gives_the_local_metrics_and_records_its_jobs(slurm
         pd.testing.assert_frame_equal(pd.read_csv(job_run / "per_image.csv"), pd.read_csv(local_run / "per_image.csv"))
         record = json.loads((job_run / "run.json").read_text())
         assert re.fullmatch(r"\d+_[0-2]", record["slurm_job_id"]), record["slurm_job_id"]
+        assert record["threads"] == 1  # as many as CPUS_PER_RUN, not one per core of the node
         log = Path(record["slurm_log"])
         assert log.is_file() and log.is_relative_to(tmp_path / "logs") and record["slurm_job_id"] in log.name
         assert "Account=mri-lab " in slurm(slurm_env, "scontrol", "-o", "show", "job", record["slurm_job_id"])
