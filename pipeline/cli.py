@@ -157,10 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, Terminated) as stop:
-        print(f"\n{'interrupted' if isinstance(stop, KeyboardInterrupt) else 'stopped by SIGTERM'}: finished runs "
-              "are kept, the interrupted one left nothing behind; run the same command again to resume",
-              file=sys.stderr)
-        return 130 if isinstance(stop, KeyboardInterrupt) else 128 + signal.SIGTERM
+        how, code = ("interrupted", 130) if isinstance(stop, KeyboardInterrupt) else ("stopped by SIGTERM", 128 + signal.SIGTERM)
+        print(f"\n{how}: finished runs are kept, the interrupted one left nothing behind; run the same command "
+              "again to resume", file=sys.stderr)
+        return code
     finally:
         signal.signal(signal.SIGTERM, previous)
 
