@@ -14,6 +14,7 @@ SEEDS ?= 0
 DATA ?=
 DATASET ?=
 EPOCHS ?=
+FINAL_STEP ?=
 SCENARIOS ?=
 METHODS ?=
 RESULTS ?= results
@@ -30,6 +31,7 @@ METRICS ?=
 comma := ,
 COMMON := --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
 	$(if $(DATA),--data-dir '$(DATA)') $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+	$(if $(FINAL_STEP),--final-step $(FINAL_STEP)) \
 	$(if $(MODEL),--model $(MODEL)) $(if $(PHYSICS),--physics $(PHYSICS)) \
 	$(foreach m,$(subst $(comma), ,$(METRICS)),--metric $(m))
 GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
@@ -141,7 +143,8 @@ perf: $(STAMP) ## pipeline overhead, cache and site costs -> results/perf.csv
 	$(PY) benchmarks/overhead.py --results-dir '$(RESULTS)' --out '$(RESULTS)/perf.csv'
 
 site: $(SITE_STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
-	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)'
+	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)' \
+		$(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE))
 
 serve: site ## build the site and serve it on http://127.0.0.1:PORT/
 	@echo "serving $(SITE)/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"

@@ -43,7 +43,9 @@ def read(path: Path) -> dict:
     if not path.is_file():
         raise UsageError(f"checkpoint {path} does not exist; train with KEEP_WEIGHTS=1 (--keep-weights) to write one")
     try:
-        checkpoint = torch.load(path, map_location="cpu")  # weights only: never unpickles code from a file
+        checkpoint = storage.load_tensors(path)  # weights only: never unpickles code from a file
+    except UsageError:
+        raise
     except Exception as err:  # a truncated or foreign file: torch raises many kinds, with advice we do not give
         raise UsageError(f"{path} is not a checkpoint of this benchmark (torch cannot read it as one: "
                          f"{type(err).__name__}); pass a file written by --keep-weights") from err

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
 
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, choose
 
 DEFAULT_PROFILE = "quick"
 
@@ -23,6 +25,8 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--dataset", default=None, help="mni, fastmri or package.module:Dataset (default: the profile's)")
     p.add_argument("--data-dir", default=None, help="folder of fastMRI brain multicoil .h5 files")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
+    p.add_argument("--final-step", default=None, help="override what the network ends on: denoiser, prox, "
+                                                      "projection or projection-unless-noisy")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="measurement cache (git-ignored)")
     p.add_argument("--model", default=None, help="package.module:factory of a deepinv Reconstructor (replaces MoDL)")
@@ -109,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("site", help="render results/ into the leaderboard site (MkDocs Material)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--out", type=Path, default=Path("build/site"), help="pages in OUT/docs, HTML in OUT/html")
+    p.add_argument("--profile", default=None, help="the profile the home page leads with (default: standard "
+                                                   "if it has results, else the first found)")
     return parser
 
 
@@ -156,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        line = os_error_line(err)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        return 1
     except (KeyboardInterrupt, Terminated) as stop:
         how, code = ("interrupted", 130) if isinstance(stop, KeyboardInterrupt) else ("stopped by SIGTERM", 128 + signal.SIGTERM)
         print(f"\n{how}: finished runs are kept, the interrupted one left nothing behind; run the same command "
@@ -163,6 +175,26 @@ def main(argv: list[str] | None = None) -> int:
         return code
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+NOTHING_LOST = "nothing finished was lost (results, caches and the site are written whole or not at all)"
+
+
+def os_error_line(err: OSError) -> str | None:
+    """One line for what the machine refused (a full disk, a folder that cannot be written);
+    None for any other OS error, which keeps its traceback."""
+    if isinstance(err, shutil.Error) and err.args and isinstance(err.args[0], list):  # copytree's many errors
+        reasons = " ".join(str(why) for *_, why in err.args[0])
+        code = next((c for c in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
+                     if f"[Errno {c}]" in reasons), None)
+        err = OSError(code, os.strerror(code) if code else reasons, err.args[0][0][1] if err.args[0] else None)
+    where = err.filename or "a file"
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full ({os.strerror(err.errno).lower()}); {NOTHING_LOST}: free some space and run the same command again"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"cannot write {where} ({os.strerror(err.errno).lower()}); {NOTHING_LOST}: make that folder "
+                "writable, or point the command at another one, and run it again")
+    return None
 
 
 def cmd_list(args) -> int:
@@ -256,6 +288,8 @@ def run_argv(args, spec) -> list[str]:
         argv += ["--data-dir", str(Path(args.data_dir).resolve())]
     if args.epochs is not None:
         argv += ["--epochs", str(args.epochs)]
+    if args.final_step is not None:
+        argv += ["--final-step", args.final_step]
     if args.threads is not None:
         argv += ["--threads", str(args.threads)]
     if args.keep_weights:
@@ -322,7 +356,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_findings(args) -> int:
-    from pipeline import agreement
+    from pipeline import agreement, doubling
     from pipeline.findings import check_findings, report
     from pipeline.leaderboard import read_profiles
 
@@ -333,6 +367,9 @@ def cmd_findings(args) -> int:
     profile = profiles[args.profile]
     print(agreement.report(list(profiles.values())) + "\n")
     print(report(profile, check_findings(profile)))
+    budgets = doubling.report(profile)
+    if budgets:
+        print("\n" + budgets)
     return 0
 
 
@@ -342,7 +379,11 @@ def cmd_site(args) -> int:
     from pipeline.site import build_site
 
     start = time.perf_counter()
-    html = build_site(args.results_dir, args.out)
+    if args.profile is not None:
+        from pipeline.profiles import PROFILES
+
+        choose("profile", args.profile, PROFILES)
+    html = build_site(args.results_dir, args.out, headline=args.profile)
     print(f"site built in {time.perf_counter() - start:.1f} s: {html}/index.html", file=sys.stderr)
     return 0
 

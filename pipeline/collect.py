@@ -1,6 +1,7 @@
 """Collect finished runs into the result tables ``runs.csv``, ``per_image.csv``, ``summary.csv``
-(one row per scenario and method, with the spread across seeds) and ``curves.csv`` (the
-learning curves: test metrics on a subset of test images at a few epochs).
+(one row per scenario and method, with the spread across seeds), ``curves.csv`` (the
+learning curves: test metrics on a subset of test images at a few epochs) and
+``curves_per_image.csv`` (the same points, image by image: the doubling test's input).
 
 Only runs whose config hash matches the current grid are collected, so results of another
 profile or an older configuration are never mixed into a table. Rows are in grid order
@@ -14,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalogue, locks, storage
+from pipeline import catalogue, custom, locks, storage
 from pipeline.methods import registry
 from pipeline.profiles import PROFILES
 from pipeline.provenance import PROJECT_ROOT
 from pipeline.scenarios import SCENARIOS
 from pipeline.tables import (
-    CURVE_COLUMNS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise,
+    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv,
+    summarise, to_csv,
 )
 from pipeline.runs import RunSpec, read_per_image, read_run
 
@@ -45,8 +47,8 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
     table_dirs = {s.tables_dir(results_dir) for s in specs}
     if len(profiles) != 1 or len(table_dirs) != 1:
         raise ValueError(f"collect one profile (and set of custom parts) at a time, got {sorted(profiles)}")
-    extra = tuple(m.rsplit(":", 1)[-1].lower() for m in specs[0].custom.metrics)
-    rows, images, curves, missing = [], [], [], []
+    extra = tuple(custom.metric_name(m) for m in specs[0].custom.metrics)
+    rows, images, curves, curve_images, missing = [], [], [], [], []
     for spec in specs:
         folder = spec.folder(results_dir)
         record = read_run(folder)
@@ -62,6 +64,8 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         images.append(per_image.assign(**ids))
         if (folder / "curve.csv").exists():
             curves.append(pd.read_csv(folder / "curve.csv").assign(**ids))
+        if (folder / "curve_per_image.csv").exists():
+            curve_images.append(read_csv(folder / "curve_per_image.csv").assign(**ids))
     extra_columns = [f"{m}{suffix}" for m in extra for suffix in ("", "_ci_low", "_ci_high")]
     runs = pd.DataFrame(rows, columns=RUN_COLUMNS + extra_columns)
     columns = PER_IMAGE_COLUMNS + list(extra)
@@ -70,15 +74,19 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
     with locks.exclusive(table_dir / ".collect.lock", f"another process is collecting {table_dir}: waiting"):
         if specs[0].custom:  # what these runs were made with, beside their tables
             storage.write_json(table_dir / "custom.json", {"label": specs[0].custom.label, **specs[0].custom.as_config()})
-        curve_table = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS] if curves else pd.DataFrame(columns=CURVE_COLUMNS)
         for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs, per_image)),
-                            ("curves", curve_table)]:
-            storage.write_if_changed(table_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
+                            ("curves", stacked(curves, CURVE_COLUMNS)),
+                            ("curves_per_image", stacked(curve_images, CURVE_IMAGE_COLUMNS))]:
+            storage.write_if_changed(table_dir / f"{name}.csv", to_csv(table, float_format="%.6g"))
         evaluated = collect_evaluated(table_dir)
         if not evaluated.empty:
-            storage.write_if_changed(table_dir / "evaluated.csv", evaluated.to_csv(index=False, float_format="%.6g"))
+            storage.write_if_changed(table_dir / "evaluated.csv", to_csv(evaluated, float_format="%.6g"))
     catalogue.write(results_dir, catalogue.from_registry(registry(), SCENARIOS, PROFILES, PROJECT_ROOT))
     return runs, missing
+
+
+def stacked(tables: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
 
 
 def collect_evaluated(table_dir: Path) -> pd.DataFrame:
@@ -95,7 +103,7 @@ def collect_evaluated(table_dir: Path) -> pd.DataFrame:
 
 def report(runs: pd.DataFrame, missing: list[str], table_dir: Path, out=None) -> None:
     out = out or sys.stderr
-    print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv, per_image.csv, summary.csv and curves.csv", file=out)
+    print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv, per_image.csv, summary.csv and curves(_per_image).csv", file=out)
     for failed in runs[runs.status != "ok"].itertuples():
         print(f"{failed.status}: {failed.scenario}/{failed.method}/seed{failed.seed}: {failed.failure}", file=out)
     if missing:

@@ -1,8 +1,10 @@
 """Learning curves: the test PSNR and SSIM at a few points of training, without changing it.
 
 At the end of chosen epochs the network is scored on a fixed subset of the test images (the
-first ``n`` of the cached test split, recorded as such). The curves show whether a method had
-converged; they are never used to pick a checkpoint. Scoring must not change the training: it
+first ``n`` of the cached test split, recorded as such), per image and on average. The curves
+show whether a method had converged; they are never used to pick a checkpoint. Scored on every
+test image, a point is exactly the final evaluation of the same run stopped at that epoch (a
+test checks it), which is what the doubling test (``pipeline.doubling``) reads. Scoring must not change the training: it
 runs in eval mode without gradients, on an operator of its own, and the random streams it may
 draw from (a splitting model's eval splits use the method's generator) are restored afterwards,
 so a run gives the same final result with or without its curve (a test checks it).
@@ -15,14 +17,17 @@ import random
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
 from pipeline.evaluation import evaluate
 from pipeline.measurements import MeasuredSplit
+from pipeline.tables import safe_cell
 
 COLUMNS = ["epoch", "psnr", "ssim", "images"]
+IMAGE_COLUMNS = ["epoch", "image_id", "psnr", "ssim"]
 
 
 def curve_epochs(epochs: int, points: int) -> list[int]:
@@ -49,12 +54,13 @@ class LearningCurve:
     """Scores a model on the first ``images`` test images after each of ``epochs``."""
 
     def __init__(self, physics, test: MeasuredSplit, images: int, epochs: list[int], batch_size: int, device,
-                 generators: list[torch.Generator]):
+                 generators: Callable[[], list[torch.Generator]]):
         n = min(images, len(test))
         self.subset = MeasuredSplit(test.y[:n], test.params_of(slice(0, n)), test.x[:n], test.ids[:n])
         self.physics, self.epochs, self.batch_size, self.device = physics, set(epochs), batch_size, device
         self.generators = generators
         self.rows: list[dict] = []
+        self.image_rows: list[dict] = []
         self.seconds = 0.0
 
     def after_epoch(self, epoch: int, model: torch.nn.Module) -> None:
@@ -63,15 +69,19 @@ class LearningCurve:
             return
         start = time.perf_counter()
         training = model.training
-        with untouched(self.generators):
+        with untouched(self.generators()):  # asked at each point: losses may take generators after the curve starts
             rows, _ = evaluate(model, self.physics, self.subset, self.batch_size, self.device, n_gallery=0)
         model.train(training)
         self.rows.append({"epoch": epoch, "psnr": float(np.mean([r["psnr"] for r in rows])),
                           "ssim": float(np.mean([r["ssim"] for r in rows])), "images": len(self.subset)})
+        self.image_rows += [{"epoch": epoch, "image_id": r["image_id"], "psnr": r["psnr"], "ssim": r["ssim"]} for r in rows]
         self.seconds += time.perf_counter() - start
 
-    def write(self, path: Path) -> None:
-        with open(path, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(self.rows)
+    def write(self, folder: Path) -> None:
+        """``curve.csv`` (means per epoch) and ``curve_per_image.csv`` in a run folder."""
+        for name, columns, rows in (("curve.csv", COLUMNS, self.rows),
+                                    ("curve_per_image.csv", IMAGE_COLUMNS, self.image_rows)):
+            with open(folder / name, "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)

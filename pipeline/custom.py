@@ -8,7 +8,9 @@
   replaces the scenario's operator: measurements are simulated and cached with it as for the
   built-in scenarios, and multi-operator losses draw from its generator.
 - ``--metric PATH`` (repeatable): a ``deepinv.loss.metric.Metric`` (class, factory or instance),
-  computed per test image beside PSNR and SSIM; it adds a column named after PATH's last part.
+  computed per test image beside PSNR and SSIM; it adds a column named after PATH's last part,
+  lower-cased with ``_`` as ``-`` (``pkg.mod:Masked_MAE`` gives ``masked-mae``), a name that must
+  follow ``pipeline.names``' rule.
 
 Runs with custom parts are labelled with their import paths and kept in their own folder and
 tables (``results/<profile>/custom/<label>/``), never in the standard leaderboard.
@@ -27,6 +29,7 @@ from deepinv.physics.generator import PhysicsGenerator
 from pipeline import storage
 from pipeline.errors import UsageError
 from pipeline.imports import import_object, raised
+from pipeline.names import check_name
 from pipeline.scenarios import Scenario
 
 
@@ -44,7 +47,8 @@ class CustomParts:
 
     @property
     def label(self) -> str:
-        """The folder of these parts' results: a short hash of the import paths."""
+        """The folder of these parts' results: a short hash of the import paths, never the paths
+        themselves, so that it follows the rule of ``pipeline.names`` whatever they are."""
         return "custom-" + storage.config_hash(self.as_config())[:8]
 
 
@@ -137,13 +141,18 @@ class NamedMetric:
         return values.tolist()
 
 
+def metric_name(path: str) -> str:
+    """The column of the metric at ``path``: its last part, lower-cased, ``_`` written ``-``."""
+    return check_name(path.rsplit(":", 1)[-1].lower().replace("_", "-"), "metric", f"of --metric {path}")
+
+
 def build_metrics(paths: tuple[str, ...]) -> list[NamedMetric]:
     metrics = []
     for path in paths:
         metric = instantiate(path, "metric", Metric)
         if not isinstance(metric, Metric):
             raise UsageError(f"metric {path} gave a {type(metric).__name__}; expected a deepinv.loss.metric.Metric")
-        name = path.rsplit(":", 1)[-1].lower()
+        name = metric_name(path)
         if name in ("psnr", "ssim") or name in [m.name for m in metrics]:
             raise UsageError(f"metric {path}: the column '{name}' is taken; give the metric another name")
         metrics.append(NamedMetric(name, path, metric))

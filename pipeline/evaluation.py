@@ -14,6 +14,7 @@ from deepinv.loss.metric import PSNR, SSIM
 from pipeline.custom import NamedMetric
 from pipeline.measurements import MeasuredSplit
 from pipeline.profiles import Profile
+from pipeline.tables import safe_cell
 
 
 def evaluate_into(out: Path, model, physics, test: MeasuredSplit, profile: Profile, device,
@@ -61,10 +62,11 @@ def magnitude(x: torch.Tensor) -> list[np.ndarray]:
 
 
 def write_per_image(path: Path, rows: list[dict]) -> None:
+    """The run's scores, one row per test image; its text (image ids) made safe for spreadsheets."""
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(f, fieldnames=[safe_cell(name) for name in rows[0]])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({safe_cell(name): safe_cell(value) for name, value in row.items()} for row in rows)
 
 
 def now() -> str:

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.tables import CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, summarise
+from pipeline.tables import (
+    CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv, summarise,
+)
 from pipeline import catalogue
 from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError
@@ -60,7 +62,7 @@ def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.exists():
         raise UsageError(f"{path} is missing: run `make collect PROFILE={path.parent.name}`")
     try:
-        table = pd.read_csv(path)
+        table = read_csv(path)
     except (ValueError, UnicodeDecodeError) as error:  # empty, binary or broken CSV (parser errors are ValueErrors)
         reason = str(error).splitlines()[0][:160]
         raise UsageError(f"{path} cannot be read ({reason}): run `make collect PROFILE={path.parent.name}` again") from None

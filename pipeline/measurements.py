@@ -104,18 +104,18 @@ def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: D
         "dataset": dataset.as_config(), "img_size": profile.img_size, "n_train": profile.n_train,
         "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 2,
     }
-    return cache_dir / "measurements" / profile.name / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt"
+    root = cache_dir / "measurements" / profile.name
+    return storage.inside(root, root / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt")
 
 
 def read_cache(path: Path) -> Measurements | None:
     """A cached simulation, or None (said on stderr) if the file is damaged: it is a cache, so the
     caller simulates it again and overwrites it, rather than failing every run of the scenario."""
+    cached = storage.read_cache(path, "measurement cache")
     try:
-        cached = torch.load(path)
-        return Measurements(MeasuredSplit(**cached["train"]), MeasuredSplit(**cached["test"]))
-    except Exception as error:  # truncated, garbage or from another layout: all mean "simulate again"
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"measurement cache {path} is damaged ({reason[:200]}); simulating it again", file=sys.stderr)
+        return Measurements(MeasuredSplit(**cached["train"]), MeasuredSplit(**cached["test"])) if cached is not None else None
+    except (KeyError, TypeError) as error:  # a readable file of another layout
+        print(f"measurement cache {path} is damaged (unexpected layout: {error}); computing it again", file=sys.stderr)
         return None
 
 

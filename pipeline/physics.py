@@ -5,8 +5,15 @@ step. DeepInverse 0.5.0's generic ``Physics.clone`` walks every attribute of the
 with ``inspect.getattr_static`` to find ``torch.Generator`` objects, which ``copy.deepcopy``
 cannot copy: about 0.23 s per call here, more than the training step of the model itself.
 These subclasses find the generators through the module tree instead (only a noise model
-holds one) and hand fresh copies of them to ``copy.deepcopy``: the same result, in well under
-a millisecond.
+holds one), in well under a millisecond.
+
+Unlike DeepInverse's ``clone``, the clone *shares* the noise model's generator instead of
+copying its state. A loss that clones the training operator at every step and re-measures
+through it (MOI, MO-EI) would otherwise start each step's noise from the same state, adding
+the same noise at every step; shared, the draws continue the run's re-measurement noise
+stream (``pipeline.streams.NOISE_REMEASURE``). For that, the noise model must keep its
+generator too: DeepInverse's ``GaussianNoise`` moves itself to the input's device on every
+call and replaces its generator with a copy as it does, even on the same device.
 """
 
 from __future__ import annotations
@@ -21,14 +28,23 @@ class FastClone:
     """Mixin for a ``deepinv.physics.Physics`` (an ``nn.Module``) whose generators live in its modules."""
 
     def clone(self):
-        memo = {}
-        for module in self.modules():
-            for value in vars(module).values():
-                if isinstance(value, torch.Generator):
-                    fresh = torch.Generator(value.device)
-                    fresh.set_state(value.get_state())
-                    memo[id(value)] = fresh
-        return copy.deepcopy(self, memo)
+        shared = {id(value): value for module in self.modules() for value in vars(module).values()
+                  if isinstance(value, torch.Generator)}
+        return copy.deepcopy(self, shared)
+
+
+class GaussianNoise(dp.GaussianNoise):
+    """``deepinv.physics.GaussianNoise`` that keeps its generator object when already on the device."""
+
+    def to(self, *args, **kwargs):
+        device = self._get_device_from_args(*args, **kwargs)
+        if self.rng is not None and device is not None and same_device(torch.device(device), self.rng.device):
+            return torch.nn.Module.to(self, *args, **kwargs)
+        return super().to(*args, **kwargs)
+
+
+def same_device(a: torch.device, b: torch.device) -> bool:
+    return a.type == b.type and (a.index or 0) == (b.index or 0)
 
 
 class MRI(FastClone, dp.MRI):

@@ -63,6 +63,7 @@ class RunSpec:
             "method": {"name": self.method.name, "settings": self.method.settings,
                        "uses_ground_truth": self.method.uses_ground_truth},
             "dataset": self.dataset.as_config(),
+            "final_step": self.profile.final_step_for(self.scenario.noise_sigma > 0),
             "seed": self.seed, "random_streams": streams.SCHEME,
             **({"custom": self.custom.as_config()} if self.custom else {}),
         }
@@ -73,10 +74,15 @@ class RunSpec:
     def tables_dir(self, results_dir: Path) -> Path:
         """Where this run's tables go: the profile's, or its own for runs with custom parts."""
         base = Path(results_dir) / self.profile.name
-        return base / "custom" / self.custom.label if self.custom else base
+        return storage.inside(results_dir, base / "custom" / self.custom.label if self.custom else base)
 
     def folder(self, results_dir: Path) -> Path:
-        return self.tables_dir(results_dir) / "runs" / self.scenario.name / self.method.name / f"seed{self.seed}"
+        return self.results_folder(results_dir, "runs")
+
+    def results_folder(self, results_dir: Path, kind: str) -> Path:
+        """This run's folder among the ``kind`` (trained runs, or evaluated checkpoints) of its tables."""
+        root = self.tables_dir(results_dir) / kind
+        return storage.inside(root, root / self.scenario.name / self.method.name / f"seed{self.seed}")
 
 
 class BrokenRun(UsageError):
@@ -98,7 +104,20 @@ def read_run(folder: Path) -> dict | None:
         raise BrokenRun(folder, f"{RUN_FILE} is not valid JSON ({getattr(error, 'msg', error)})") from None
     if not isinstance(record, dict) or "config_hash" not in record:
         raise BrokenRun(folder, f"{RUN_FILE} has no config_hash")
+    check_config(folder, record["config_hash"])
     return record
+
+
+def check_config(folder: Path, config_hash: str) -> None:
+    """A finished run's config.json must be readable and be the config its record was made with."""
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except FileNotFoundError:
+        raise BrokenRun(folder, "config.json is missing") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BrokenRun(folder, f"config.json is not valid JSON ({getattr(error, 'msg', error)})") from None
+    if not isinstance(config, dict) or config.get("config_hash") != config_hash:
+        raise BrokenRun(folder, f"config.json is not the config of its {RUN_FILE} (config_hash differs)")
 
 
 def read_per_image(folder: Path, metrics: tuple[str, ...]) -> pd.DataFrame:
@@ -213,7 +232,7 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     seed_everything(spec.seed)
     data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
     img_size = data.img_size
-    physics = spec.scenario.physics(img_size, device=device)
+    physics = training_physics(spec, img_size, device)
     setup = method_setup(spec, data, device)
     model = network(spec, setup, device)
     metrics = custom.build_metrics(spec.custom.metrics)
@@ -237,7 +256,7 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
                 "train_seconds": round(time.perf_counter() - start, 3), "finished_at": now()}
     finally:
         if curve.rows:
-            curve.write(out / "curve.csv")
+            curve.write(out)
     train_seconds = time.perf_counter() - start
     if curve.rows:
         record.update(curve_images=len(curve.subset), curve_seconds=round(curve.seconds, 3))
@@ -246,10 +265,17 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
               "train_seconds": round(train_seconds, 3), "peak_memory_mb": round(provenance.peak_memory_mb(device), 1)}
     write_train_log(out / "train_log.csv", history)
     if weights_dir is not None:
-        path = checkpoints.weights_path(weights_dir, spec.run_id, spec.profile.name)
+        path = storage.inside(Path(weights_dir) / spec.profile.name,
+                              checkpoints.weights_path(weights_dir, spec.run_id, spec.profile.name))
         checkpoints.save(path, model, spec, record)
         record["weights"] = provenance.project_relative(path)
     return record
+
+
+def training_physics(spec: RunSpec, img_size: int, device: torch.device):
+    """The operator the losses are handed. Its noise model draws the noise a loss adds when it
+    re-measures through it (EI, MOI, MO-EI in a noisy scenario), on a stream of its own."""
+    return spec.scenario.physics(img_size, device=device, rng=streams.generator(spec.seed, streams.NOISE_REMEASURE, device))
 
 
 def learning_curve(spec: RunSpec, setup: Setup, data: Measurements, device: torch.device) -> LearningCurve:
@@ -258,7 +284,7 @@ def learning_curve(spec: RunSpec, setup: Setup, data: Measurements, device: torc
     return LearningCurve(
         spec.scenario.physics(data.img_size, device=device), data.test, spec.profile.curve_images,
         curve_epochs(spec.profile.epochs, spec.profile.curve_points), spec.profile.batch_size, device,
-        [setup.rng, setup.physics_generator.rng],
+        setup.generators,
     )
 
 
@@ -266,7 +292,9 @@ def network(spec: RunSpec, setup: Setup, device: torch.device) -> torch.nn.Modul
     """The run's network before training: the user's model, the method's own, or the profile's MoDL."""
     if spec.custom.model:
         return custom.build_model(spec.custom.model, device)
-    return spec.method.make_model(setup) if spec.method.make_model else build_model(spec.profile, device)
+    if spec.method.make_model:
+        return spec.method.make_model(setup)
+    return build_model(spec.profile, device, noisy=spec.scenario.noise_sigma > 0)
 
 
 def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path, cache_dir: Path,
@@ -283,7 +311,7 @@ def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path,
     setup = method_setup(spec, data, device)
     model = checkpoints.adapt(network(spec, setup, device), spec, setup)
     checkpoints.load_into(model, checkpoint, Path(checkpoint_path), spec)
-    final = spec.tables_dir(results_dir) / "evaluated" / spec.scenario.name / spec.method.name / f"seed{spec.seed}"
+    final = spec.results_folder(results_dir, "evaluated")
     write_run_folder(spec, final, lambda tmp: {
         **base_record(spec, data, model, device), "epochs": 0, "evaluated_from": provenance.project_relative(checkpoint_path),
         "trained_as": checkpoint.get("run_id"), "trained_config_hash": checkpoint.get("config_hash"),

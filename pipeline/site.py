@@ -7,13 +7,16 @@ arrays they point to and the methods' metadata; it never trains or runs user cod
 
 from __future__ import annotations
 
+import html as html_text
 import inspect
 import json
 import logging
 import os
 import re
 import shutil
+import string
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -28,17 +31,27 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "site" / "templates"
 TUTORIAL = ROOT / "examples" / "step_by_step.ipynb"
 ERROR_MAX = 0.2  # colour scale of the error maps
+HEADLINE = "standard"  # the profile the home page leads with, once it has results
 AGREEMENT_TARGET = 0.8  # Kendall's τ with the paper's PSNR ranking that a profile should reach
+STAMP = ".ssibench-site"  # marks a folder that build_site made, so that it may replace its docs/ and html/
 
 
-def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkdocs.yml") -> Path:
+def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkdocs.yml",
+               headline: str | None = None) -> Path:
     """Generate the Markdown pages into ``out_dir/docs`` and build the HTML into ``out_dir/html``.
 
     Both are built in a temporary folder and then swapped in, so a build killed half-way leaves
     the previous site whole. MkDocs runs strict: a warning (a broken link) fails the build.
+    ``out_dir`` must be new, empty or a site built here before (``check_site_folder``). The
+    home page leads with the ``headline`` profile (default: ``HEADLINE`` when it has results).
     """
-    profiles = leaderboard.read_profiles(results_dir)
     out_dir = Path(out_dir)
+    check_site_folder(out_dir)
+    profiles = headline_first(leaderboard.read_profiles(results_dir), headline, results_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not (out_dir / STAMP).exists():
+        (out_dir / STAMP).write_text("built by `python -m pipeline site` (make site): its docs/ and html/ are "
+                                     "replaced at each build\n")
     work = out_dir / f".build-{os.getpid()}"
     remove_dead_builds(out_dir)
     docs = work / "docs"
@@ -55,6 +68,37 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir / "html"
+
+
+BUILD_LEFTOVER = re.compile(r"\.(build|docs\.old|html\.old)-\d+")  # a killed build's folders (remove_dead_builds)
+
+
+def check_site_folder(out_dir: Path) -> None:
+    """Refuse an ``out_dir`` whose ``docs/`` and ``html/`` the build must not replace: anything but a
+    new or empty folder, one with the ``STAMP`` of an earlier build, or a site built before the
+    stamp existed (only ``docs/``, ``html/`` and a killed build's folders, ``html/index.html``
+    and ``docs/index.md`` there) -- so that ``make site SITE=~/thesis`` deletes nothing of a user's."""
+    if not out_dir.exists() or (out_dir / STAMP).is_file():
+        return
+    if not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder: choose a new or empty folder for the site")
+    names = {entry.name for entry in out_dir.iterdir() if not BUILD_LEFTOVER.fullmatch(entry.name)}
+    earlier_site = names == {"docs", "html"} and (out_dir / "html" / "index.html").is_file() \
+        and (out_dir / "docs" / "index.md").is_file()
+    if names and not earlier_site:
+        raise UsageError(f"--out {out_dir} is not empty and holds no site built by `make site` (no {STAMP}), so its "
+                         "docs/ and html/ will not be replaced: choose a new or empty folder, or remove this one")
+
+
+def headline_first(profiles: list[leaderboard.Profile], headline: str | None, results_dir: Path) -> list[leaderboard.Profile]:
+    """The profiles with the home page's own first: ``headline`` if given (it must have results)."""
+    names = [p.name for p in profiles]
+    if headline is None:
+        headline = HEADLINE if HEADLINE in names else names[0]
+    elif headline not in names:
+        raise UsageError(f"no results for profile '{headline}' in {results_dir}/ (found: {', '.join(names)}); "
+                         f"run `make benchmark PROFILE={headline}` first, or build the site without PROFILE")
+    return sorted(profiles, key=lambda p: p.name != headline)
 
 
 def write_tutorial(docs: Path) -> None:
@@ -157,14 +201,82 @@ def page_order(path: Path, scenarios: list[str]) -> tuple:
 
 
 def first_heading(page: Path) -> str:
-    return page.read_text().splitlines()[0].lstrip("# ").replace("`", "").strip()
+    """A page's title for the nav and ``<title>``: its first heading as plain text, HTML-escaped.
+
+    MkDocs Material writes nav titles as they are and un-escapes ``<title>`` once (``striptags``):
+    the heading's tags are dropped and no ``<`` or ``>`` is left that could become one.
+    """
+    heading = re.sub(r"<[^>]*>", "", page.read_text().splitlines()[0].lstrip("#").replace("`", ""))
+    text = html_text.unescape(heading).replace("<", "").replace(">", "")
+    return str(escape(" ".join(text.split())))
 
 
 def environment() -> Environment:
+    """The templates' Jinja environment. Every string from results/ (catalogue.json, the CSVs,
+    custom parts) enters a page through one of the filters below, never bare: ``md_text`` for
+    text, ``code`` for inline code, ``code_block`` for source files, ``link`` for a text with its
+    address, and Jinja's ``urlencode`` for a name in a link of the site's own. (Bare is right only
+    in an HTML attribute of a raw HTML block, which autoescape covers.)"""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=False, keep_trailing_newline=True)
-    env.filters["score"] = score
+    env.filters.update(score=score, md_text=md_text, code=code, code_block=code_block, link=link)
     return env
+
+
+# Untrusted text is escaped for HTML and for Markdown at once: `<>&"'` become HTML entities, and
+# every other ASCII sign that Markdown or the site's extensions give a meaning (links, emphasis,
+# code, tables, attribute lists, maths, a block marker at a line's start) a numeric character
+# reference, which Markdown leaves alone and the browser shows as the sign. Letters, digits,
+# spaces and ,/:;%@() mean nothing on their own.
+ENTITIES = {sign: f"&#{ord(sign)};" for sign in string.punctuation if sign not in ",/:;%@()"} | {
+    "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+INLINE_MARKUP = re.compile(r"``(.+?)``|`([^`]+)`|\*(\S(?:[^*]*\S)?)\*")  # code, and emphasis
+SAFE_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
+
+
+def escape_text(text: str) -> str:
+    """``text`` as Markdown that shows exactly that text (see ``ENTITIES``)."""
+    return "".join(ENTITIES.get(sign, sign) for sign in text)
+
+
+def inline_text(text: str) -> str:
+    """Escaped text, in which a ``literal`` or `literal` and *emphasis* (which docstrings and the
+    profiles' descriptions use) are still shown as such: HTML tags around escaped text."""
+    out, end = [], 0
+    for match in INLINE_MARKUP.finditer(text):
+        literal = match.group(1) or match.group(2)
+        tagged = f"<code>{escape_text(literal)}</code>" if literal else f"<em>{escape_text(match.group(3))}</em>"
+        out += [escape_text(text[end:match.start()]), tagged]
+        end = match.end()
+    return "".join(out) + escape_text(text[end:])
+
+
+def md_text(value: object) -> Markup:
+    """Untrusted text on one line (whitespace runs, newlines included, become one space, so that
+    it can neither end a table row nor start a block of its own)."""
+    return Markup(inline_text(" ".join(str(value).split())))
+
+
+def code(value: object) -> Markup:
+    """Untrusted text as inline code, on one line."""
+    return Markup(f"<code>{escape_text(' '.join(str(value).split()))}</code>")
+
+
+def code_block(source: str, language: str = "") -> Markup:
+    """A fenced code block whose fence is longer than any run of backticks in ``source``, so that no
+    line of it can close the fence (superfences ends a fence only on one of the same length)."""
+    longest = max((len(run) for run in re.findall(r"`+", source)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Markup(f"{fence}{language}\n{source.rstrip()}\n{fence}")
+
+
+def link(text: object, url: object) -> Markup:
+    """A Markdown link to ``url`` if it is an http(s) address (percent-encoded, so that it cannot
+    end the link early); anything else (``javascript:``, ``data:``) is shown after the text, as text."""
+    url = str(url)
+    if SAFE_URL.match(url):
+        return Markup(f"[{md_text(text)}]({quote(url, safe='/:?#@!$&*+,;=%~')})")
+    return md_text(f"{text} ({url})")
 
 
 def score(value: float, fmt: str = "%.2f") -> str:
@@ -381,18 +493,21 @@ def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard
         if not rows.empty:
             mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
-    # the source goes into a fenced code block, which Markdown escapes itself: not pre-escaped
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
-            "variants": known.variants_of(method.name), "source": Markup(method.code), "weights": weights}
+            "variants": known.variants_of(method.name), "weights": weights}
 
 
 def docstring_markdown(doc: str) -> Markup:
-    """A method docstring (reST maths) as Markdown: ``.. math::`` blocks and ``:math:`` roles
-    become ``\\[ \\]`` and ``\\( \\)`` maths for pymdownx.arithmatex (which escapes them), drawn by the
-    site's own KaTeX; the prose is HTML-escaped."""
-    doc = inspect.cleandoc(doc)
+    """A method docstring (reST maths) as Markdown.
+
+    ``.. math::`` blocks and ``:math:`` roles become what pymdownx.arithmatex would make of
+    ``\\[ \\]`` and ``\\( \\)`` (``<div class="arithmatex">``, ``<span class="arithmatex">``), drawn
+    by the site's own KaTeX. They are written as HTML here, their TeX escaped, so that no TeX can
+    end the maths early and leave the rest to Markdown. The prose is ``inline_text``, each line
+    stripped so that none starts a Markdown block of its own (an indented code block, a list).
+    """
     parts: list[str] = []
-    lines = doc.splitlines()
+    lines = inspect.cleandoc(doc).splitlines()
     i = 0
     while i < len(lines):
         if lines[i].strip() == ".. math::":
@@ -401,13 +516,16 @@ def docstring_markdown(doc: str) -> Markup:
             while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
                 block.append(lines[i][4:])
                 i += 1
-            parts.append("\n\\[\n" + "\n".join(block).strip() + "\n\\]\n")  # a paragraph of its own
+            tex = escape_text("\\[\n" + "\n".join(block).strip() + "\n\\]")
+            parts.append(f'\n<div class="arithmatex">\n{tex}\n</div>\n')  # a block of its own
         else:
-            parts.append(inline_math(lines[i]))
+            parts.append(inline_math(lines[i].strip()))
             i += 1
     return Markup("\n".join(parts))
 
 
 def inline_math(line: str) -> str:
+    """A line of prose with its ``:math:`` roles as maths (see ``docstring_markdown``)."""
     pieces = re.split(r":math:`([^`]*)`", line)
-    return "".join(str(escape(piece)) if k % 2 == 0 else f"\\({piece}\\)" for k, piece in enumerate(pieces))
+    return "".join(inline_text(piece) if k % 2 == 0 else '<span class="arithmatex">' + escape_text(rf"\({piece}\)") + "</span>"
+                   for k, piece in enumerate(pieces))

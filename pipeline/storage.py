@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader (or a killed writer) never sees a half-written file."""
+"""Atomic file writes, kept inside their folder: a reader (or a killed writer) never sees a half-written file."""
 
 from __future__ import annotations
 
@@ -6,9 +6,23 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
+
+from pipeline.errors import UsageError
+from pipeline.names import RULE
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path``, once checked to lie inside ``root``: a name that escapes its folder (``..``, ``/``)
+    never makes the benchmark write elsewhere. The check is on the paths as written (made absolute,
+    ``..`` collapsed), not on symbolic links, so a results or cache folder may link to another disk."""
+    if Path(os.path.abspath(root)) not in Path(os.path.abspath(path)).parents:
+        raise UsageError(f"refusing to write {path}: it lies outside {root}; a scenario, method or custom part "
+                         f"has a name that leaves its folder, and names must be {RULE}")
+    return Path(path)
 
 
 def atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -83,3 +97,31 @@ def config_hash(config: dict) -> str:
     """Short, stable hash of a JSON-serialisable config."""
     blob = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
+
+
+FORCE_UNPICKLING = "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"
+
+
+def load_tensors(path: Path) -> Any:
+    """``torch.load`` of tensors, dicts and numbers only (``weights_only=True``): a crafted file
+    cannot run code. Refused while the environment asks torch to unpickle anything, a setting
+    some tutorials recommend that no file of this benchmark needs."""
+    import torch
+
+    if os.environ.get(FORCE_UNPICKLING, "0").lower() in ("1", "y", "yes", "true"):
+        raise UsageError(f"{FORCE_UNPICKLING} is set, which lets torch run code from a file; this benchmark "
+                         f"never needs it: unset it (unset {FORCE_UNPICKLING}) and run again")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def read_cache(path: Path, what: str) -> Any | None:
+    """A cache file's content, or None (said on stderr) if it is damaged: it is a cache, so the
+    caller computes it again and overwrites it rather than failing."""
+    try:
+        return load_tensors(path)
+    except UsageError:
+        raise
+    except Exception as error:  # truncated, garbage, a pickle of code: all mean "compute it again"
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"{what} {path} is damaged ({reason[:200]}); computing it again", file=sys.stderr)
+        return None

@@ -1,4 +1,5 @@
-"""The result tables' columns and their statistics: what ``collect`` writes and the leaderboard reads.
+"""The result tables' columns, their CSV text and their statistics: what ``collect`` writes and the
+leaderboard reads. Every text cell is written safe for spreadsheets (``to_csv``) and read back as it was.
 
 Plain numpy and pandas (no torch), so that the site and ``findings`` can be used without the
 training stack installed.
@@ -19,11 +20,38 @@ RUN_COLUMNS = [
 ]
 PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id", "psnr", "ssim"]
 CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]
+CURVE_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "image_id", "psnr", "ssim"]
 # saved weights evaluated without training (``python -m pipeline evaluate``): never the leaderboard's
 EVALUATED_COLUMNS = [
     "profile", "scenario", "method", "seed", "evaluated_from", "trained_as", "psnr", "psnr_ci_low", "psnr_ci_high",
     "ssim", "ssim_ci_low", "ssim_ci_high", "n_test", "config_hash", "trained_config_hash", "finished_at",
 ]
+
+# how a cell starts that a spreadsheet may run as a formula (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """``value`` with a ``'`` in front if it is text that a spreadsheet would run as a formula
+    (OWASP's advice); numbers, negative ones included, and any other value as they are."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def as_written(value):
+    """The value that ``safe_cell`` was given: its ``'`` taken off again, when reading a table back."""
+    quoted = isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS)
+    return value[1:] if quoted else value
+
+
+def to_csv(table: pd.DataFrame, float_format: str | None = None) -> str:
+    """``table`` as CSV text with every header and text cell through ``safe_cell``: the result
+    tables carry free text (failures, device names, image ids) and are opened in spreadsheets."""
+    return table.rename(columns=safe_cell).map(safe_cell).to_csv(index=False, float_format=float_format)
+
+
+def read_csv(path) -> pd.DataFrame:
+    """A table written by ``to_csv``, its text as it was before ``safe_cell``."""
+    return pd.read_csv(path).rename(columns=as_written).map(as_written)
 
 
 def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0,

@@ -2,6 +2,7 @@
 
 The site is served on 127.0.0.1; every request must stay there, the console must stay clean,
 the leaderboard must show every run, tables must sort, figures draw and gallery images load.
+A site built from hostile results (tests/test_hostile_site.py) must run none of their payloads.
 Screenshots go to test-artifacts/.
 """
 
@@ -9,9 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -19,6 +25,7 @@ import pytest
 
 from pipeline.site import build_site
 from tests.conftest import ROOT
+from tests.test_hostile_site import IDS, PAYLOADS, hostile_results
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,14 +39,21 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 while the block runs; yields its address."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
 @pytest.fixture(scope="module")
 def server(smoke_grid, tmp_path_factory):
-    html = build_site(smoke_grid.results, tmp_path_factory.mktemp("site"))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with served(build_site(smoke_grid.results, tmp_path_factory.mktemp("site"))) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +185,59 @@ def test_the_tutorial_page_shows_its_figures_and_maths(page, server):
     assert all(w > 0 for w in images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)"))
     assert page.locator(".arithmatex").count() == page.locator(".arithmatex .katex").count() > 0
     page.screenshot(path=str(ARTIFACTS / "tutorial.png"), full_page=True)
+
+
+# What a page holds that could run: javascript: addresses, event-handler attributes and scripts
+# written in the page (not those it loads, nor JSON data).
+RUNNABLE = """() => {
+  const found = [];
+  for (const element of document.querySelectorAll("*")) {
+    for (const attribute of element.attributes) {
+      if ((/href$/i.test(attribute.name) && /^\\s*javascript:/i.test(attribute.value)) || /^on/i.test(attribute.name)) {
+        found.push(`${attribute.name}=${attribute.value}`);
+      }
+    }
+    if (element.tagName === "SCRIPT" && !/json/i.test(element.type) && element.textContent.trim()) {
+      found.push(`<script>${element.textContent}`);
+    }
+  }
+  return found;
+}"""
+
+
+@dataclass
+class Crawl:
+    pages: list[str] = field(default_factory=list)
+    dialogs: list[tuple[str, str]] = field(default_factory=list)  # (page, message)
+    runnable: list[tuple[str, str]] = field(default_factory=list)  # (page, what RUNNABLE found)
+
+
+@pytest.fixture(scope="module")
+def hostile_crawl(browser, smoke_grid, tmp_path_factory) -> Crawl:
+    """Every page of the site built from hostile results, visited once: the dialogs they opened
+    (each payload calls ``alert(/its id/)``) and what in them could run."""
+    results = hostile_results(smoke_grid.results, tmp_path_factory.mktemp("hostile-results"))
+    html = build_site(results, tmp_path_factory.mktemp("hostile-site"))
+    crawl = Crawl()
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: (crawl.dialogs.append((page.url, dialog.message)), dialog.dismiss()))
+    with served(html) as address:
+        for path in sorted(html.rglob("*.html")):
+            page.goto(f"{address}/{path.relative_to(html).as_posix()}", wait_until="load")
+            page.wait_for_timeout(100)  # an autofocus handler fires just after the load
+            crawl.pages.append(page.url)
+            crawl.runnable += [(page.url, what) for what in page.evaluate(RUNNABLE)]
+    page.close()
+    return crawl
+
+
+def test_no_page_of_a_hostile_site_opens_a_dialog_or_links_to_javascript(hostile_crawl):
+    assert len(hostile_crawl.pages) > 30
+    assert not hostile_crawl.dialogs
+    assert not [(url, what) for url, what in hostile_crawl.runnable if re.match(r"\w*href=\s*javascript:", what, re.I)]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
+def test_hostile_text_runs_nothing_in_chromium(hostile_crawl, payload):
+    assert not [(url, message) for url, message in hostile_crawl.dialogs if message == f"/{payload.id}/"]
+    assert not [(url, what) for url, what in hostile_crawl.runnable if payload.marker in what]

@@ -47,3 +47,21 @@ def test_collect_gathers_the_curves_of_trained_methods(smoke_grid):
     trained = set(zip(runs.scenario, runs.method)) - {(s, "zero-filled") for s in runs.scenario}
     assert set(zip(curves.scenario, curves.method)) == trained
     assert (curves.epoch == PROFILES["smoke"].epochs).all()
+
+
+@pytest.mark.parametrize("scenario, method", [("mri", "noise2inverse"), ("noisy", "ddssl"), ("mri", "mo-ei")])
+def test_a_curve_point_on_every_test_image_is_the_final_score_of_the_run_stopped_there(scenario, method, tmp_path):
+    """What the doubling test rests on: the point at epoch B of a 2B-epoch run equals, image by
+    image, the evaluation of a B-epoch run (methods with random evaluation and random draws included)."""
+    smoke = PROFILES["smoke"]
+    scored = {}
+    for epochs in (1, 2):
+        profile = replace(smoke, epochs=epochs, curve_points=epochs, curve_images=smoke.n_test)
+        spec = RunSpec(profile, SCENARIOS[scenario], get_method(method, scenario), 0, DatasetSpec("mni"))
+        scored[epochs], _ = execute(spec, tmp_path / f"results-{epochs}", tmp_path / "cache", torch.device("cpu"),
+                                    progress=False)
+    point = pd.read_csv(scored[2] / "curve_per_image.csv")
+    final = pd.read_csv(scored[1] / "per_image.csv")
+    at_one = point[point.epoch == 1].reset_index(drop=True)
+    assert list(at_one.image_id) == list(final.image_id)
+    assert (at_one.psnr - final.psnr).abs().max() < 1e-9 and (at_one.ssim - final.ssim).abs().max() < 1e-9

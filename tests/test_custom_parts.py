@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import json
 from pathlib import Path
 
@@ -9,6 +11,8 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
+from pipeline.custom import CustomParts, metric_name
+from pipeline.names import NAME
 from pipeline.site import build_site
 
 MODEL = "tests.example_pkg.models:make_model"
@@ -43,7 +47,7 @@ def test_custom_model_and_metric_run_and_are_kept_apart(workspace, tmp_path):
     assert main(workspace.args("benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "mc")) == 0
     assert list(pd.read_csv(workspace.results / "smoke" / "runs.csv").method) == ["mc"]
     html = build_site(workspace.results, tmp_path / "site")
-    page = (html / "custom" / "index.html").read_text()
+    page = unescape((html / "custom" / "index.html").read_text())  # as the browser shows it
     assert MODEL in page and METRIC in page and folder.name in page
     assert MODEL not in (html / "index.html").read_text()
 
@@ -83,6 +87,10 @@ def test_custom_physics_simulates_and_caches_its_own_measurements(workspace):
      r"metric tests.example_pkg.metrics:OneNumberPerBatch returned \(\) for a batch of 2; expected one value"),
     ("--metric", "tests.example_pkg.models:make_model",
      "metric tests.example_pkg.models:make_model gave a AdjointPlusConv; expected a deepinv.loss.metric.Metric"),
+    ("--metric", "hostile_names:=1+2", r"metric name '=1\+2' of --metric hostile_names:=1\+2 is not allowed: a name "
+     "must be lower-case letters, digits and '-', starting with a letter"),
+    ("--metric", "hostile_names:-cmd", "metric name '-cmd' of --metric hostile_names:-cmd is not allowed"),
+    ("--metric", "hostile_names:mae score", "metric name 'mae score' of --metric hostile_names:mae score is not allowed"),
 ])
 def test_bad_custom_parts_are_one_line_errors_that_write_nothing(workspace, capsys, monkeypatch, tmp_path,
                                                                  option, path, message):
@@ -90,9 +98,18 @@ def test_bad_custom_parts_are_one_line_errors_that_write_nothing(workspace, caps
 
     (tmp_path / "hostile_import.py").write_text('raise RuntimeError("no GPU driver here")\n')
     (tmp_path / "hostile_syntax.py").write_text("def broken(:\n")
+    (tmp_path / "hostile_names.py").write_text(  # a real metric bound to names that are bad CSV columns
+        "from tests.example_pkg.metrics import MAE\nglobals().update({'=1+2': MAE, '-cmd': MAE, 'mae score': MAE})\n")
     monkeypatch.syspath_prepend(str(tmp_path))
 
     code = main(workspace.args("run", "--profile", "smoke", "--scenario", "mri", "--method", "mc", option, path))
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and re.search(message, err), err
     assert not list(workspace.results.rglob("*"))  # no file, no lock, no empty folder left behind
+
+
+def test_a_metric_is_named_by_its_last_part_and_custom_parts_get_a_safe_folder():
+    assert metric_name("tests.example_pkg.metrics:MAE") == "mae"
+    assert metric_name("pkg.mod:Masked_MAE") == "masked-mae"  # an identifier's '_' as '-': the one rule of names
+    parts = CustomParts("../../../x:y", "a b:=1+2", ("pkg:@SUM(A1)",))
+    assert NAME.fullmatch(parts.label)  # a hash of the import paths, never the paths themselves

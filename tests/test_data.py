@@ -64,6 +64,24 @@ def test_fastmri_reads_the_middle_slice_and_caches_it(tmp_path):
     assert torch.equal(again.train, images.train) and again.test_ids == images.test_ids
 
 
+@pytest.mark.parametrize("n, sizes", [(5, (4, 1)), (8, (7, 1)), (13, (11, 2))])
+def test_fastmri_volumes_are_split_as_ssibench_splits_them(n, sizes, tmp_path):
+    """SSIBench: ``random_split(dataset, (0.8, 0.2), generator=Generator().manual_seed(0))``,
+    whose floors give the remainder to the training split (8 volumes: 7/1, not round(6.4) = 6)."""
+    files = write_folder(tmp_path / "fm", n_volumes=n, n_slices=3, kspace_shape=(24, 24))
+    images = fastmri_images(tmp_path / "fm", 8, None, None, tmp_path / "cache")
+    reference = torch.utils.data.random_split(sorted(f.stem for f in files), (0.8, 0.2),
+                                              generator=torch.Generator().manual_seed(0))
+    assert (images.train_ids, images.test_ids) == (list(reference[0]), list(reference[1]))
+    assert (len(images.train_ids), len(images.test_ids)) == sizes
+
+
+def test_fastmri_with_too_few_volumes_for_a_test_split_says_so(tmp_path):
+    write_folder(tmp_path / "fm", n_volumes=4, n_slices=3, kspace_shape=(24, 24))
+    with pytest.raises(UsageError, match="has 4 volume\\(s\\): SSIBench's 80/20 split leaves no test volume below 5"):
+        fastmri_images(tmp_path / "fm", 8, None, None, tmp_path / "cache")
+
+
 def test_fastmri_middle_slice_is_the_one_read(tmp_path):
     from pipeline.data.fastmri import middle_slice
     import h5py
@@ -76,7 +94,7 @@ def test_fastmri_middle_slice_is_the_one_read(tmp_path):
 
 
 def test_fastmri_without_rss_computes_it_from_kspace(tmp_path):
-    write_folder(tmp_path / "raw", n_volumes=3, with_rss=False, kspace_shape=(40, 24))
+    write_folder(tmp_path / "raw", n_volumes=5, with_rss=False, kspace_shape=(40, 24))
     images = fastmri_images(tmp_path / "raw", 16, None, None, tmp_path / "cache")
     assert images.train.shape[1:] == (2, 16, 16)
     assert torch.isfinite(images.train).all()
@@ -121,7 +139,7 @@ def test_dataset_spec_requires_an_existing_fastmri_folder(tmp_path):
 
 
 def test_load_images_dispatches_to_fastmri(tmp_path):
-    write_folder(tmp_path / "fm", n_volumes=4)
+    write_folder(tmp_path / "fm", n_volumes=5)
     spec = DatasetSpec.parse("fastmri", str(tmp_path / "fm"))
     images = load_images(spec, 16, 2, 1, tmp_path / "cache")
     assert images.train.shape == (2, 2, 16, 16) and images.test.shape == (1, 2, 16, 16)

@@ -44,7 +44,7 @@ def test_a_diverging_loss_is_recorded_and_the_grid_goes_on(workspace, monkeypatc
     assert "mri/mc/seed0: diverged (training loss became nan in epoch 2)" in err
 
     folder = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed0"
-    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "curve.csv", "run.json"]  # curve up to epoch 1
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "curve.csv", "curve_per_image.csv", "run.json"]  # curve up to epoch 1
     runs = pd.read_csv(workspace.results / "smoke" / "runs.csv").set_index("method")
     assert runs.loc["mc", "status"] == "diverged" and pd.isna(runs.loc["mc", "psnr"])
     assert "epoch 2" in runs.loc["mc", "failure"]
@@ -171,6 +171,9 @@ def without_column(column: str):
     ("run.json", lambda p: p.write_text('{"psnr": 20.0}'), "run.json has no config_hash"),
     ("per_image.csv", without_column("psnr"), "per_image.csv lacks column(s) psnr"),
     ("per_image.csv", lambda p: p.write_bytes(b""), "per_image.csv cannot be read"),
+    ("config.json", lambda p: p.write_bytes(bytes(range(256))), "config.json is not valid JSON"),
+    ("config.json", lambda p: p.write_text('{"seed": 0}'), "config.json is not the config of its run.json"),
+    ("config.json", lambda p: p.unlink(), "config.json is missing"),
 ])
 def test_a_damaged_run_folder_is_named_left_alone_and_the_grid_goes_on(workspace, capsys, file, damage, message):
     grid = ["--profile", "smoke", "--scenarios", "mri"]
@@ -214,4 +217,91 @@ def test_a_site_build_killed_late_leaves_the_previous_site_or_restores_it(smoke_
 
     build_site(smoke_grid.results, out)  # the next build puts things right and leaves nothing behind
     assert (out / "html" / "index.html").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["docs", "html"]
+    assert sorted(p.name for p in out.iterdir()) == [".ssibench-site", "docs", "html"]
+
+
+def tree(folder) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 MiB tmpfs (root only, as in CI): a real full disk, not a simulated error."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)]).returncode:
+        pytest.skip("needs root to mount a small tmpfs")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(disk) -> None:
+    """Fill the disk to the last byte."""
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while os.write(fd, b"\0" * size):
+                    pass
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
+def test_a_full_disk_is_one_line_and_loses_nothing_finished(small_disk, workspace, capsys):
+    results = small_disk / "results"
+    args = ["--profile", "smoke", "--scenarios", "mri", "--results-dir", str(results), "--cache-dir", str(workspace.cache), "--quiet"]
+    assert main(["benchmark", "--methods", "zero-filled", *args]) == 0
+    before = tree(results)
+    fill(small_disk)
+    capsys.readouterr()
+
+    assert main(["benchmark", "--methods", "zero-filled,mc", *args]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: the disk is full (no space left on device); nothing finished was lost")
+    assert tree(results) == before  # the finished run and the tables, byte for byte; no partial run
+
+    (small_disk / "filler").unlink()  # the fix the message gives
+    assert main(["benchmark", "--methods", "zero-filled,mc", *args]) == 0
+    assert sorted(pd.read_csv(results / "smoke" / "runs.csv").method) == ["mc", "zero-filled"]
+
+
+def test_a_full_disk_during_a_site_build_keeps_the_previous_site(small_disk, smoke_grid, capsys):
+    out = small_disk / "site"
+    assert main(["site", "--results-dir", str(smoke_grid.results), "--out", str(out)]) == 0
+    before = tree(out)
+    fill(small_disk)
+    capsys.readouterr()
+    assert main(["site", "--results-dir", str(smoke_grid.results), "--out", str(out)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: the disk is full (no space left on device); nothing finished was lost")
+    assert tree(out) == before
+
+
+@pytest.fixture
+def immutable(tmp_path):
+    """Folders made immutable with chattr +i (root only): even root cannot write into them."""
+    made = []
+
+    def make(folder):
+        if os.geteuid() != 0 or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+            pytest.skip("needs root and chattr to make a folder that cannot be written")
+        made.append(folder)
+
+    yield make
+    for folder in made:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_results_folder_that_cannot_be_written_is_one_line(workspace, immutable, capsys):
+    grid = ["--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled"]
+    assert main(workspace.args("benchmark", *grid)) == 0
+    tables = workspace.results / "smoke"
+    before = tree(tables)
+    immutable(tables)
+    capsys.readouterr()
+    assert main(workspace.args("collect", *grid)) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: cannot write {tables}") and "make that folder writable" in line
+    assert tree(tables) == before

@@ -148,3 +148,12 @@ def test_a_failing_check_says_how_both_learning_curves_ended(smoke_profile):
                               "mc still rising (+0.40 dB over the last interval)")
     assert all(c.curves == "" for c in checks if c.holds)
     assert f"curves: {failing.curves}" in findings.report(profile, checks)
+
+
+def test_separated_pairs_count_only_what_the_paper_separates_by_a_decibel():
+    from pipeline.agreement import separated_pairs
+
+    paper = [30.0, 28.5, 28.6, 25.0]  # 28.5 vs 28.6 is a near-tie of one seed: not evidence
+    assert separated_pairs([4.0, 3.0, 2.0, 1.0], paper) == (5, 5)
+    assert separated_pairs([4.0, 3.0, 2.0, 5.0], paper) == (5, 2)  # the last method moved to the top: 3 reversed
+    assert separated_pairs([1.0, 2.0], [27.66, 27.67]) == (0, 0)  # MC vs zero-filled in the paper

@@ -128,9 +128,11 @@ def test_mo_consistency_matches_its_formula_and_trains_the_network(problem):
     network = Recording()
     x_net = network(y, physics)
     value = loss(x_net=x_net, y=y, physics=physics, model=network)
+    # SSIBench's term is built on MOILoss, which calls step(): one new mask for the whole batch
     operator = scenario.physics(SIZE)
-    operator.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5)).step(batch_size=2))
+    operator.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5)).step())
     expected = torch.nn.functional.mse_loss(physics.A(network(operator.A(x_net), operator)), y)
+    assert loss.operator.mask.shape[0] == 1 and torch.equal(loss.operator.mask, operator.mask)
     assert value.item() == pytest.approx(expected.item(), rel=1e-5)
     value.backward()
     assert network.scale.grad != 0
@@ -204,6 +206,18 @@ def test_multi_operator_draws_new_masks_and_maps_to_the_zero_filled_image(proble
     full = scenario.physics(SIZE)  # mask of ones: A^H of zero-filled k-space
     assert torch.allclose(mo.to_domain(y_new), full.A_adjoint(y_new))
     assert torch.equal(operator.mask, mo.operator.mask)  # the new mask is restored after mapping
+
+
+def test_multi_operator_draws_one_new_mask_per_image_as_the_reference(problem):
+    """DeepInverse PR #409 (the version SSIBench's train.py calls) re-measures with
+    ``step(batch_size=len(x_net))``: one mask per image, unlike MOILoss's one per batch."""
+    scenario, physics, x, y = problem
+    mo = multi_operator(scenario)
+    mo.remeasure(x)
+    reference = scenario.physics(SIZE)
+    reference.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(5)).step(batch_size=2))
+    assert torch.equal(mo.operator.mask, reference.mask)
+    assert not torch.equal(mo.operator.mask[0], mo.operator.mask[1])
 
 
 def test_adversarial_generator_loss_is_the_lsgan_formula_and_trains_the_generator(problem):

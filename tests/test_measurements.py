@@ -46,7 +46,7 @@ def test_a_damaged_cache_is_named_and_simulated_again(measured, tmp_path, capsys
     capsys.readouterr()
     again = load_measurements(SMOKE, SCENARIOS["noisy"], MNI, 0, tmp_path)
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith(f"measurement cache {path} is damaged (") and line.endswith("); simulating it again")
+    assert line.startswith(f"measurement cache {path} is damaged (") and line.endswith("); computing it again")
     assert torch.equal(again.train.y, data["noisy"].train.y)
     assert torch.equal(torch.load(path)["train"]["y"], again.train.y)  # rewritten whole
 

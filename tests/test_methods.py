@@ -19,7 +19,7 @@ from pipeline.measurements import load_measurements
 from pipeline.methods import Method, get_method, registry, variants_of
 from pipeline.model import build_model
 from pipeline.profiles import PROFILES
-from pipeline.runs import RunSpec, method_setup, train
+from pipeline.runs import RunSpec, method_setup, train, training_physics
 from pipeline.scenarios import SCENARIOS
 from tests.conftest import ROOT, run_cli
 
@@ -59,7 +59,12 @@ class SpyLoss(Loss):
 
     def forward(self, x, **kwargs):
         self.seen.append(x)
-        return self.loss(x=x, **kwargs)
+        global_state = torch.get_rng_state()
+        value = self.loss(x=x, **kwargs)
+        # every draw of a loss comes from a named stream of the run (pipeline.streams), never
+        # from torch's global state (libcpab's CPAB and an unseeded noise model once did)
+        assert torch.equal(torch.get_rng_state(), global_state), f"{type(self.loss).__name__} drew from the global RNG"
+        return value
 
 
 @pytest.mark.parametrize("scenario, name", SELF_SUPERVISED)
@@ -73,7 +78,8 @@ def test_self_supervised_method_trains_without_ground_truth(scenario, name, tmp_
     model = build_model(SMOKE)
     before = [p.detach().clone() for p in model.parameters()]
     trained, history = train(RunSpec(SMOKE, spec.scenario, spied, 0, spec.dataset), model,
-                             spec.scenario.physics(SMOKE.img_size), setup, data.train, torch.device("cpu"), False)
+                             training_physics(spec, SMOKE.img_size, torch.device("cpu")), setup, data.train,
+                             torch.device("cpu"), False)
     assert seen and all(x is None for x in seen)  # no loss was ever handed ground truth
     assert all(torch.isfinite(torch.tensor(v)).all() for v in history.values())
     assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))  # it learnt

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline import provenance
 from pipeline.cli import main
-from pipeline.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci
+from pipeline.data import DatasetSpec
+from pipeline.errors import UsageError
+from pipeline.leaderboard import read_table
+from pipeline.measurements import cache_path
+from pipeline.methods import registry
+from pipeline.scenarios import SCENARIOS
+from pipeline.storage import inside
+from pipeline.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv, safe_cell, to_csv
 from pipeline.grid import pairs
 from pipeline.profiles import PROFILES
 from tests.conftest import blocked_in_training, run_cli
@@ -22,7 +33,7 @@ SMOKE = PROFILES["smoke"]
 def test_smoke_grid_writes_every_run_folder(smoke_grid):
     for scenario, method in pairs():
         folder = smoke_grid.results / "smoke" / "runs" / scenario / method / "seed0"
-        trained = set() if method == "zero-filled" else {"curve.csv"}
+        trained = set() if method == "zero-filled" else {"curve.csv", "curve_per_image.csv"}
         assert {p.name for p in folder.iterdir()} == RUN_FILES | trained
         record = json.loads((folder / "run.json").read_text())
         config = json.loads((folder / "config.json").read_text())
@@ -213,3 +224,60 @@ def test_reproduce_uses_the_committed_thread_count_and_refuses_a_mixed_one(works
     assert capsys.readouterr().err == ("error: the committed runs were made with different torch thread counts "
                                        "(['1', '3']); pass --threads (make: THREADS=) to re-run them with one\n")
     assert not (tmp_path / "again").exists()
+
+
+@pytest.mark.parametrize("path", ["../x", "a/../../x", "/etc/passwd", "", "../results-other/x"])
+def test_the_path_guard_refuses_a_path_outside_its_root(tmp_path, path):
+    root = tmp_path / "results"
+    assert inside(root, root / "smoke" / "runs") == root / "smoke" / "runs"
+    with pytest.raises(UsageError) as refused:
+        inside(root, root / path)
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith(f"refusing to write {root / path}: it lies outside {root}")
+
+
+@pytest.mark.parametrize("scenario, method", [("../../../escaped", "zero-filled"), ("mri", "../../../escaped")])
+def test_a_name_that_escapes_its_folder_writes_nothing_anywhere(workspace, tmp_path, capsys, monkeypatch, scenario, method):
+    """Behind the rule on names, every output path is checked: an entry that slipped past the rule
+    (put into the registries by hand here) still cannot write outside --results-dir or --cache-dir."""
+    escaped = "../../../escaped"
+    monkeypatch.setitem(SCENARIOS, escaped, replace(SCENARIOS["mri"], name=escaped))
+    monkeypatch.setitem(registry(), escaped, replace(registry()["zero-filled"], name=escaped))
+    assert main(workspace.args("run", "--profile", "smoke", "--scenario", scenario, "--method", method)) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: refusing to write") and f"lies outside {workspace.results / 'smoke' / 'runs'};" in line
+    assert not list(tmp_path.rglob("*"))
+    with pytest.raises(UsageError, match=re.escape(f"lies outside {workspace.cache / 'measurements' / 'smoke'};")):
+        cache_path(workspace.cache, SMOKE, SCENARIOS[escaped], DatasetSpec("mni", None), 0)
+
+
+def test_text_cells_that_would_start_a_formula_are_quoted_and_numbers_are_not(tmp_path):
+    table = pd.DataFrame({
+        "method": ["=1+2", "+x", "-cmd", "@SUM(A1)", "\tx", "mc"],
+        "failure": ['=HYPERLINK("http://x")', None, "-inf loss", "ok", "a=b", "training loss became nan"],
+        "psnr": [-1.5, 0.0, 2.25, -30.0, 1e-3, float("nan")],
+        "seed": [-1, 0, 1, 2, 3, 4],
+        "=1+2": [1, 2, 3, 4, 5, 6],
+    })
+    path = tmp_path / "runs.csv"
+    path.write_text(to_csv(table))
+    opened = pd.read_csv(path)  # as a spreadsheet sees the file
+    assert list(opened.columns) == ["method", "failure", "psnr", "seed", "'=1+2"]
+    assert list(opened.method) == ["'=1+2", "'+x", "'-cmd", "'@SUM(A1)", "'\tx", "mc"]
+    assert list(opened.failure.fillna("")) == ["'=HYPERLINK(\"http://x\")", "", "'-inf loss", "ok", "a=b",
+                                               "training loss became nan"]
+    assert safe_cell("\rx") == "'\rx" and safe_cell(-2.5) == -2.5 and safe_cell(-3) == -3
+    pd.testing.assert_series_equal(opened.psnr, table.psnr)
+    pd.testing.assert_series_equal(opened.seed, table.seed)
+    pd.testing.assert_frame_equal(read_csv(path), table, check_dtype=False)  # read back as it was
+
+
+def test_collected_tables_quote_free_text_and_read_it_back(workspace, monkeypatch):
+    """runs.csv holds a device name as the machine gives it: one starting a formula is quoted."""
+    device_name = '=HYPERLINK("http://x","click")'
+    monkeypatch.setattr(provenance, "device_record", lambda device: {"device": device.type, "device_name": device_name})
+    grid = ["--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled", "--device", "cpu"]
+    assert main(workspace.args("benchmark", *grid)) == 0
+    runs_csv = workspace.results / "smoke" / "runs.csv"
+    assert list(pd.read_csv(runs_csv).device_name) == ["'" + device_name]
+    assert list(read_table(runs_csv, RUN_COLUMNS).device_name) == [device_name]

@@ -5,12 +5,18 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
+from types import ModuleType
 
 import pandas as pd
+import pytest
 
+from pipeline.discovery import entry_of
+from pipeline.errors import UsageError
 from pipeline.grid import pairs
-from pipeline.methods import registry
-from pipeline.scenarios import SCENARIOS
+from pipeline.methods import Method, registry
+from pipeline.names import NAME, RULE
+from pipeline.scenarios import SCENARIOS, Scenario
 from tests.conftest import ROOT
 
 
@@ -57,3 +63,42 @@ def test_a_new_scenario_file_appears_in_list_grid_tables_and_site(tmp_path):
     pipeline("site", "--out", str(tmp_path / "site-build"))
     page = (tmp_path / "site-build" / "html" / "scenarios" / "smoke-mri-x8" / "index.html").read_text()
     assert "Noiseless single-coil, x8" in page
+
+
+def test_every_registered_name_follows_the_rule():
+    assert all(NAME.fullmatch(name) for name in [*SCENARIOS, *registry()])
+
+
+@pytest.mark.parametrize("attribute, expected, example", [
+    ("SCENARIO", Scenario, lambda: SCENARIOS["mri"]), ("METHOD", Method, lambda: registry()["mc"]),
+])
+@pytest.mark.parametrize("name", ["../../../x", "a/b", "my scen", "Upper", "=1+2", "1abc", ""])
+def test_a_registered_name_against_the_rule_is_a_one_line_error_naming_its_file(attribute, expected, example, name):
+    """A name becomes folders, site pages, Makefile targets and CSV cells: one that could leave its
+    folder, split a target or start a formula is refused where the file registers it."""
+    module = ModuleType("pipeline.registry.bad")
+    module.__file__ = "/project/pipeline/registry/bad.py"
+    setattr(module, attribute, replace(example(), name=name))
+    with pytest.raises(UsageError) as refused:
+        entry_of(module, attribute, expected)
+    message = str(refused.value)
+    assert len(message.splitlines()) == 1 and f"{attribute.lower()} name {name!r} in {module.__file__}" in message
+    assert RULE in message
+
+
+def test_a_file_registering_nothing_or_a_name_twice_is_a_one_line_error(tmp_path, monkeypatch):
+    from pipeline.discovery import discover
+
+    package = tmp_path / "plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pipeline.scenarios import Scenario\nSCENARIO = Scenario('dup', 't', 'd')\n")
+    (package / "b.py").write_text("from pipeline.scenarios import Scenario\nSCENARIO = Scenario('dup', 't', 'd')\n")
+    (package / "c.py").write_text("SCENARIO = 'not one'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UsageError) as twice:
+        discover("plugins", [str(package)], "SCENARIO", Scenario)
+    assert "register the name 'dup'" in str(twice.value) and "\n" not in str(twice.value)
+    (package / "b.py").unlink()
+    with pytest.raises(UsageError, match=r"c\.py must define SCENARIO = Scenario\(\.\.\.\)"):
+        discover("plugins", [str(package)], "SCENARIO", Scenario)

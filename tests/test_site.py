@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -17,8 +18,8 @@ from pipeline.errors import UsageError
 from pipeline.grid import pairs
 from pipeline.methods import registry
 from pipeline.published import PUBLISHED
-from pipeline.site import build_site, docstring_markdown
-from tests.conftest import ROOT
+from pipeline.site import STAMP, build_site, docstring_markdown
+from tests.conftest import ROOT, make, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +120,13 @@ def test_site_and_findings_refuse_damaged_tables_in_one_line(tmp_path, smoke_gri
 
 
 def test_docstring_maths_becomes_latex_and_prose_is_escaped():
-    text = docstring_markdown("Loss <b>bold</b> with :math:`a<b`.\n\n.. math::\n\n    x < y\n\nEnd.")
-    assert "&lt;b&gt;bold" in text and "\\(a<b\\)" in text
-    assert "\\[\nx < y\n\\]" in text
+    text = docstring_markdown("Loss <b>bold</b> with :math:`a<b`, ``FullLoss``, *every* [x](y).\n\n"
+                              ".. math::\n\n    x < y\n\n    [x](y)\n\nEnd.")
+    assert "&lt;b&gt;bold" in text and "&#91;x&#93;(y)" in text and "[x]" not in text  # no Markdown link
+    assert "<code>FullLoss</code>" in text and "<em>every</em>" in text
+    # what pymdownx.arithmatex makes of \( \) and \[ \], its TeX escaped: no TeX can end the maths early
+    assert '<span class="arithmatex">&#92;(a&lt;b&#92;)</span>' in text
+    assert html.unescape(text).count('<div class="arithmatex">\n\\[\nx < y\n\n[x](y)\n\\]\n</div>') == 1
 
 
 def test_every_page_is_built(built_site, smoke_profile):
@@ -286,3 +291,54 @@ def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_prof
                       [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}
     (row,) = agreement_panel([smoke_profile], taus)["rows"]
     assert row["short"] == [("noisy", 0.3), ("multicoil", -0.1)] and AGREEMENT_TARGET == 0.8
+
+
+def test_the_site_refuses_a_folder_it_did_not_build_and_deletes_nothing(smoke_grid, tmp_path):
+    theirs = tmp_path / "thesis"
+    (theirs / "docs").mkdir(parents=True)
+    (theirs / "html").mkdir()
+    (theirs / "docs" / "thesis.txt").write_text("years of work")
+    (theirs / "html" / "page.html").write_text("<p>mine</p>")
+    done = run_cli("site", "--results-dir", str(smoke_grid.results), "--out", str(theirs))
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (f"error: --out {theirs} is not empty and holds no site built by `make site` (no {STAMP}), so its "
+                    "docs/ and html/ will not be replaced: choose a new or empty folder, or remove this one")
+    assert (theirs / "docs" / "thesis.txt").read_text() == "years of work"
+    assert (theirs / "html" / "page.html").read_text() == "<p>mine</p>"
+    assert sorted(p.name for p in theirs.rglob("*")) == ["docs", "html", "page.html", "thesis.txt"]
+
+
+def test_the_site_is_built_again_into_a_folder_it_built(smoke_grid, tmp_path):
+    out = tmp_path / "site"
+    build_site(smoke_grid.results, out)
+    assert (out / STAMP).is_file()
+    (out / "html" / "stale.html").write_text("from an older build")
+    assert build_site(smoke_grid.results, out) == out / "html"  # its own folder: replaced whole
+    assert (out / "html" / "index.html").is_file() and not (out / "html" / "stale.html").exists()
+    (out / STAMP).unlink()  # a site built before the stamp existed: docs/ and html/ only
+    build_site(smoke_grid.results, out)
+    assert (out / STAMP).is_file()
+    (out / STAMP).unlink()
+    (out / "notes.txt").write_text("mine")  # ... but not one with something else beside them
+    with pytest.raises(UsageError, match=r"^--out .* is not empty and holds no site built by `make site`"):
+        build_site(smoke_grid.results, out)
+    assert (out / "notes.txt").read_text() == "mine" and (out / "html" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("profile, message", [
+    ("nope", "error: unknown profile 'nope'; choose one of: smoke, quick, standard, paper"),
+    ("paper", "error: no results for profile 'paper' in "),
+])
+def test_make_site_refuses_a_profile_it_cannot_lead_with(smoke_grid, tmp_path, capsys, profile, message):
+    assert main(["site", "--results-dir", str(smoke_grid.results), "--out", str(tmp_path / "site"), "--profile", profile]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(message), line
+    assert not (tmp_path / "site").exists()
+
+
+def test_make_site_with_a_profile_leads_with_it(smoke_grid, tmp_path):
+    done = make("site", f"RESULTS={smoke_grid.results}", f"SITE={tmp_path / 'site'}", "PROFILE=smoke")
+    assert done.returncode == 0, done.stderr
+    refused = make("site", f"RESULTS={smoke_grid.results}", f"SITE={tmp_path / 'other'}", "PROFILE=nope")
+    assert refused.returncode != 0 and "unknown profile 'nope'" in refused.stderr

@@ -4,23 +4,25 @@ Each ``.h5`` file holds ``kspace`` (slices, coils, H, W) complex and, in the tra
 releases, ``reconstruction_rss`` (slices, 320, 320). The target is the RSS image of the middle
 slice (computed from ``kspace`` when the file has no ``reconstruction_rss``), centre-cropped to
 a square and resized to the profile's size, scaled to [0, 1]. Volumes are split 80/20 at
-random with seed 0, as SSIBench does. Slices are cached after the first read, keyed by the
+random with seed 0 exactly as SSIBench does (``volume_split``). Slices are cached after the first read, keyed by the
 files' names, sizes and modification times.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import h5py
 import numpy as np
 import torch
+from torch.utils.data import random_split
 
 from pipeline import storage
 from pipeline.data.images import ImageSplit, centre_crop_or_pad, even_subset, to_complex_image
 from pipeline.errors import UsageError
 
-TRAIN_FRACTION = 0.8
+SPLIT = (0.8, 0.2)  # SSIBench's random_split fractions, written as it writes them (1 - 0.8 != 0.2)
 RSS_SIZE = 320  # fastMRI's reconstruction_rss is centre-cropped to 320 x 320
 
 
@@ -47,6 +49,16 @@ def middle_slice(path: Path) -> np.ndarray:
         raise UsageError(f"cannot read fastMRI file {path}: {err}; remove or replace it") from err
 
 
+def volume_split(n: int) -> tuple[list[int], list[int]]:
+    """Indices of the training and test volumes: SSIBench's ``random_split(dataset, (0.8, 0.2))``
+    with a generator seeded 0, so the same sizes (floors, the remainder given to the first
+    split: 8 volumes -> 7/1) and the same shuffle."""
+    with warnings.catch_warnings():  # an empty split is reported by the caller, in one line
+        warnings.simplefilter("ignore", UserWarning)
+        train, test = random_split(range(n), SPLIT, generator=torch.Generator().manual_seed(0))
+    return list(train), list(test)
+
+
 def fastmri_images(folder: Path, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path) -> ImageSplit:
     files = sorted(folder.glob("*.h5"))
     if not files:
@@ -54,19 +66,18 @@ def fastmri_images(folder: Path, img_size: int, n_train: int | None, n_test: int
     signature = {"folder": str(folder), "img_size": img_size,
                  "files": [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]}
     cache = cache_dir / "data" / f"fastmri-{storage.config_hash(signature)}.pt"
-    if cache.exists():
-        slices = torch.load(cache)
-    else:
+    slices = storage.read_cache(cache, "fastMRI slice cache") if cache.exists() else None
+    if not isinstance(slices, dict) or not {"images", "ids"} <= set(slices):
         images = [to_complex_image(middle_slice(f), img_size, square="crop") for f in files]
         slices = {"images": torch.stack(images), "ids": [f.stem for f in files]}
         storage.atomic(cache, lambda tmp: torch.save(slices, tmp))
 
-    order = torch.randperm(len(files), generator=torch.Generator().manual_seed(0)).tolist()
-    n_tr = int(round(TRAIN_FRACTION * len(files)))
-    if n_tr == len(files) or n_tr == 0:
-        raise UsageError(f"fastMRI folder {folder} has {len(files)} volume(s); at least 2 are needed for a train/test split")
-    train = [order[k] for k in even_subset(n_tr, n_train)]
-    test = [order[n_tr + k] for k in even_subset(len(files) - n_tr, n_test)]
+    train_all, test_all = volume_split(len(files))
+    if not train_all or not test_all:
+        raise UsageError(f"fastMRI folder {folder} has {len(files)} volume(s): SSIBench's 80/20 split leaves no test "
+                         "volume below 5; add volumes (at least 5)")
+    train = [train_all[k] for k in even_subset(len(train_all), n_train)]
+    test = [test_all[k] for k in even_subset(len(test_all), n_test)]
     return ImageSplit(
         slices["images"][train], slices["images"][test],
         [slices["ids"][i] for i in train], [slices["ids"][i] for i in test],

@@ -16,7 +16,8 @@ class MOConsistencyLoss(Loss):
         \mathcal{L} = \| y - A f_\theta(A_g \hat{x}, A_g) \|^2, \qquad \hat{x} = f_\theta(y, A)
 
     with :math:`A` the image's own acquisition operator and :math:`A_g` a new operator drawn from
-    the mask generator. Like MOI's loss, but compared in the measurement domain, where the data
+    the mask generator: one new mask per batch, applied to every image of it, as SSIBench's term
+    (built on DeepInverse's ``MOILoss``, which calls the generator's ``step()``). Like MOI's loss, but compared in the measurement domain, where the data
     are known, instead of against :math:`\hat{x}`. Assumes several operators with different
     null spaces. Combined with SSDU in DeepInverse's Trainer it is handed the split-input
     reconstruction and the splitting model (issue #875), as in SSIBench's ``moc-ssdu``; wrapped
@@ -38,6 +39,6 @@ class MOConsistencyLoss(Loss):
         self.metric = metric if metric is not None else torch.nn.MSELoss()
 
     def forward(self, x_net, y, physics, model, **kwargs):
-        self.operator.update(**self.physics_generator.step(batch_size=y.size(0)))
+        self.operator.update(**self.physics_generator.step())  # one mask, broadcast over the batch
         x_again = model(self.operator.A(x_net), self.operator)
         return self.metric(physics.A(x_again), y)

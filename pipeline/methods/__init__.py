@@ -1,9 +1,9 @@
 """The methods registry: one file per method in this folder, discovered by name.
 
-A method file defines ``METHOD = Method(...)``: its losses (built from a ``Setup``), the
-scenarios it applies to and its metadata. Its module docstring states the loss in maths; the
-site shows it. Adding a file is all it takes for the method to appear in ``python -m pipeline
-list``, the Makefile grid, the result tables and the site.
+A method file defines ``METHOD = Method(...)``, named by the rule of ``pipeline.names``: its
+losses (built from a ``Setup``), the scenarios it applies to and its metadata. Its module
+docstring states the loss in maths; the site shows it. Adding a file is all it takes for the
+method to appear in ``python -m pipeline list``, the Makefile grid, the result tables and the site.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class Setup:
     unpaired: Dataset | None = None  # training measurements without x (adversarial "real" data)
     batch_size: int = 4
     discriminator_width: int = 128  # the profile's SkipConv width (adversarial methods)
+    # the generators handed out by ``generator()``: a learning curve restores them after each point
+    handed_out: list[torch.Generator] = field(default_factory=list, compare=False)
 
     def new_physics(self) -> Physics:
         """A fresh operator of the scenario, for a loss that needs one of its own (no clone per step)."""
@@ -46,7 +48,13 @@ class Setup:
 
     def generator(self, purpose: str) -> torch.Generator:
         """A fresh generator on ``purpose``'s stream of this run: two calls replay the same draws."""
-        return streams.generator(self.seed, purpose, self.device)
+        generator = streams.generator(self.seed, purpose, self.device)
+        self.handed_out.append(generator)
+        return generator
+
+    def generators(self) -> list[torch.Generator]:
+        """Every generator a method's losses may draw from (those handed out so far included)."""
+        return [self.rng, self.physics_generator.rng, *self.handed_out]
 
     def mask_generator(self, purpose: str) -> PhysicsGenerator:
         """A fresh mask generator of the scenario on ``purpose``'s stream of this run."""

@@ -17,6 +17,10 @@ distribution.
 
 Departs from SSIBench only in its seeds: SSIBench seeds the masks and the unpaired stream with
 42 in every run; here both derive from the run seed, each on a stream of its own.
+
+Random draws, as the reference (DeepInverse PR #409 in the version SSIBench's ``train.py`` calls,
+``step(batch_size=len(x_net))``): one new mask per image at each step, the same masks on the
+generator and discriminator sides.
 """
 
 from pipeline.discriminator import skipconv_discriminator

@@ -11,13 +11,21 @@ whose noises are independent, so the measurement loss is an unbiased estimate of
 (α = 0.5, σ = 0.1). The second term is an EI loss whose "transform" :math:`T` adds Gaussian
 noise (σ 0.1) to the image, re-measured without noise. At test time the R2R model averages several re-corruptions.
 Assumes Gaussian noise of known σ. Configuration as benchmarked in SSIBench.
+
+Random draws: R2R's re-corruption draws one noise per image at each step (and at evaluation),
+from a stream of its own (DeepInverse's sampler alone uses torch's global state). The EI
+term's noise is drawn as SSIBench's was: DeepInverse 0.5.0's ``RandomNoise`` copies its
+generator into the noise model it builds at each call, and nothing else advances that
+generator, so the same noise (per batch shape) is added at every step.
 """
 
-from deepinv.loss import EILoss, R2RLoss
+from deepinv.loss import EILoss
 from deepinv.physics import GaussianNoise
 from deepinv.transform import RandomNoise
 
+from pipeline import streams
 from pipeline.methods import Method, Setup
+from pipeline.seeded import SeededR2RLoss
 
 ALPHA = 0.5
 
@@ -25,7 +33,8 @@ ALPHA = 0.5
 def losses(setup: Setup):
     sigma = setup.scenario.noise_sigma
     return [
-        R2RLoss(noise_model=GaussianNoise(sigma=sigma, rng=setup.rng), alpha=ALPHA),
+        SeededR2RLoss(noise_model=GaussianNoise(sigma=sigma, rng=setup.rng), alpha=ALPHA,
+                      rng=setup.generator(streams.RECORRUPTION)),
         EILoss(RandomNoise(sigma=sigma, rng=setup.rng), apply_noise=False),
     ]
 

@@ -8,6 +8,9 @@ r"""ENSURE: an unbiased estimate of the ensemble MSE from noisy, undersampled me
 where :math:`W` weights k-space by the inverse sampling density estimated from the mask
 generator, and the divergence is estimated by Monte Carlo (τ = 0.01). Assumes Gaussian noise
 of known σ = 0.1 and random masks with a known distribution.
+
+Random draws, as SSIBench (DeepInverse's ``ENSURELoss``): the mask generator only estimates the
+weighting W, once; the Monte Carlo divergence probe is drawn anew at each step, from the method stream.
 """
 
 from deepinv.loss.mri import ENSURELoss

@@ -8,21 +8,24 @@ r"""Multi-operator equivariant imaging (MO-EI) with CPAB diffeomorphisms, plus M
 
 with :math:`T_g` a random continuous piecewise-affine (CPAB) diffeomorphism (3 tessellations,
 zero boundary, volume preserving) and :math:`A_s` a new operator from the mask generator.
+Draws as SSIBench (DeepInverse's ``MOEILoss``): one new mask and one diffeomorphism per batch,
+applied to every image of it; the diffeomorphism comes from the method's random stream
+(libcpab alone would use torch's global state, see ``pipeline.seeded``).
 Assumes the image distribution is invariant to small diffeomorphisms and that several
 operators are available. SSIBench's new method; in the noisy scenario it is the non-robust
 baseline of robust MO-EI.
 """
 
 from deepinv.loss import MOEILoss
-from deepinv.transform import CPABDiffeomorphism
 
 from pipeline.losses import measurement_consistency
 from pipeline.methods import Method, Setup
+from pipeline.seeded import SeededCPABDiffeomorphism
 
 
 def mo_ei_term(setup: Setup) -> MOEILoss:
     """The MO-EI term, shared with robust MO-EI."""
-    return MOEILoss(transform=CPABDiffeomorphism(device=setup.device, rng=setup.rng),
+    return MOEILoss(transform=SeededCPABDiffeomorphism(device=setup.device, rng=setup.rng),
                     physics_generator=setup.physics_generator, rng=setup.rng)
 
 

@@ -13,6 +13,9 @@ model (DeepInverse issue #875), so the consistency term re-measures a reconstruc
 of the samples and reconstructs the re-measurement from a split of it. CC-SSDU's own
 definition uses the full measurement: that is the labelled variant ``moc-ssdu-full``.
 Evaluated on the full measurement.
+
+Random draws, as SSIBench: one new mask per batch for the consistency term (SSIBench builds it on
+``MOILoss``, whose ``step()`` draws one), one Bernoulli split per image for SSDU.
 """
 
 from deepinv.loss import SplittingLoss

@@ -12,6 +12,8 @@ split-input reconstruction and the splitting model instead (issue #875); here th
 wrapped in ``FullMeasurementLoss``, at the cost of one more forward pass per step. The two terms
 differ in size, by a ratio that depends on the network (``benchmarks/issue875.py``: 0.59×
 the published term on average over 200 quick-profile batches at initialisation). Not in the paper: compare it with ``moc-ssdu`` to see what #875 changes.
+
+Random draws as ``moc-ssdu``: one new mask per batch, one split per image.
 """
 
 from dataclasses import replace

@@ -10,6 +10,9 @@ with :math:`A_g` a new operator drawn from the mask generator at every step. Ass
 measurements come from several operators whose null spaces differ, so that together they see
 the whole image. In the single-operator scenario the new operators still come from the Gaussian
 x6 generator, as in SSIBench.
+
+Random draws, as SSIBench (DeepInverse's ``MOILoss`` calls the generator's ``step()``): one new
+mask per batch, applied to every image of it, from the run's loss-operators stream.
 """
 
 from deepinv.loss import MOILoss

@@ -9,6 +9,9 @@ Trained exactly as SSDU (Bernoulli split :math:`M`, ratio 0.6):
 but at test time the network is applied to :math:`N = 3` random splits of the measurement and
 the outputs are averaged, :math:`\hat{x} = \frac{1}{N}\sum_i f_\theta(M_i y, M_i A)`, so that
 the network sees inputs distributed as in training.
+
+Random draws, as SSIBench (``SplittingLoss``): one split per image at each step, and 3 per
+image at evaluation.
 """
 
 from deepinv.loss import SplittingLoss

@@ -13,6 +13,9 @@ the consistency term the split-input reconstruction and the splitting model (Dee
 issue #875). Noise2Recon's own definition compares reconstructions of the full measurement:
 that is the labelled variant ``noise2recon-ssdu-full``. Assumes Gaussian noise of roughly
 known σ.
+
+Random draws, as SSIBench: one split per image (weighted SSDU) and one noise level per batch
+(``RandomNoise`` over [0.5σ, 2σ]) at each step; the mask generator only estimates the weighting, once.
 """
 
 from deepinv.loss import AugmentConsistencyLoss

@@ -8,6 +8,9 @@ r"""Robust multi-operator equivariant imaging: SURE plus the MO-EI term.
 SURE (Gaussian, σ = 0.1, τ = 0.01) replaces MC so the network does not fit the noise; the
 MO-EI term uses CPAB diffeomorphisms and new operators from the mask generator. Assumes Gaussian
 noise of known σ.
+
+Random draws, as SSIBench (``MOEILoss``): one new mask and one diffeomorphism per batch; SURE's
+Monte Carlo probe and the re-measurement noise come from the run's own streams.
 """
 
 from deepinv.loss import SureGaussianLoss

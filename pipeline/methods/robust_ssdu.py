@@ -6,6 +6,9 @@ same std as the measurement noise (σ = 0.1), then split as in weighted SSDU. Th
 and at test time the noise is removed by extrapolation:
 :math:`\hat{x} = \big((1 + \alpha^2) f_\theta(y) - f_\theta(\tilde{y})\big) / \alpha^2`, α = 0.75.
 Assumes Gaussian noise of known σ and random masks with a known distribution.
+
+Random draws, as SSIBench (DeepInverse's ``RobustSplittingLoss``): one split mask and one added
+noise per image at each step; the mask generator only estimates the weighting, once.
 """
 
 from deepinv.loss.mri import RobustSplittingLoss

@@ -10,6 +10,9 @@ and a held-out part; the network sees only the first and is scored on the second
 Assumes the held-out samples carry information about the unseen ones, i.e. that the masks
 vary; with a single fixed mask it cannot learn the never-sampled frequencies. Evaluated on the
 full measurement (no split at test time).
+
+Random draws, as SSIBench (DeepInverse's ``SplittingLoss``): one Bernoulli split per image at
+each step.
 """
 
 from deepinv.loss import SplittingLoss

@@ -9,6 +9,8 @@ r"""SSDU-consistency: two random splits of each measurement, reconstructed by on
 with :math:`M_1, M_2` independent Bernoulli splits (ratio 0.6) of the acquired samples and
 :math:`\bar{A}` the operator restricted to the k-space locations the acquisition never sampled:
 the two reconstructions must agree where the data say nothing. Evaluated on the full measurement.
+
+Random draws, as SSIBench: two independent Bernoulli splits per image at each step.
 """
 
 

@@ -19,6 +19,9 @@ discriminator loss: both are written in ``pipeline.losses.adversarial``.
 
 Departs from SSIBench only in its seeds: SSIBench seeds the masks with 42 in every run; here
 they derive from the run seed, on a stream of their own.
+
+Random draws, as the reference (DeepInverse PR #409): one new mask per image at each step, the
+same masks on the generator and discriminator sides.
 """
 
 from pipeline import streams

@@ -12,6 +12,9 @@ k-space loss (Noisier2Noise):
 
 Assumes the acquisition masks are random with a known distribution. Evaluated on the full
 measurement. In the noisy scenario it is the non-robust baseline of robust SSDU.
+
+Random draws, as SSIBench (DeepInverse's ``WeightedSplittingLoss``): one split mask per image
+at each step; the mask generator is used once, to estimate the weighting W, never per step.
 """
 
 from deepinv.loss.mri import WeightedSplittingLoss

@@ -2,11 +2,12 @@
 
 A scenario describes an acquisition (physics, masks, noise) that every method of the grid is
 trained and tested under. A scenario file defines ``SCENARIO = Scenario(...)`` (or an instance
-of a ``Scenario`` subclass, e.g. with another mask generator); adding the file is all it takes
-for it to appear in ``python -m pipeline list``, the Makefile grid, the result tables and the
-site. Its measurements are simulated once per (profile, scenario, dataset, seed) by
-``pipeline.measurements`` and cached, so every method sees the same y. The four SSIBench
-scenarios are ``mri``, ``noisy``, ``single`` and ``multicoil`` (DESIGN.md §1).
+of a ``Scenario`` subclass, e.g. with another mask generator), named by the rule of
+``pipeline.names``; adding the file is all it takes for it to appear in ``python -m pipeline
+list``, the Makefile grid, the result tables and the site. Its measurements are simulated once
+per (profile, scenario, dataset, seed) by ``pipeline.measurements`` and cached, so every method
+sees the same y. The four SSIBench scenarios are ``mri``, ``noisy``, ``single`` and ``multicoil``
+(DESIGN.md §1).
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
-from deepinv.physics import GaussianNoise
 from deepinv.physics.generator import GaussianMaskGenerator
 
 from pipeline.discovery import discover
 from pipeline.errors import choose
-from pipeline.physics import MRI, MultiCoilMRI
+from pipeline.physics import MRI, GaussianNoise, MultiCoilMRI
 
 ACCELERATION = 6
 NOT_CONFIG = ("title", "description", "order", "methods_like")  # not part of a run's config

@@ -1,0 +1,114 @@
+"""The doubling test: has the training budget stopped moving the ranking?
+
+A budget of B epochs is enough when training for 2B does not change the ranking of the paper's
+methods: Kendall's τ-b between the two rankings (mean PSNR over seeds and test images) is at
+least ``TAU_ENOUGH``, and no pair of methods that 2B orders with a paired 95 % bootstrap CI
+excluding zero (seeds, then images) is in the other order at B. The test compares budgets, not
+curve slopes: a curve that looks flat proves nothing (a decaying learning rate flattens every
+curve by construction), a ranking that survives doubling does.
+
+It reads the learning curves image by image (``curves_per_image.csv``): scored on every test
+image, the point at epoch B of a run is exactly the final evaluation of that run stopped at B,
+so one run at the largest budget gives every (B, 2B) comparison. Methods without training
+(zero-filled) score the same at every budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.agreement import DIVERGED, kendall_tau_b
+from pipeline.leaderboard import Profile
+from pipeline.published import PUBLISHED
+from pipeline.tables import CURVE_IMAGE_COLUMNS, bootstrap_ci, read_csv
+
+TAU_ENOUGH = 0.9
+FILE = "curves_per_image.csv"
+
+
+@dataclass(frozen=True)
+class Doubling:
+    scenario: str
+    budget: int  # B, epochs
+    tau: float  # Kendall's τ-b between the rankings at B and 2B
+    significant: int  # pairs ordered at 2B with a paired CI excluding zero
+    reversed: list[tuple[str, str]]  # of those, the pairs in the other order at B (winner at 2B first)
+    n_methods: int
+
+    @property
+    def enough(self) -> bool:
+        return self.tau >= TAU_ENOUGH and not self.reversed
+
+
+def scores_by_epoch(profile: Profile, scenario: str) -> pd.DataFrame:
+    """PSNR per (epoch, method, seed, image_id) of the paper's methods in ``scenario``; untrained
+    methods (no curve) repeated at every epoch from their final scores."""
+    path = Path(profile.folder) / FILE
+    if not path.exists():
+        return pd.DataFrame(columns=["epoch", "method", "seed", "image_id", "psnr"])
+    paper = set(PUBLISHED.get(scenario, {}))
+    variants = {name for name, m in profile.catalogue.methods.items() if m.variant_of}
+    curves = read_csv(path)[CURVE_IMAGE_COLUMNS]
+    curves = curves[(curves.scenario == scenario) & curves.method.isin(paper - variants)]
+    epochs = sorted(curves.epoch.unique())
+    finals = profile.per_image[(profile.per_image.scenario == scenario) & profile.per_image.method.isin(paper - variants)
+                               & ~profile.per_image.method.isin(set(curves.method))]
+    untrained = [finals.assign(epoch=e) for e in epochs] if len(finals) else []
+    columns = ["epoch", "method", "seed", "image_id", "psnr"]
+    return pd.concat([curves[columns], *[u[columns] for u in untrained]], ignore_index=True)
+
+
+def doubling(profile: Profile, scenario: str) -> list[Doubling]:
+    """One row per budget B whose double 2B was also scored, smallest B first."""
+    scores = scores_by_epoch(profile, scenario)
+    epochs = set(scores.epoch.unique())
+    return [compare(scores, scenario, int(b)) for b in sorted(epochs) if 2 * b in epochs]
+
+
+def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
+    at = {e: scores[scores.epoch == e] for e in (budget, 2 * budget)}
+    means = {e: table.groupby("method").psnr.mean().fillna(DIVERGED) for e, table in at.items()}
+    methods = sorted(set(means[budget].index) & set(means[2 * budget].index))
+    tau = kendall_tau_b([means[budget][m] for m in methods], [means[2 * budget][m] for m in methods])
+    significant, reversed_pairs = 0, []
+    images = {e: table.set_index(["method", "seed", "image_id"]).psnr for e, table in at.items()}
+    for i, a in enumerate(methods):
+        for b in methods[i + 1:]:
+            diff = paired(images[2 * budget], a, b)
+            if diff.empty or diff.isna().any():
+                continue
+            low, high = bootstrap_ci(diff.to_numpy(), groups=diff.index.get_level_values("seed").to_numpy())
+            if low <= 0 <= high:
+                continue
+            significant += 1
+            winner, loser = (a, b) if diff.mean() > 0 else (b, a)
+            if means[budget][winner] < means[budget][loser]:
+                reversed_pairs.append((winner, loser))
+    return Doubling(scenario, budget, tau, significant, reversed_pairs, len(methods))
+
+
+def paired(psnr: pd.Series, a: str, b: str) -> pd.Series:
+    """PSNR of ``a`` minus ``b`` on the same (seed, image), indexed by (seed, image_id)."""
+    return (psnr.xs(a, level="method") - psnr.xs(b, level="method")).dropna()
+
+
+def report(profile: Profile) -> str:
+    """The doubling table of every scenario whose curves reach a doubled budget, for the terminal."""
+    lines = []
+    for scenario in profile.scenarios:
+        rows = doubling(profile, scenario)
+        if not rows:
+            continue
+        if not lines:
+            lines.append(f"Doubling test, profile {profile.name}: B is enough when tau(B, 2B) >= {TAU_ENOUGH} and no "
+                         "pair ordered at 2B with a paired 95 % CI excluding zero is reversed at B")
+        for r in rows:
+            flips = ", ".join(f"{w} > {l}" for w, l in r.reversed) or "none"
+            lines.append(f"  {scenario:<10} B {r.budget:>4} -> {2 * r.budget:>4} epochs  tau {r.tau:+.2f}  "
+                         f"significant pairs at 2B {r.significant:>3}  reversed at B {len(r.reversed)} ({flips})  "
+                         f"{'enough' if r.enough else 'NOT enough'}  (n = {r.n_methods})")
+    return "\n".join(lines)
