@@ -345,7 +345,8 @@ def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[ag
     for p in profiles:
         found = {(a.scenario, a.metric): a for a in taus[p.name]}
         rows.append({"profile": p.name, "cells": [
-            {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods}
+            {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods,
+             "same_order": found[(s, "psnr")].same_order, "separated": found[(s, "psnr")].separated}
             if (s, "psnr") in found else None for s in scenarios],
             "short": [(s, found[(s, "psnr")].tau) for s in scenarios
                       if (s, "psnr") in found and found[(s, "psnr")].tau < AGREEMENT_TARGET]})

@@ -157,3 +157,44 @@ def test_separated_pairs_count_only_what_the_paper_separates_by_a_decibel():
     assert separated_pairs([4.0, 3.0, 2.0, 1.0], paper) == (5, 5)
     assert separated_pairs([4.0, 3.0, 2.0, 5.0], paper) == (5, 2)  # the last method moved to the top: 3 reversed
     assert separated_pairs([1.0, 2.0], [27.66, 27.67]) == (0, 0)  # MC vs zero-filled in the paper
+
+
+def synthetic_scores(means_by_epoch: dict[int, dict[str, float]], seeds=(0, 1, 2), images=8) -> pd.DataFrame:
+    """Per-image PSNR around given means (a small, fixed spread per image)."""
+    spread = np.linspace(-0.3, 0.3, images)
+    return pd.DataFrame([
+        {"epoch": epoch, "method": method, "seed": seed, "image_id": f"img{k}", "psnr": mean + spread[k] + 0.05 * seed}
+        for epoch, means in means_by_epoch.items() for method, mean in means.items()
+        for seed in seeds for k in range(images)
+    ])
+
+
+def test_the_doubling_test_finds_a_significant_pair_reversed_at_half_the_budget():
+    from pipeline.doubling import compare
+
+    scores = synthetic_scores({12: {"ei": 20.0, "ssdu": 21.0, "mc": 18.0}, 24: {"ei": 22.0, "ssdu": 21.2, "mc": 18.0}})
+    row = compare(scores, "mri", 12)
+    assert row.significant == 3 and row.reversed == [("ei", "ssdu")]
+    assert row.tau == pytest.approx(1 / 3) and not row.enough
+
+
+def test_the_doubling_test_holds_when_doubling_moves_no_ranked_pair():
+    from pipeline.doubling import compare
+
+    scores = synthetic_scores({24: {"ei": 22.0, "ssdu": 21.0, "mc": 18.0}, 48: {"ei": 22.3, "ssdu": 21.4, "mc": 18.0}})
+    row = compare(scores, "mri", 24)
+    assert row.significant == 3 and row.reversed == [] and row.tau == 1.0 and row.enough
+
+
+def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, capsys):
+    from pipeline.cli import main
+
+    grid = ["--profile", "smoke", "--epochs", "2", "--scenarios", "mri", "--methods", "zero-filled,supervised,mc,ei"]
+    assert main(workspace.args("benchmark", *grid)) == 0
+    curves = pd.read_csv(workspace.results / "smoke" / "curves_per_image.csv")
+    assert set(curves.epoch) == {1, 2} and set(curves.method) == {"supervised", "mc", "ei"}
+    capsys.readouterr()
+    assert main(["findings", "--profile", "smoke", "--results-dir", str(workspace.results)]) == 0
+    out = capsys.readouterr().out
+    (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
+    assert "(n = 4)" in line and ("NOT enough" in line or "enough" in line)

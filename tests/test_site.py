@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import findings, leaderboard
+from pipeline import agreement, findings, leaderboard
 from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.grid import pairs
@@ -146,6 +146,8 @@ def test_home_page_lists_every_run_and_loads_nothing_remote(built_site, smoke_pr
     for method in smoke_profile.runs.method.unique():
         assert f'href="methods/{method}/"' in home
     assert 'class="findings" data-profile="smoke"' in home and findings.SUPERVISED_BEST in home
+    mri = {a.metric: a for a in agreement.agreement(smoke_profile) if a.scenario == "mri"}["psnr"]
+    assert mri.separated > 0 and f"{mri.same_order}/{mri.separated} <small>of the paper" in home
     for page in built_site.rglob("*.html"):
         text = page.read_text()
         assert "fonts.googleapis" not in text and "cdn." not in text, page
