@@ -26,7 +26,7 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--data-dir", default=None, help="folder of fastMRI brain multicoil .h5 files")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
     p.add_argument("--final-step", default=None, help="override what the network ends on: denoiser, prox, "
-                                                      "projection or projection-unless-noisy")
+                                                      "projection or projection-where-exact")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="measurement cache (git-ignored)")
     p.add_argument("--model", default=None, help="package.module:factory of a deepinv Reconstructor (replaces MoDL)")

@@ -21,12 +21,13 @@ class ConsistentMoDL(MoDL):
     - ``"prox"``: :math:`\hat x = \operatorname{prox}_{\gamma_K f}(x_K)`, MoDL's own soft data
       consistency with the last iteration's learned step :math:`\gamma_K`;
     - ``"projection"``: :math:`\hat x = x_K + A^\dagger(y - A x_K)`, the least-squares
-      projection onto the measurements. In single-coil MRI :math:`A^\dagger = A^\top` and the
-      measured k-space samples come back exactly (relative residual
-      :math:`\|A\hat x - y\|/\|y\|` ≈ 1e-7); with coil maps :math:`A^\top` is not a pseudo-inverse
-      (residual 5e-2), so :math:`A^\dagger` is DeepInverse's conjugate-gradient least-squares solve
-      (50 iterations, tolerance 1e-4, the same solver as MoDL's multi-coil data step): residual
-      about 1e-3, at 1.3× the model's cost per training step at 64².
+      projection onto the measurements. In single-coil MRI :math:`A^\dagger = A^\top` in closed
+      form and the measured k-space samples come back exactly (relative residual
+      :math:`\|A\hat x - y\|/\|y\|` ≈ 1e-7). With coil maps :math:`A^\top` is not a
+      pseudo-inverse (residual 5e-2) and DeepInverse's :math:`A^\dagger` is a conjugate-gradient
+      solve of singular normal equations (about 40 iterations, residual 1e-3, 1.3× the model's cost
+      per step at 64²), which VORTEX's augmented operators make diverge: the profiles' rule
+      (``pipeline.profiles``) therefore projects only where the projection is exact.
 
     A profile choice, recorded in every run's config; the ``paper`` profile keeps SSIBench's model.
     """
@@ -42,18 +43,19 @@ class ConsistentMoDL(MoDL):
         return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
 
 
-def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: bool = False) -> MoDL:
+def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: bool = False,
+                multicoil: bool = False) -> MoDL:
     """MoDL (unrolled half-quadratic splitting, ``profile.modl_iterations`` steps) around a UNet.
 
     The UNet maps 2 channels (real, imaginary) to 2, without batch norm, as in SSIBench. The
     denoiser is always passed explicitly: MoDL's default would be a DnCNN. The profile's
-    ``final_step`` rule, for a scenario with (``noisy``) or without measurement noise, says
+    ``final_step`` rule, for a scenario with or without measurement noise and coil maps, says
     whether the network ends on the denoiser (SSIBench) or on a data-consistency step
     (:class:`ConsistentMoDL`).
     """
     channels = list(profile.unet_channels) if profile.unet_channels else None
     denoiser = UNet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
-    final_step = profile.final_step_for(noisy)
+    final_step = profile.final_step_for(noisy, multicoil)
     if final_step == "denoiser":
         return MoDL(denoiser=denoiser, num_iter=profile.modl_iterations).to(device)
     return ConsistentMoDL(denoiser, profile.modl_iterations, final_step).to(device)

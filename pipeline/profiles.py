@@ -32,10 +32,10 @@ class Profile:
     curve_points: int = 6
     curve_images: int = 8
 
-    def final_step_for(self, noisy: bool) -> str:
-        """The step the network ends on in a scenario with (``noisy``) or without measurement noise."""
-        if self.final_step == BY_NOISE:
-            return "prox" if noisy else "projection"
+    def final_step_for(self, noisy: bool, multicoil: bool) -> str:
+        """The step the network ends on in a scenario with or without measurement noise and coil maps."""
+        if self.final_step == WHERE_EXACT:
+            return "prox" if noisy or multicoil else "projection"
         return self.final_step
 
     def as_config(self) -> dict:
@@ -47,12 +47,13 @@ class Profile:
 
 
 # "denoiser": DeepInverse's MoDL, as SSIBench; "prox": MoDL's own soft data consistency with its
-# last learned step; "projection": x + A†(y − Ax); BY_NOISE: the rule chosen from the physics —
-# the projection is exact data consistency only when the measurements are noiseless (with noise
-# it writes the noise back into every output), so it ends on the projection without noise and
-# on the prox with noise.
-BY_NOISE = "projection-unless-noisy"
-FINAL_STEPS = ("denoiser", "prox", "projection", BY_NOISE)
+# last learned step; "projection": x + A†(y − Ax); WHERE_EXACT: the rule chosen from the physics.
+# The projection is exact data consistency only when the measurements are noiseless (with noise
+# it writes the noise back into every output) and A† is exact (single-coil: closed form; with coil
+# maps an iterative solve of singular normal equations, approximate and unstable under VORTEX's
+# augmented operators). So: the projection in noiseless single-coil scenarios, the prox elsewhere.
+WHERE_EXACT = "projection-where-exact"
+FINAL_STEPS = ("denoiser", "prox", "projection", WHERE_EXACT)
 
 MAX_EPOCHS = 10_000  # far beyond any profile; guards against a typo that would train for ever
 
@@ -71,7 +72,7 @@ PROFILES: dict[str, Profile] = {
             description="a 30-minute look on a CPU: the standard profile stopped at 12 epochs (not converged)",
             dataset="mni", img_size=64, n_train=64, n_test=16, epochs=12, batch_size=4,
             lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
-            discriminator_width=32, n_gallery=4, final_step=BY_NOISE,
+            discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT,
         ),
         Profile(
             name="standard",
@@ -79,7 +80,7 @@ PROFILES: dict[str, Profile] = {
                         "trained for the budget the doubling test asks for",
             dataset="mni", img_size=64, n_train=64, n_test=16, epochs=96, batch_size=4,
             lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
-            discriminator_width=32, n_gallery=4, final_step=BY_NOISE,
+            discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT,
             # every 12 epochs on every test image: the doubling test reads epochs 12, 24, 48, 96
             curve_points=8, curve_images=16,
         ),

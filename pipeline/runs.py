@@ -63,7 +63,7 @@ class RunSpec:
             "method": {"name": self.method.name, "settings": self.method.settings,
                        "uses_ground_truth": self.method.uses_ground_truth},
             "dataset": self.dataset.as_config(),
-            "final_step": self.profile.final_step_for(self.scenario.noise_sigma > 0),
+            "final_step": self.profile.final_step_for(self.scenario.noise_sigma > 0, self.scenario.coils > 1),
             "seed": self.seed, "random_streams": streams.SCHEME,
             **({"custom": self.custom.as_config()} if self.custom else {}),
         }
@@ -294,7 +294,7 @@ def network(spec: RunSpec, setup: Setup, device: torch.device) -> torch.nn.Modul
         return custom.build_model(spec.custom.model, device)
     if spec.method.make_model:
         return spec.method.make_model(setup)
-    return build_model(spec.profile, device, noisy=spec.scenario.noise_sigma > 0)
+    return build_model(spec.profile, device, noisy=spec.scenario.noise_sigma > 0, multicoil=spec.scenario.coils > 1)
 
 
 def evaluate_checkpoint(spec: RunSpec, checkpoint_path: Path, results_dir: Path, cache_dir: Path,

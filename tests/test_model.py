@@ -18,7 +18,7 @@ SMOKE = PROFILES["smoke"]
 def test_paper_profile_keeps_ssibench_model_and_quick_ends_on_data_consistency():
     assert type(build_model(PROFILES["paper"])) is MoDL  # exactly DeepInverse's, as SSIBench
     quick = build_model(PROFILES["quick"])
-    assert isinstance(quick, ConsistentMoDL) and quick.final_step == "projection"
+    assert isinstance(quick, ConsistentMoDL) and quick.final_step == "projection"  # noiseless single-coil
 
 
 @pytest.mark.parametrize("scenario", ["mri", "multicoil"])
@@ -55,3 +55,19 @@ def test_the_projection_gives_back_the_measured_samples_under_real_masks(scenari
     with torch.no_grad():
         residual = float((physics.A(model(y, physics)) - y).norm() / y.norm())
     assert residual < tolerance
+
+
+@pytest.mark.parametrize("scenario, step", [("mri", "projection"), ("single", "projection"), ("noisy", "prox"),
+                                            ("multicoil", "prox")])
+def test_the_final_step_is_chosen_by_the_physics(scenario, step):
+    """Projection where it is exact (noiseless, single-coil), MoDL's own prox elsewhere: recorded."""
+    from pipeline.data import DatasetSpec
+    from pipeline.methods import get_method
+    from pipeline.runs import RunSpec
+
+    chosen = SCENARIOS[scenario]
+    quick = PROFILES["quick"]
+    assert quick.final_step_for(chosen.noise_sigma > 0, chosen.coils > 1) == step
+    model = build_model(quick, noisy=chosen.noise_sigma > 0, multicoil=chosen.coils > 1)
+    assert model.final_step == step
+    assert RunSpec(quick, chosen, get_method("mc" if scenario != "noisy" else "ensure"), 0, DatasetSpec("mni")).config()["final_step"] == step
