@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/step_cost.py [--repeats 20] [--threads 1]
 
-1. Multi-coil MoDL's conjugate-gradient data step (the prox, and A† of the final projection):
-   how many iterations DeepInverse's CG really takes at the profile's size (tolerance 1e-4,
-   at most 50), and the step time with the cap lowered to 20 and 10 against today's 50, with
-   how far the network's output moves (PSNR of the capped output against the uncapped one,
-   same weights and input: a proxy, not a trained result).
+1. Multi-coil MoDL's conjugate-gradient data step, as the standard profile builds it (ending on
+   the prox in multi-coil): how many iterations DeepInverse's CG really takes at the profile's
+   size (tolerance 1e-4, at most 50), and the step time with the cap lowered to 20 and 10
+   against today's 50, with how far the network's output moves (PSNR of the capped output
+   against the uncapped one, same weights and input: a proxy, not a trained result).
 2. Data loading: a DataLoader over the cached measurements (as the Trainer uses) against
    slicing the same tensors, per batch.
 
@@ -79,11 +79,11 @@ def step_seconds(model, physics, y) -> float:
 def cg_caps(cache: Path, repeats: int) -> list[str]:
     physics, y, x = multicoil_batch(cache)
     torch.manual_seed(0)
-    model = build_model(PROFILE)
+    model = build_model(PROFILE, multicoil=True)
     counts: list[int] = []
     with counted_cg(counts), torch.no_grad():
         reference = model(y, physics)
-    lines = [f"CG iterations per solve at {PROFILE.img_size}² (untrained MoDL, tol 1e-4, cap 50): "
+    lines = [f"CG iterations per solve at {PROFILE.img_size}² (untrained MoDL ending on {model.final_step}, tol 1e-4, cap 50): "
              f"min {min(counts)}, median {statistics.median(counts)}, max {max(counts)} over {len(counts)} solves"]
     times: dict[int, list[float]] = {cap: [] for cap in (50, 20, 10)}
     for _ in range(repeats):
