@@ -10,8 +10,8 @@
 2. Data loading: a DataLoader over the cached measurements (as the Trainer uses) against
    slicing the same tensors, per batch.
 
-Each pair is timed interleaved (A, B, A, B, ...) in one process, so a busy machine slows both
-alike; the ratio is what to read, not the seconds.
+Each pair is timed interleaved in one process, in rotating order, so a busy machine slows
+both alike; the ratio is what to read, not the seconds.
 """
 
 from __future__ import annotations
@@ -86,8 +86,9 @@ def cg_caps(cache: Path, repeats: int) -> list[str]:
     lines = [f"CG iterations per solve at {PROFILE.img_size}² (untrained MoDL ending on {model.final_step}, tol 1e-4, cap 50): "
              f"min {min(counts)}, median {statistics.median(counts)}, max {max(counts)} over {len(counts)} solves"]
     times: dict[int, list[float]] = {cap: [] for cap in (50, 20, 10)}
-    for _ in range(repeats):
-        for cap in times:
+    caps = list(times)
+    for k in range(repeats):
+        for cap in caps[k % 3:] + caps[:k % 3]:  # rotate the order: no cap is always timed first
             physics.max_iter = cap
             times[cap].append(step_seconds(model, physics, y))
     physics.max_iter = 50
