@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import shutil
 import signal
 import sys
 from pathlib import Path
 
-from pipeline.errors import UsageError, choose
+from pipeline.errors import UsageError
+from pipeline.profiles import PROFILES
 
 DEFAULT_PROFILE = "quick"
 
@@ -21,7 +21,7 @@ def progress_enabled(args: argparse.Namespace) -> bool:
 
 
 def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
-    p.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke, quick (default) or paper")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, help=f"{', '.join(PROFILES)} (default {DEFAULT_PROFILE})")
     p.add_argument("--dataset", default=None, help="mni, fastmri or package.module:Dataset (default: the profile's)")
     p.add_argument("--data-dir", default=None, help="folder of fastMRI brain multicoil .h5 files")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
@@ -183,11 +183,6 @@ NOTHING_LOST = "nothing finished was lost (results, caches and the site are writ
 def os_error_line(err: OSError) -> str | None:
     """One line for what the machine refused (a full disk, a folder that cannot be written);
     None for any other OS error, which keeps its traceback."""
-    if isinstance(err, shutil.Error) and err.args and isinstance(err.args[0], list):  # copytree's many errors
-        reasons = " ".join(str(why) for *_, why in err.args[0])
-        code = next((c for c in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
-                     if f"[Errno {c}]" in reasons), None)
-        err = OSError(code, os.strerror(code) if code else reasons, err.args[0][0][1] if err.args[0] else None)
     where = err.filename or "a file"
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"the disk is full ({os.strerror(err.errno).lower()}); {NOTHING_LOST}: free some space and run the same command again"
@@ -379,10 +374,6 @@ def cmd_site(args) -> int:
     from pipeline.site import build_site
 
     start = time.perf_counter()
-    if args.profile is not None:
-        from pipeline.profiles import PROFILES
-
-        choose("profile", args.profile, PROFILES)
     html = build_site(args.results_dir, args.out, headline=args.profile)
     print(f"site built in {time.perf_counter() - start:.1f} s: {html}/index.html", file=sys.stderr)
     return 0

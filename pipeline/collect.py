@@ -63,7 +63,7 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
         images.append(per_image.assign(**ids))
         if (folder / "curve.csv").exists():
-            curves.append(pd.read_csv(folder / "curve.csv").assign(**ids))
+            curves.append(read_csv(folder / "curve.csv").assign(**ids))
         if (folder / "curve_per_image.csv").exists():
             curve_images.append(read_csv(folder / "curve_per_image.csv").assign(**ids))
     extra_columns = [f"{m}{suffix}" for m in extra for suffix in ("", "_ci_low", "_ci_high")]

@@ -12,7 +12,6 @@ so a run gives the same final result with or without its curve (a test checks it
 
 from __future__ import annotations
 
-import csv
 import random
 import time
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ import torch
 
 from pipeline.evaluation import evaluate
 from pipeline.measurements import MeasuredSplit
-from pipeline.tables import safe_cell
+from pipeline.tables import write_rows
 
 COLUMNS = ["epoch", "psnr", "ssim", "images"]
 IMAGE_COLUMNS = ["epoch", "image_id", "psnr", "ssim"]
@@ -79,9 +78,5 @@ class LearningCurve:
 
     def write(self, folder: Path) -> None:
         """``curve.csv`` (means per epoch) and ``curve_per_image.csv`` in a run folder."""
-        for name, columns, rows in (("curve.csv", COLUMNS, self.rows),
-                                    ("curve_per_image.csv", IMAGE_COLUMNS, self.image_rows)):
-            with open(folder / name, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=columns)
-                writer.writeheader()
-                writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+        write_rows(folder / "curve.csv", self.rows, COLUMNS)
+        write_rows(folder / "curve_per_image.csv", self.image_rows, IMAGE_COLUMNS)

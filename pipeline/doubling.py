@@ -44,15 +44,17 @@ class Doubling:
         return self.tau >= TAU_ENOUGH and not self.reversed
 
 
-def scores_by_epoch(profile: Profile, scenario: str) -> pd.DataFrame:
+def read_curves(profile: Profile) -> pd.DataFrame:
+    """The profile's learning curves image by image (empty without any)."""
+    path = Path(profile.folder) / FILE
+    return read_csv(path)[CURVE_IMAGE_COLUMNS] if path.exists() else pd.DataFrame(columns=CURVE_IMAGE_COLUMNS)
+
+
+def scores_by_epoch(profile: Profile, curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
     """PSNR per (epoch, method, seed, image_id) of the paper's methods in ``scenario``; untrained
     methods (no curve) repeated at every epoch from their final scores."""
-    path = Path(profile.folder) / FILE
-    if not path.exists():
-        return pd.DataFrame(columns=["epoch", "method", "seed", "image_id", "psnr"])
     paper = set(PUBLISHED.get(scenario, {}))
     variants = {name for name, m in profile.catalogue.methods.items() if m.variant_of}
-    curves = read_csv(path)[CURVE_IMAGE_COLUMNS]
     curves = curves[(curves.scenario == scenario) & curves.method.isin(paper - variants)]
     epochs = sorted(curves.epoch.unique())
     finals = profile.per_image[(profile.per_image.scenario == scenario) & profile.per_image.method.isin(paper - variants)
@@ -62,9 +64,10 @@ def scores_by_epoch(profile: Profile, scenario: str) -> pd.DataFrame:
     return pd.concat([curves[columns], *[u[columns] for u in untrained]], ignore_index=True)
 
 
-def doubling(profile: Profile, scenario: str) -> list[Doubling]:
-    """One row per budget B whose double 2B was also scored, smallest B first."""
-    scores = scores_by_epoch(profile, scenario)
+def doubling(profile: Profile, scenario: str, curves: pd.DataFrame | None = None) -> list[Doubling]:
+    """One row per budget B whose double 2B was also scored, smallest B first (``curves``:
+    ``read_curves(profile)``, read here when not given)."""
+    scores = scores_by_epoch(profile, read_curves(profile) if curves is None else curves, scenario)
     epochs = set(scores.epoch.unique())
     return [compare(scores, scenario, int(b)) for b in sorted(epochs) if 2 * b in epochs]
 
@@ -98,9 +101,9 @@ def paired(psnr: pd.Series, a: str, b: str) -> pd.Series:
 
 def report(profile: Profile) -> str:
     """The doubling table of every scenario whose curves reach a doubled budget, for the terminal."""
-    lines = []
+    lines, curves = [], read_curves(profile)
     for scenario in profile.scenarios:
-        rows = doubling(profile, scenario)
+        rows = doubling(profile, scenario, curves)
         if not rows:
             continue
         if not lines:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +13,7 @@ from deepinv.loss.metric import PSNR, SSIM
 from pipeline.custom import NamedMetric
 from pipeline.measurements import MeasuredSplit
 from pipeline.profiles import Profile
-from pipeline.tables import safe_cell
+from pipeline.tables import write_rows
 
 
 def evaluate_into(out: Path, model, physics, test: MeasuredSplit, profile: Profile, device,
@@ -22,7 +21,7 @@ def evaluate_into(out: Path, model, physics, test: MeasuredSplit, profile: Profi
     """Score the test split, write per_image.csv and gallery.npz; returns the record's metrics."""
     start = time.perf_counter()
     per_image, gallery = evaluate(model, physics, test, profile.batch_size, device, profile.n_gallery, metrics)
-    write_per_image(out / "per_image.csv", per_image)
+    write_rows(out / "per_image.csv", per_image)  # image ids made safe for spreadsheets
     np.savez_compressed(out / "gallery.npz", **gallery)
     names = [k for k in per_image[0] if k not in ("image", "image_id")]
     return {**{name: float(np.mean([r[name] for r in per_image])) for name in names},
@@ -59,14 +58,6 @@ def evaluate(model, physics, test: MeasuredSplit, batch_size: int, device, n_gal
 
 def magnitude(x: torch.Tensor) -> list[np.ndarray]:
     return list(x.detach().cpu().pow(2).sum(dim=1).sqrt().numpy())
-
-
-def write_per_image(path: Path, rows: list[dict]) -> None:
-    """The run's scores, one row per test image; its text (image ids) made safe for spreadsheets."""
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[safe_cell(name) for name in rows[0]])
-        writer.writeheader()
-        writer.writerows({safe_cell(name): safe_cell(value) for name, value in row.items()} for row in rows)
 
 
 def now() -> str:

@@ -24,7 +24,8 @@ from markupsafe import Markup, escape
 
 from pipeline import agreement, convergence, findings, leaderboard, storage
 from pipeline.catalogue import Catalogue, MethodInfo
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, choose
+from pipeline.profiles import PROFILES
 from pipeline.published import PUBLISHED, SOURCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
     remove_dead_builds(out_dir)
     docs = work / "docs"
     try:
-        shutil.copytree(ROOT / "site" / "assets", docs / "assets", ignore=shutil.ignore_patterns("README.md"))
+        storage.copy_folder(ROOT / "site" / "assets", docs / "assets", ignore=shutil.ignore_patterns("README.md"))
         shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
         shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
         write_tutorial(docs)
@@ -91,13 +92,15 @@ def check_site_folder(out_dir: Path) -> None:
 
 
 def headline_first(profiles: list[leaderboard.Profile], headline: str | None, results_dir: Path) -> list[leaderboard.Profile]:
-    """The profiles with the home page's own first: ``headline`` if given (it must have results)."""
+    """The profiles with the home page's own first: ``headline`` if given (a profile that has results)."""
     names = [p.name for p in profiles]
     if headline is None:
         headline = HEADLINE if HEADLINE in names else names[0]
-    elif headline not in names:
-        raise UsageError(f"no results for profile '{headline}' in {results_dir}/ (found: {', '.join(names)}); "
-                         f"run `make benchmark PROFILE={headline}` first, or build the site without PROFILE")
+    else:
+        choose("profile", headline, PROFILES)  # a name that no profile has: the list of those that exist
+        if headline not in names:
+            raise UsageError(f"no results for profile '{headline}' in {results_dir}/ (found: {', '.join(names)}); "
+                             f"run `make benchmark PROFILE={headline}` first, or build the site without PROFILE")
     return sorted(profiles, key=lambda p: p.name != headline)
 
 

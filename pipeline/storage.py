@@ -72,6 +72,18 @@ def replace_folder(tmp: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def copy_folder(source: Path, target: Path, ignore: Callable | None = None) -> None:
+    """``shutil.copytree``, its many errors (``shutil.Error``, one per file) raised as the first
+    file's ``OSError``: a full disk or a read-only folder then reads as one, like any other write."""
+    try:
+        shutil.copytree(source, target, ignore=ignore)
+    except shutil.Error as err:
+        errors = err.args[0] if err.args and isinstance(err.args[0], list) else []
+        first = next((why for *_, why in errors if "[Errno" in why), None)
+        code = int(first.split("[Errno ")[1].split("]")[0]) if first else None
+        raise OSError(code, os.strerror(code) if code else str(err), errors[0][1] if errors else None) from err
+
+
 def write_text(path: Path, text: str) -> None:
     def write(tmp: Path) -> None:
         with open(tmp, "w") as f:

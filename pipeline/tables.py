@@ -7,6 +7,9 @@ training stack installed.
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -47,6 +50,16 @@ def to_csv(table: pd.DataFrame, float_format: str | None = None) -> str:
     """``table`` as CSV text with every header and text cell through ``safe_cell``: the result
     tables carry free text (failures, device names, image ids) and are opened in spreadsheets."""
     return table.rename(columns=safe_cell).map(safe_cell).to_csv(index=False, float_format=float_format)
+
+
+def write_rows(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    """``rows`` (dicts) as a CSV file, header and text cells through ``safe_cell``, as ``to_csv``;
+    for the tables a run writes row by row (per-image scores, curves), without pandas."""
+    columns = list(columns or rows[0])
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[safe_cell(name) for name in columns])
+        writer.writeheader()
+        writer.writerows({safe_cell(name): safe_cell(value) for name, value in row.items()} for row in rows)
 
 
 def read_csv(path) -> pd.DataFrame:
