@@ -18,7 +18,9 @@ from pipeline.errors import UsageError
 from pipeline.grid import pairs
 from pipeline.methods import registry
 from pipeline.published import PUBLISHED
-from pipeline.site import STAMP, build_site, docstring_markdown
+from pipeline.site import build_site
+from pipeline.site.build import STAMP
+from pipeline.site.markup import docstring_markdown
 from tests.conftest import ROOT, make, run_cli
 
 
@@ -271,7 +273,7 @@ def test_without_a_catalogue_the_site_says_to_collect_again(smoke_grid, tmp_path
 
 
 def test_a_strict_mkdocs_failure_says_why_in_one_line(smoke_grid, tmp_path, monkeypatch):
-    from pipeline import site
+    from pipeline.site import build as site
 
     real = site.write_tutorial
 
@@ -287,7 +289,7 @@ def test_a_strict_mkdocs_failure_says_why_in_one_line(smoke_grid, tmp_path, monk
 
 def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_profile):
     from pipeline import agreement
-    from pipeline.site import AGREEMENT_TARGET, agreement_panel
+    from pipeline.site.pages import AGREEMENT_TARGET, agreement_panel
 
     taus = {"smoke": [agreement.Agreement("smoke", s, metric, tau, 10) for s, tau in
                       [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}

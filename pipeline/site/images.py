@@ -1,0 +1,71 @@
+"""The images of the site: the gallery's reconstructions and error maps as PNG files, and the
+shipped weights copied into its downloads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import leaderboard
+
+ERROR_MAX = 0.2  # colour scale of the error maps
+
+
+def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Path) -> dict:
+    """PNG files of the targets, each method's reconstructions and error maps (lowest seed)."""
+    seed = int(p.runs[p.runs.scenario == scenario].seed.min())
+    order = ["zero-filled"] + [m for m in methods if m != "zero-filled"]
+    arrays = {}
+    for method in order:
+        path = p.folder / "runs" / scenario / method / f"seed{seed}" / "gallery.npz"
+        if path.exists():
+            arrays[method] = np.load(path)
+    out = docs / "assets" / "gallery" / p.name / scenario
+    out.mkdir(parents=True, exist_ok=True)
+    url = f"../../assets/gallery/{p.name}/{scenario}"
+    columns = [{"label": "ground truth"}] + [{"label": m} for m in arrays]
+    rows = []
+    n_images = min((len(a["recon"]) for a in arrays.values()), default=0)
+    for k in range(n_images):
+        target = next(iter(arrays.values()))["target"][k].astype(np.float32)
+        save_png(out / f"target-{k}.png", target)
+        row = [{"image": f"{url}/target-{k}.png", "error": None, "alt": f"ground truth {k}"}]
+        for method, a in arrays.items():
+            recon = a["recon"][k].astype(np.float32)
+            save_png(out / f"{method}-{k}.png", recon)
+            save_png(out / f"{method}-{k}-error.png", np.abs(recon - target) / ERROR_MAX, colormap=True)
+            row.append({"image": f"{url}/{method}-{k}.png", "error": f"{url}/{method}-{k}-error.png",
+                        "alt": f"{method} {k}"})
+        rows.append(row)
+    return {"seed": seed, "columns": columns, "rows": rows, "error_max": ERROR_MAX}
+
+
+def save_png(path: Path, image: np.ndarray, colormap: bool = False) -> None:
+    from matplotlib import colormaps
+    from PIL import Image
+
+    values = np.clip(image, 0, 1)
+    if colormap:
+        pixels = (colormaps["inferno"](values)[..., :3] * 255).astype(np.uint8)
+    else:
+        pixels = (values * 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path)
+
+
+def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
+    """The weights shipped in ``results/weights/<profile>/<scenario>/<method>/seed<k>.pt``, copied
+    into the site's downloads; by method, each with its profile, scenario, seed and link."""
+    found: dict[str, list[dict]] = {}
+    for path in sorted(Path(results_dir).glob("weights/*/*/*/seed*.pt")):
+        profile, scenario, method = path.parts[-4:-1]
+        target = docs / "downloads" / "weights" / profile / scenario / method / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+        found.setdefault(method, []).append({
+            "profile": profile, "scenario": scenario, "seed": path.stem.removeprefix("seed"), "size_kb": path.stat().st_size // 1024,
+            "url": f"../downloads/weights/{profile}/{scenario}/{method}/{path.name}",
+            "file": f"results/weights/{profile}/{scenario}/{method}/{path.name}",
+        })
+    return found

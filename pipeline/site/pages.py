@@ -1,0 +1,118 @@
+"""What each page of the site shows: the data handed to its template (``site/templates``),
+computed from the profiles' tables; and ``render_pages``, which writes every page.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from pipeline import agreement, convergence, findings, leaderboard
+from pipeline.catalogue import Catalogue, MethodInfo
+from pipeline.published import PUBLISHED, SOURCE
+from pipeline.site.figures import curve_figure, gain_figure, metric_figure
+from pipeline.site.images import gallery, shipped_weights
+from pipeline.site.markup import docstring_markdown, environment
+
+AGREEMENT_TARGET = 0.8  # Kendall's τ with the paper's PSNR ranking that a profile should reach
+
+
+def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Path, results_dir: Path) -> None:
+    env = environment()
+    taus = {p.name: agreement.agreement(p) for p in profiles}  # computed once per profile
+
+    def write(path: str, template: str, **context) -> None:
+        (docs / path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / path).write_text(env.get_template(template).render(**context))
+
+    write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), profiles=[home(p) for p in profiles],
+          default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus))
+    for p in profiles:
+        for scenario in p.scenarios:
+            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]))
+    weights = shipped_weights(results_dir, docs)
+    for method in known.methods.values():
+        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
+    write("published.md", "published.md.j2", source=SOURCE, scenarios=[
+        {"name": s, "title": known.scenarios[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
+        for s, rows in PUBLISHED.items()])
+    write("custom.md", "custom.md.j2", tables=[custom_table(c) for c in leaderboard.read_custom(results_dir)])
+    write("evaluated.md", "evaluated.md.j2", tables=[{"profile": name, "rows": table.to_dict("records")}
+                                                     for name, table in leaderboard.read_evaluated(results_dir).items()])
+    write("reproducibility.md", "reproducibility.md.j2",
+          profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
+    for p in profiles:
+        target = docs / "downloads" / p.name
+        target.mkdir(parents=True)
+        shutil.copy(p.folder / "runs.csv", target)
+        shutil.copy(p.folder / "per_image.csv", target)
+        if p.curves is not None:
+            shutil.copy(p.folder / "curves.csv", target)
+
+
+def custom_table(results: leaderboard.CustomResults) -> dict:
+    """A table of runs with custom parts: their import paths, and every metric column they have."""
+    extra = [c for c in results.runs.columns if c not in leaderboard.RUN_COLUMNS and not c.endswith(("_ci_low", "_ci_high"))]
+    return {"profile": results.profile, "label": results.label, "parts": results.parts, "metrics": ["psnr", "ssim", *extra],
+            "rows": results.runs.to_dict("records")}
+
+
+def home(p: leaderboard.Profile) -> dict:
+    tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
+    tables = {s: t[~t.variant] for s, t in tables.items()}  # the headline: the paper's methods only
+    methods = sorted({m for t in tables.values() for m in t.index},
+                     key=lambda m: (m in leaderboard.REFERENCES, m))
+    rows = []
+    for method in methods:
+        cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
+        rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells})
+    return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
+            "headline": rows, "findings": findings.summary(findings.check_findings(p)),
+            "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT}
+
+
+def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]]) -> dict:
+    """Kendall's τ with the paper's ranking, per profile and scenario with published numbers."""
+    scenarios = [s for s in profiles[0].catalogue.scenarios if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
+    rows = []
+    for p in profiles:
+        found = {(a.scenario, a.metric): a for a in taus[p.name]}
+        rows.append({"profile": p.name, "cells": [
+            {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods,
+             "same_order": found[(s, "psnr")].same_order, "separated": found[(s, "psnr")].separated}
+            if (s, "psnr") in found else None for s in scenarios],
+            "short": [(s, found[(s, "psnr")].tau) for s in scenarios
+                      if (s, "psnr") in found and found[(s, "psnr")].tau < AGREEMENT_TARGET]})
+    return {"scenarios": scenarios, "rows": rows, "target": AGREEMENT_TARGET}
+
+
+def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement]) -> dict:
+    table = leaderboard.scenario_table(p, scenario)
+    published = PUBLISHED.get(scenario, {})
+    ends = convergence.convergence(p.curves)
+    return {
+        "scenario": p.catalogue.scenarios.get(scenario, {"title": scenario, "description": ""}),
+        "profile": {"name": p.name, "description": p.catalogue.describe_profile(p.name)},
+        "table": [{**row, "curve_end": ends.get((scenario, row["method"]))} for row in table.to_dict("records")],
+        "curve_rule": convergence.RULE_TEXT,
+        "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
+        "agreement": {a.metric: a for a in taus if a.scenario == scenario},
+        "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,
+        "curve_figure": json.dumps(figure) if (figure := curve_figure(p, scenario)) else None,
+        "comparisons": [{"baseline": b, "rows": leaderboard.paired_comparison(p, scenario, b).to_dict("records")}
+                        for b in leaderboard.REFERENCES if b in set(table.method)],
+        "gallery": gallery(p, scenario, list(table.method), docs),
+        "published": [(m, published[m]) for m in table.method if m in published],
+    }
+
+
+def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile], weights: list[dict]) -> dict:
+    results = []
+    for p in profiles:
+        rows = p.runs[p.runs.method == method.name]
+        if not rows.empty:
+            mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
+            results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
+    return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
+            "variants": known.variants_of(method.name), "weights": weights}
