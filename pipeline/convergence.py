@@ -40,6 +40,15 @@ class Convergence:
             return "still rising" if self.last_step > 0 else "still falling"
         return "flat"
 
+    @property
+    def short(self) -> str:
+        """The state in one word, for a table cell (``describe`` has the numbers)."""
+        return self.state.removeprefix("still ")
+
+    @property
+    def symbol(self) -> str:
+        return {"flat": "→", "rising": "↗", "falling": "↘", "unsteady": "↯"}[self.short]
+
     def describe(self) -> str:
         if self.state == "unsteady":
             return f"unsteady (steps up to {self.late_step:.1f} dB late in training)"

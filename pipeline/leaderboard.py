@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.tables import (
-    CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv, summarise,
+    CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, read_csv, summarise,
 )
 from pipeline import catalogue
+from pipeline.ranking import Samples, rank_distribution
 from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError
 
@@ -37,6 +38,7 @@ class Profile:
     # scenario tables computed so far (bootstraps are costly); not an init field, so that
     # dataclasses.replace() with other results never inherits them
     tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
+    rankings: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
 
 
 def read_profiles(results_dir: Path) -> list[Profile]:
@@ -136,6 +138,20 @@ def new_scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:
     return under_parents(table)
 
 
+def rank_table(profile: Profile, scenario: str) -> pd.DataFrame:
+    """The scenario table's methods, in its order, with their PSNR rank in every bootstrap sample
+    summarised (``ranking.rank_distribution``: ranked like the table's ``rank``, variants among
+    the paper's methods without moving them; ``p_best`` against the paper's self-supervised methods)."""
+    if scenario not in profile.rankings:
+        table = scenario_table(profile, scenario)
+        scored = table[table.psnr.notna()]
+        competitors = list(scored.method[~scored.variant])
+        profile.rankings[scenario] = rank_distribution(
+            profile.per_image[profile.per_image.scenario == scenario], list(scored.method), competitors,
+            [m for m in competitors if m not in REFERENCES])
+    return profile.rankings[scenario].copy()
+
+
 def significant_ranks(images: pd.DataFrame, methods: list[str], competitors: list[str]) -> dict[str, int]:
     """PSNR rank of each method in which a difference within the CIs is a tie.
 
@@ -144,20 +160,8 @@ def significant_ranks(images: pd.DataFrame, methods: list[str], competitors: lis
     above zero. Methods neither of which beats the other can share a rank. Variants are ranked
     against the paper's methods but are not competitors, so they never move a paper method.
     """
-    psnr = images[images.method.isin(methods)].pivot_table(index=["seed", "image_id"], columns="method", values="psnr")
-    psnr = psnr.dropna()  # pairs are compared on the images and seeds that every method has
-    seeds = psnr.index.get_level_values("seed").to_numpy()
-
-    intervals: dict[tuple[str, str], tuple[float, float]] = {}  # one bootstrap per pair, either order
-
-    def beats(a: str, b: str) -> bool:
-        first, second = sorted((a, b))
-        if (first, second) not in intervals:
-            intervals[first, second] = bootstrap_ci((psnr[first] - psnr[second]).to_numpy(), groups=seeds)
-        low, high = intervals[first, second]
-        return low > 0 if a == first else high < 0
-
-    return {m: 1 + sum(beats(c, m) for c in competitors if c != m) for m in methods}
+    psnr = Samples.of(images, "psnr", methods)
+    return {m: 1 + sum(psnr.difference(c, m)[1] > 0 for c in competitors if c != m) for m in methods}
 
 
 def under_parents(table: pd.DataFrame) -> pd.DataFrame:
@@ -172,25 +176,23 @@ def under_parents(table: pd.DataFrame) -> pd.DataFrame:
 
 def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.DataFrame:
     """Per method: mean PSNR/SSIM difference to ``baseline`` on the same test images (and seeds),
-    with a 95 % bootstrap CI (seeds, then images within each seed), and the share of images where
-    the method is better."""
+    with a 95 % bootstrap CI (seeds, then images within each seed; the samples of ``ranking``),
+    and the share of images where the method is better."""
     images = profile.per_image[profile.per_image.scenario == scenario]
-    base = images[images.method == baseline][["seed", "image_id", "psnr", "ssim"]]
     columns = ["method", "baseline", "psnr_diff", "psnr_diff_low", "psnr_diff_high", "ssim_diff", "share_better"]
-    rows = []
-    if base.empty:
+    methods = list(dict.fromkeys(images.method))
+    if baseline not in methods:
         return pd.DataFrame(columns=columns)
-    for method, group in images.groupby("method", sort=False):
+    psnr, ssim = (Samples.of(images, metric, methods) for metric in ("psnr", "ssim"))
+    rows = []
+    for method in methods:
         if method == baseline:
             continue
-        joined = group.merge(base, on=["seed", "image_id"], suffixes=("", "_base"))
-        diff = (joined.psnr - joined.psnr_base).to_numpy()
-        low, high = bootstrap_ci(diff, groups=joined.seed.to_numpy())  # seeds, then images
-        rows.append({
-            "method": method, "baseline": baseline, "psnr_diff": float(diff.mean()), "psnr_diff_low": low,
-            "psnr_diff_high": high, "ssim_diff": float((joined.ssim - joined.ssim_base).mean()),
-            "share_better": float(np.mean(diff > 0)),
-        })
+        diff, low, high = psnr.difference(method, baseline)
+        better = psnr.values[:, methods.index(method)] - psnr.values[:, methods.index(baseline)]
+        rows.append({"method": method, "baseline": baseline, "psnr_diff": diff, "psnr_diff_low": low,
+                     "psnr_diff_high": high, "ssim_diff": ssim.difference(method, baseline)[0],
+                     "share_better": float(np.mean(better[~np.isnan(better)] > 0))})
     return pd.DataFrame(rows, columns=columns).sort_values("psnr_diff", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -8,6 +8,7 @@ training stack installed.
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,55 @@ EVALUATED_COLUMNS = [
     "profile", "scenario", "method", "seed", "evaluated_from", "trained_as", "psnr", "psnr_ci_low", "psnr_ci_high",
     "ssim", "ssim_ci_low", "ssim_ci_high", "n_test", "config_hash", "trained_config_hash", "finished_at",
 ]
+
+SUMMARY_COLUMNS = [
+    "scenario", "method", "variant_of", "departure", "psnr", "psnr_ci_low", "psnr_ci_high", "psnr_seed_std",
+    "ssim", "ssim_ci_low", "ssim_ci_high", "ssim_seed_std", "seeds", "diverged", "train_seconds", "n_params",
+    "peak_memory_mb", "n_test",
+]
+# The tables a profile's folder holds (results/<profile>/), what one row is, and their columns:
+# the site's Data page is generated from these, so its column dictionary cannot drift from them.
+TABLES = {
+    "runs.csv": ("one training run (scenario, method, seed)", RUN_COLUMNS),
+    "summary.csv": ("one method in one scenario, over its seeds", SUMMARY_COLUMNS),
+    "per_image.csv": ("one test image of one run", PER_IMAGE_COLUMNS),
+    "curves.csv": ("one point of a run's learning curve (mean over the curve's test images)", CURVE_COLUMNS),
+    "curves_per_image.csv": ("one test image at one point of a run's learning curve", CURVE_IMAGE_COLUMNS),
+}
+CI = "95 % bootstrap CI of the mean (runs.csv: over the run's test images; summary.csv: over seeds, then images)"
+COLUMNS = {  # name: (unit, meaning)
+    "profile": ("", "training and data budget (smoke, quick, standard, paper): results of two profiles are never mixed"),
+    "scenario": ("", "mri (noiseless single-coil), noisy, single (one operator), multicoil"),
+    "method": ("", "the training loss, by its registered name (pipeline/methods/NAME.py)"),
+    "variant_of": ("", "for a labelled variant, the paper's method it varies; empty for the paper's own"),
+    "departure": ("", "for a variant, how it departs from that method"),
+    "seed": ("", "training seed: draws of weights, masks and batches (test measurements are fixed per scenario)"),
+    "dataset": ("", "mni (brain slices embedded in nilearn) or fastmri"),
+    "status": ("", "ok, or diverged (a non-finite loss or output: no scores)"),
+    "failure": ("", "why a run diverged, in one line"),
+    "psnr": ("dB", "peak signal-to-noise ratio of the magnitude image against ground truth (mean, in tables of runs)"),
+    "psnr_ci_low": ("dB", f"lower end of the {CI}"), "psnr_ci_high": ("dB", f"upper end of the {CI}"),
+    "psnr_seed_std": ("dB", "standard deviation across seeds of the per-seed mean PSNR (empty with one seed)"),
+    "ssim": ("", "structural similarity of the magnitude image against ground truth, 0 to 1"),
+    "ssim_ci_low": ("", f"lower end of the {CI}"), "ssim_ci_high": ("", f"upper end of the {CI}"),
+    "ssim_seed_std": ("", "standard deviation across seeds of the per-seed mean SSIM"),
+    "seeds": ("", "how many seeds ran"), "diverged": ("", "how many of them diverged"),
+    "n_test": ("images", "test images scored"), "n_train": ("images", "training images (measurements only, for self-supervised methods)"),
+    "img_size": ("pixels", "image side"), "epochs": ("", "passes over the training set"),
+    "train_seconds": ("s", "wall-clock training time of one run (summary.csv: mean over seeds)"),
+    "eval_seconds": ("s", "wall-clock time of the final evaluation"),
+    "n_params": ("", "trainable parameters of the model"),
+    "peak_memory_mb": ("MB", "peak memory of the run (CPU: resident set; GPU: allocated)"),
+    "device": ("", "cpu or cuda"), "device_name": ("", "the processor or GPU model"),
+    "threads": ("", "torch threads the run used"),
+    "config_hash": ("", "hash of everything that defines the run's result: a different hash is a different run"),
+    "git_commit": ("", "commit of this repository that trained it (-dirty: with uncommitted changes)"),
+    "torch": ("", "PyTorch version"), "deepinv": ("", "DeepInverse version"), "python": ("", "Python version"),
+    "finished_at": ("", "when the run finished (UTC, ISO 8601)"),
+    "image": ("", "position of the image in the test split"), "image_id": ("", "the test image's identity: template view and slice (mni), file and slice (fastmri)"),
+    "epoch": ("", "epochs trained when the curve point was scored"),
+    "images": ("images", "test images the curve point is a mean over"),
+}
 
 # how a cell starts that a spreadsheet may run as a formula (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,33 +124,43 @@ def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0,
     With ``groups`` (the training seed of each value), a two-level bootstrap: resample the seeds
     with replacement, then the values (test images) within each drawn seed, so the interval
     includes the randomness of training as well as that of the test set. With one group (or
-    none) it is the plain bootstrap over values.
+    none) it is the plain bootstrap over values. The samples are ``bootstrap_weights``.
     """
     values = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
-    labels = np.unique(groups) if groups is not None else []
-    if len(labels) <= 1:
-        means = rng.choice(values, size=(BOOTSTRAP_SAMPLES, len(values)), replace=True).mean(axis=1)
-    else:
-        means = two_level_means(values, np.asarray(groups), labels, rng)
+    weights = bootstrap_weights(np.zeros(len(values)) if groups is None else groups, seed=seed)
+    means = weights @ values / weights.sum(axis=1)
     alpha = (1 - level) / 2
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
-def two_level_means(values: np.ndarray, groups: np.ndarray, labels: np.ndarray, rng) -> np.ndarray:
-    """Bootstrap means: draw len(labels) groups with replacement, then each group's values."""
-    per_group = [values[groups == label] for label in labels]
-    picks = rng.integers(0, len(labels), size=(BOOTSTRAP_SAMPLES, len(labels)))
-    sums, counts = np.zeros(BOOTSTRAP_SAMPLES), np.zeros(BOOTSTRAP_SAMPLES)
-    for k, group in enumerate(per_group):
-        drawn = picks == k  # (samples, positions) where group k was drawn
-        times = drawn.sum(axis=1)
-        for t in np.unique(times[times > 0]):
-            rows = np.flatnonzero(times == t)
-            resampled = rng.choice(group, size=(len(rows), t * len(group)), replace=True)
-            sums[rows] += resampled.sum(axis=1)
-            counts[rows] += t * len(group)
-    return sums / counts
+def bootstrap_weights(groups: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> np.ndarray:
+    """How many times each value is drawn in each bootstrap sample, ``(samples, len(groups))``:
+    ``len(labels)`` groups (training seeds) drawn with replacement, then, for each drawn group,
+    as many of its values (test images) with replacement as it has.
+
+    The draws depend only on ``groups``, so every statistic of rows in the same order (a
+    method's mean, the paired difference of two methods, the ranks of all of them) is computed
+    on the same samples: a pair's CI is the same in the leaderboard's ranks, its comparisons
+    and its significance map.
+    """
+    return _weights(tuple(np.asarray(groups).tolist()), samples, seed)
+
+
+@lru_cache(maxsize=8)
+def _weights(groups: tuple, samples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(groups)
+    members = [np.flatnonzero(labels == label) for label in np.unique(labels)]
+    weights = np.zeros((samples, len(groups)))
+    picks = rng.integers(0, len(members), size=(samples, len(members)))
+    for position in range(len(members)):
+        for k, rows in enumerate(members):
+            drawn = np.flatnonzero(picks[:, position] == k)
+            if len(drawn):
+                chosen = rows[rng.integers(0, len(rows), size=(len(drawn), len(rows)))]
+                np.add.at(weights, (drawn[:, None], chosen), 1)
+    weights.setflags(write=False)  # shared by every caller with these groups
+    return weights
 
 
 def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
@@ -124,4 +184,4 @@ def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
         table.insert(table.columns.get_loc(metric) + 2, f"{metric}_ci_high", [high for _, high in bounds])
     labels = ["variant_of", "departure"]  # all empty (NaN, float) when no variant ran
     table[labels] = table[labels].astype(object).fillna("")
-    return table
+    return table[SUMMARY_COLUMNS]

@@ -97,9 +97,20 @@ def test_home_shows_every_run_of_runs_csv(page, server, smoke_grid):
         assert cell.startswith(f"{run.psnr:.2f}"), (run.method, run.scenario, cell)
     assert not set(runs[variants].method) & set(body)  # the headline lists only the paper's methods
     agreement = page.locator("table.agreement")
-    assert agreement.locator("tbody tr", has_text="smoke").inner_text().count("τ") == 2 * len(header[1:])
+    assert agreement.locator("tbody tr", has_text="smoke").inner_text().count("τ") == 2 * (len(header) - 2)
+    ranks = [float(v) for v in table.locator("tbody tr td:nth-child(2)").evaluate_all("cells => cells.map(c => c.dataset.value)")]
+    assert ranks == sorted(ranks)  # led by the best mean rank
+    assert page.locator("div.gain-heatmap g.hm, div.gain-heatmap g.heatmaplayer image").count() > 0  # plotly drew it
+    assert_no_horizontal_scroll(page, "table.leaderboard")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+
+def assert_no_horizontal_scroll(page, table: str) -> None:
+    """At the page's 1400 px, neither the window nor ``table`` scrolls sideways."""
+    widths = page.locator(table).first.evaluate("t => [t.scrollWidth, t.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
@@ -121,7 +132,9 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     assert column(1) == sorted(column(1)) and column(1)[0] == 1
 
     figures = page.locator("div.plotly-figure")
-    assert figures.count() == 4  # PSNR, SSIM, learning curves, and the gains against the paper's
+    assert figures.count() == 6  # ranks, cost, PSNR, SSIM, learning curves, and the gains against the paper's
+    assert page.locator("div.rank-figure path.point").count() > len(column(1))  # a dot per (method, rank taken)
+    assert page.locator("div.cost-figure path.point").count() > 0
     assert page.locator("div.curve-figure g.trace").count() > 1  # one line per trained method
     assert page.locator("div.gain-figure path.point").count() > 0  # plotly drew the methods
     for k in range(figures.count()):
@@ -133,7 +146,38 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     page.wait_for_function("() => [...document.querySelectorAll('.gallery img')].every(i => i.complete)")
     widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert all(w > 0 for w in widths)
+    assert_no_horizontal_scroll(page, "table.scenario-table")
     page.screenshot(path=str(ARTIFACTS / "scenario-smoke-mri.png"), full_page=True)
+
+
+def test_the_significance_map_has_a_cell_per_pair_and_a_toggle_to_ssim(page, server):
+    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    psnr, ssim = page.locator("table.significance.psnr"), page.locator("table.significance.ssim")
+    n = psnr.locator("tbody tr").count()
+    assert n == page.locator("table.scenario-table tbody tr").count() - psnr_less(page)
+    assert psnr.locator("td.pair").count() == n * (n - 1) and psnr.locator("td.self").count() == n
+    assert psnr.is_visible() and not ssim.is_visible()
+    page.locator("label", has_text="SSIM").click()
+    assert ssim.is_visible() and not psnr.is_visible() and ssim.locator("td.pair").count() == n * (n - 1)
+    title = psnr.locator("td.pair").first.get_attribute("title")
+    assert re.fullmatch(r".+ − .+: [+-]\d+\.\d\d \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] dB", title), title
+
+
+def psnr_less(page) -> int:
+    """Rows of the leaderboard without a PSNR (diverged): they have no place in the matrix."""
+    return page.locator("table.scenario-table tbody tr td:nth-child(3)").evaluate_all(
+        "cells => cells.filter(c => isNaN(parseFloat(c.dataset.value))).length")
+
+
+def test_the_data_page_serves_every_table_it_lists(page, server):
+    page.goto(f"{server}/data/", wait_until="networkidle")
+    links = page.locator("a[href$='.csv'], a[href$='.json']").evaluate_all("links => links.map(a => a.href)")
+    assert any(link.endswith("/downloads/smoke/runs.csv") for link in links) and len(links) >= 4
+    for link in links:
+        assert page.request.get(link).status == 200, link
+    assert page.locator("table", has_text="config_hash").count() >= 1
+    assert_no_horizontal_scroll(page, "table")
+    page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
 
 
 def test_a_variant_sits_below_its_parent_labelled(page, server):

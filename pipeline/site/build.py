@@ -169,7 +169,8 @@ def navigation(docs: Path, known: Catalogue) -> list:
     return [
         {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs, known)},
         {"Tutorial": "tutorial.md"}, {"Published numbers": "published.md"}, {"Custom runs": "custom.md"},
-        {"Evaluated checkpoints": "evaluated.md"}, {"How to": "how-to.md"}, {"Reproducibility": "reproducibility.md"},
+        {"Evaluated checkpoints": "evaluated.md"}, {"Data": "data.md"}, {"How to": "how-to.md"},
+        {"Reproducibility": "reproducibility.md"},
     ]
 
 

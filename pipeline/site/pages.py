@@ -8,14 +8,18 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline import agreement, convergence, findings, leaderboard
+import numpy as np
+import pandas as pd
+
+from pipeline import agreement, catalogue, convergence, findings, leaderboard, ranking, tables
 from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
-from pipeline.site.figures import curve_figure, gain_figure, metric_figure
+from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
 from pipeline.site.images import gallery, shipped_weights
 from pipeline.site.markup import docstring_markdown, environment
 
 AGREEMENT_TARGET = 0.8  # Kendall's τ with the paper's PSNR ranking that a profile should reach
+WIDE_RANKS = 3  # a 95 % rank interval this wide (rank_high - rank_low) or wider is named under the blob plot
 
 
 def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Path, results_dir: Path) -> None:
@@ -42,13 +46,26 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
                                                      for name, table in leaderboard.read_evaluated(results_dir).items()])
     write("reproducibility.md", "reproducibility.md.j2",
           profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
+    write("data.md", "data.md.j2", **data_page(profiles, docs, results_dir))
+
+
+def data_page(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> dict:
+    """The result tables of every profile, copied into the site's downloads, and the dictionary
+    of their columns (``tables.TABLES`` and ``tables.COLUMNS``: the schema that writes them)."""
+    downloads = []
     for p in profiles:
         target = docs / "downloads" / p.name
         target.mkdir(parents=True)
-        shutil.copy(p.folder / "runs.csv", target)
-        shutil.copy(p.folder / "per_image.csv", target)
-        if p.curves is not None:
-            shutil.copy(p.folder / "curves.csv", target)
+        files = []
+        for name in tables.TABLES:
+            if (p.folder / name).is_file():
+                shutil.copy(p.folder / name, target)
+                files.append({"name": name, "url": f"downloads/{p.name}/{name}", "kb": (p.folder / name).stat().st_size / 1024})
+        downloads.append({"profile": p.name, "files": files})
+    shutil.copy(Path(results_dir) / catalogue.FILE, docs / "downloads")
+    return {"downloads": downloads, "catalogue_url": f"downloads/{catalogue.FILE}", "tables": [
+        {"name": name, "row": row, "columns": [(c, *tables.COLUMNS[c]) for c in columns]}
+        for name, (row, columns) in tables.TABLES.items()]}
 
 
 def custom_table(results: leaderboard.CustomResults) -> dict:
@@ -59,17 +76,31 @@ def custom_table(results: leaderboard.CustomResults) -> dict:
 
 
 def home(p: leaderboard.Profile) -> dict:
+    """The profile's headline: the paper's methods (variants are on the scenario pages) ordered by
+    their mean rank (over the bootstrap samples, then over the scenarios each runs in), with the
+    heat map of their gain over zero-filled."""
     tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
-    tables = {s: t[~t.variant] for s, t in tables.items()}  # the headline: the paper's methods only
-    methods = sorted({m for t in tables.values() for m in t.index},
-                     key=lambda m: (m in leaderboard.REFERENCES, m))
+    tables = {s: t[~t.variant] for s, t in tables.items()}
+    ranks = {s: leaderboard.rank_table(p, s).set_index("method").mean_rank for s in p.scenarios}
+    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (mean_rank(m, ranks), m))
     rows = []
     for method in methods:
         cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
-        rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells})
+        rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells,
+                     "mean_rank": mean_rank(method, ranks) if np.isfinite(mean_rank(method, ranks)) else None})
+    gains = pd.DataFrame({s: t.psnr - t.psnr.get("zero-filled", float("nan")) for s, t in tables.items()},
+                         index=methods, columns=p.scenarios)
     return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
-            "headline": rows, "findings": findings.summary(findings.check_findings(p)),
+            "headline": rows, "gain_heatmap": json.dumps(gain_heatmap(gains.drop(index="zero-filled", errors="ignore"), p.scenarios)),
+            "findings": findings.summary(findings.check_findings(p)),
             "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT}
+
+
+def mean_rank(method: str, ranks: dict[str, pd.Series]) -> float:
+    """A method's mean bootstrap rank, averaged over the scenarios it has a rank in (diverged
+    everywhere: after every ranked method)."""
+    found = [r[method] for r in ranks.values() if method in r.index]
+    return float(np.mean(found)) if found else float("inf")
 
 
 def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]]) -> dict:
@@ -89,14 +120,25 @@ def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[ag
 
 def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement]) -> dict:
     table = leaderboard.scenario_table(p, scenario)
-    published = PUBLISHED.get(scenario, {})
+    runs = p.runs[p.runs.scenario == scenario]
+    per_epoch = (runs.train_seconds / runs.epochs).groupby(runs.method).mean()
+    ranks = leaderboard.rank_table(p, scenario).set_index("method")
     ends = convergence.convergence(p.curves)
+    rows = [{**row, "curve_end": ends.get((scenario, row["method"])), "seconds_per_epoch": per_epoch.get(row["method"]),
+             **(ranks.loc[row["method"]].to_dict() if row["method"] in ranks.index else {"p_best": None})}
+            for row in table.to_dict("records")]
+    published = PUBLISHED.get(scenario, {})
     return {
         "scenario": p.catalogue.scenarios.get(scenario, {"title": scenario, "description": ""}),
         "profile": {"name": p.name, "description": p.catalogue.describe_profile(p.name)},
-        "table": [{**row, "curve_end": ends.get((scenario, row["method"]))} for row in table.to_dict("records")],
+        "table": rows,
         "curve_rule": convergence.RULE_TEXT,
         "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
+        "rank_figure": json.dumps(rank_figure(ranks.reset_index())),
+        "wide_ranks": [r for r in ranks.reset_index().itertuples() if r.rank_high - r.rank_low >= WIDE_RANKS],
+        "wide_ranks_at": WIDE_RANKS,
+        "significance": {metric: significance_map(p, scenario, list(ranks.index), metric) for metric in ("psnr", "ssim")},
+        "cost_figure": json.dumps(cost_figure(table[["method", "psnr", "train_seconds"]], hardware(runs))),
         "agreement": {a.metric: a for a in taus if a.scenario == scenario},
         "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,
         "curve_figure": json.dumps(figure) if (figure := curve_figure(p, scenario)) else None,
@@ -105,6 +147,21 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
         "gallery": gallery(p, scenario, list(table.method), docs),
         "published": [(m, published[m]) for m in table.method if m in published],
     }
+
+
+def significance_map(p: leaderboard.Profile, scenario: str, methods: list[str], metric: str) -> list[dict]:
+    """Rows of the methods x methods matrix (leaderboard order): each cell the paired mean
+    difference row - column with its 95 % CI, and whether the CI excludes zero."""
+    cells = ranking.significance(p.per_image[p.per_image.scenario == scenario], methods, metric)
+    by_pair = {(c.row, c.column): c for c in cells.itertuples()}
+    return [{"method": a, "cells": [by_pair[a, b] for b in methods]} for a in methods]
+
+
+def hardware(runs) -> str:
+    """Where the runs trained, for the cost figure: device names, device kind and torch threads."""
+    names = ", ".join(dict.fromkeys(runs.device_name.astype(str)))
+    threads = "/".join(str(t) for t in sorted(set(runs.threads.dropna().astype(int))))
+    return f"{names}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} thread(s) per run"
 
 
 def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile], weights: list[dict]) -> dict:

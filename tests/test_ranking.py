@@ -1,0 +1,119 @@
+"""Rank distributions, the significance map and the Data page, checked against numbers worked out
+by hand on a tiny results folder written here (no training): three methods, two seeds, one test
+image per seed, so that the two-level bootstrap has four equally simple outcomes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html import unescape
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import tables
+from pipeline.ranking import Samples, rank_distribution, ranks_in_samples, significance
+from pipeline.site import build_site
+from pipeline.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, SUMMARY_COLUMNS, summarise, to_csv
+
+# ei beats mc by 1 dB on seed 0 and loses by 3 dB on seed 1; zero-filled is 2 dB below ei on both.
+# Drawing two seeds with replacement: (0, 0) with probability 1/4 puts ei first; (0, 1), (1, 0)
+# (mean ei - mc = -1) and (1, 1) put mc first. So P(ei best) = 1/4, the ei - mc difference is -1
+# with a 95 % interval [-3, +1] (not significant), and ei - zero-filled is +2 in every sample.
+PSNR = {("ei", 0): 20.0, ("ei", 1): 20.0, ("mc", 0): 19.0, ("mc", 1): 23.0,
+        ("zero-filled", 0): 18.0, ("zero-filled", 1): 18.0}
+
+
+def hand_made_images() -> pd.DataFrame:
+    return pd.DataFrame([{"profile": "smoke", "scenario": "mri", "method": m, "seed": s, "image": 0,
+                          "image_id": "sagittal:40", "psnr": v, "ssim": v / 40} for (m, s), v in PSNR.items()],
+                        columns=PER_IMAGE_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def hand_made_results(smoke_grid, tmp_path_factory):
+    """A results folder holding only the runs of ``PSNR`` (profile smoke, scenario mri)."""
+    results = tmp_path_factory.mktemp("hand-made")
+    (results / "smoke").mkdir()
+    shutil.copy(smoke_grid.results / "catalogue.json", results)
+    template = pd.read_csv(smoke_grid.results / "smoke" / "runs.csv").iloc[0].to_dict()
+    images = hand_made_images()
+    runs = pd.DataFrame([{**template, "scenario": "mri", "method": m, "seed": s, "variant_of": "", "departure": "",
+                          "status": "ok", "failure": "", "psnr": v, "ssim": v / 40, "n_test": 1,
+                          "train_seconds": 0.0 if m == "zero-filled" else 10.0 * (1 + s)}
+                         for (m, s), v in PSNR.items()], columns=RUN_COLUMNS)
+    for name, table in (("runs", runs), ("per_image", images), ("summary", summarise(runs, images))):
+        (results / "smoke" / f"{name}.csv").write_text(to_csv(table))
+    return results
+
+
+def test_ranks_count_the_competitors_above_and_ties_share_the_better_rank():
+    means = np.array([[3.0, 2.0, 2.0, np.nan], [1.0, 2.0, 3.0, 0.0]])
+    assert ranks_in_samples(means, np.array([True, True, True, True])).tolist() == [[1, 2, 2, 4], [3, 2, 1, 4]]
+    # a method that is not a competitor (a variant) is ranked without moving the others
+    assert ranks_in_samples(means, np.array([True, True, False, True])).tolist() == [[1, 2, 2, 3], [2, 1, 1, 3]]
+
+
+def test_rank_distribution_and_a_significance_cell_by_hand():
+    images = hand_made_images()
+    methods = ["mc", "ei", "zero-filled"]
+    ranks = rank_distribution(images, methods, methods, ["mc", "ei"]).set_index("method")
+    assert ranks.loc["ei", "p_best"] == pytest.approx(0.25, abs=0.04)  # 4 binomial sds of 2000 samples
+    assert ranks.loc["mc", "p_best"] == pytest.approx(0.75, abs=0.04)
+    assert ranks.loc["ei", "shares"][1] == pytest.approx(0.25, abs=0.04) and set(ranks.loc["ei", "shares"]) == {1, 2}
+    assert (ranks.loc["zero-filled", "shares"], np.isnan(ranks.loc["zero-filled", "p_best"])) == ({3: 1.0}, True)
+    assert (ranks.loc["ei", "rank_low"], ranks.loc["ei", "rank_high"]) == (1, 2)
+    cells = significance(images, methods).set_index(["row", "column"])
+    assert cells.loc[("ei", "mc"), ["diff", "low", "high", "significant"]].tolist() == [-1.0, -3.0, 1.0, False]
+    assert cells.loc[("ei", "zero-filled"), ["diff", "low", "high", "significant"]].tolist() == [2.0, 2.0, 2.0, True]
+    assert cells.loc[("mc", "ei"), "diff"] == 1.0  # row - column, both ways
+
+
+def test_a_pair_has_the_same_interval_in_the_matrix_and_in_the_leaderboard_bootstrap(smoke_grid):
+    """One set of samples for every statistic: the matrix's CI of a pair is bootstrap_ci's."""
+    per_image = pd.read_csv(smoke_grid.results / "smoke" / "per_image.csv")
+    images = per_image[per_image.scenario == "mri"]
+    a, b = sorted(images.method.unique())[:2]
+    samples = Samples.of(images, "psnr", [a, b])
+    pair = images.pivot_table(index=["seed", "image_id"], columns="method", values="psnr").sort_index()
+    low, high = tables.bootstrap_ci((pair[a] - pair[b]).to_numpy(), groups=pair.index.get_level_values("seed"))
+    assert samples.difference(a, b)[1:] == pytest.approx((low, high), abs=1e-12)
+
+
+def test_the_scenario_page_shows_the_hand_made_ranks_and_cells(hand_made_results, tmp_path):
+    html = (build_site(hand_made_results, tmp_path / "site") / "scenarios" / "smoke-mri" / "index.html").read_text()
+    row = re.search(r'<table class="significance psnr".*?</table>', html, re.S).group(0)
+    cell = re.search(r'<tr><th>ei</th>(.*?)</tr>', row, re.S).group(1)
+    order = [unescape(name) for name in re.findall(r"<th class=\"column\"><span>([^<]+)</span>", row)]
+    tds = re.findall(r'<td class="([^"]*)"(?: title="([^"]*)")?>([^<]*)</td>', cell)
+    mc = tds[order.index("mc")]
+    assert (mc[0], unescape(mc[1]), mc[2]) == ("pair tie", "ei − mc: -1.00 [-3.00, +1.00] dB", "-1.0")
+    zero = tds[order.index("zero-filled")]
+    assert (zero[0], zero[2]) == ("pair better", "+2.0")
+    assert len(re.findall(r'<td class="pair', row)) == len(order) * (len(order) - 1)  # one cell per ordered pair
+    figure = json.loads(unescape(re.search(r'class="plotly-figure rank-figure" data-figure="([^"]*)"', html).group(1)))
+    shares = {(x, y): s for x, y, s in zip(figure["data"][0]["x"], figure["data"][0]["y"], figure["data"][0]["customdata"])}
+    assert shares[("zero-filled", 3)] == 100.0 and shares[("ei", 1)] == pytest.approx(25, abs=4)
+    best = re.search(r'methods/ei/">ei</a></td>(.*?)</tr>', html, re.S).group(1)
+    assert re.search(r">(\d+) %<", best).group(1) in {str(p) for p in range(21, 30)}  # P(best) about 25 %
+
+
+def test_the_data_page_links_every_table_and_explains_every_column(hand_made_results, tmp_path):
+    html_dir = build_site(hand_made_results, tmp_path / "site")
+    page = unescape((html_dir / "data" / "index.html").read_text())
+    for name in ("runs.csv", "summary.csv", "per_image.csv"):
+        assert f'href="../downloads/smoke/{name}"' in page
+        assert (html_dir / "downloads" / "smoke" / name).read_bytes() == (hand_made_results / "smoke" / name).read_bytes()
+    assert (html_dir / "downloads" / "catalogue.json").is_file()
+    for name, (_, columns) in tables.TABLES.items():
+        section = page.split(f"<code>{name}</code>", 1)[1]
+        for column in columns:
+            assert f"<td><code>{column}</code></td>" in section, (name, column)
+
+
+def test_every_table_column_has_a_unit_and_a_meaning_and_summaries_follow_the_schema(smoke_grid):
+    assert {c for _, columns in tables.TABLES.values() for c in columns} <= set(tables.COLUMNS)
+    summary = pd.read_csv(smoke_grid.results / "smoke" / "summary.csv")
+    assert list(summary.columns) == SUMMARY_COLUMNS
