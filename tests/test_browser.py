@@ -128,7 +128,7 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     assert psnr_column() == sorted(psnr_column())
     table.locator("th", has_text="PSNR").click()
     assert psnr_column() == sorted(psnr_column(), reverse=True)
-    table.locator("th", has_text="rank").click()
+    table.get_by_role("columnheader", name="rank", exact=True).click()
     assert column(1) == sorted(column(1)) and column(1)[0] == 1
 
     figures = page.locator("div.plotly-figure")

@@ -203,7 +203,7 @@ def test_several_seeds_are_averaged_with_their_spread(workspace):
     assert summary.loc["supervised", "seeds"] == 2
     assert summary.loc["supervised", "psnr_seed_std"] == pytest.approx(runs.psnr.std(), rel=1e-5)
     html = build_site(workspace.results, workspace.results.parent / "site")
-    assert "(±" in (html / "scenarios" / "smoke-noisy" / "index.html").read_text()
+    assert '2 <small class="ci">±' in (html / "scenarios" / "smoke-noisy" / "index.html").read_text()
     assert "over 2 seeds" in (html / "index.html").read_text()
 
 
@@ -232,8 +232,9 @@ def test_scenario_page_says_how_each_learning_curve_ended(tmp_path, smoke_grid):
     swinging.to_csv(results / "smoke" / "curves.csv", index=False)
     html = build_site(results, tmp_path / "site")
     page = (html / "scenarios" / "smoke-mri" / "index.html").read_text()
-    assert "curve at the end" in page
-    assert '<td class="curve-end">unsteady (steps up to 2.5 dB late in training)</td>' in page
+    assert "ended (hover for the numbers)" in page
+    assert ('<td class="curve-end"><span class="curve unsteady" title="unsteady (steps up to 2.5 dB late in training)">'
+            '↯ unsteady</span></td>') in page
     assert page.count('<td class="curve-end">—</td>') == len(pd.read_csv(results / "smoke" / "runs.csv")) - 1
     assert "learning curves (failing checks)" in (html / "index.html").read_text()
 
