@@ -49,7 +49,7 @@ TEST_ARGS ?=
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect findings list site serve perf test browser clean _runs
+.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings list site serve perf test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
@@ -134,6 +134,14 @@ weights: $(STAMP) ## train again the quick runs whose weights are shipped (resul
 	$(PY) -m pipeline reproduce --profile quick --seeds 0 --scenarios mri --methods $(WEIGHT_METHODS) \
 		--results-dir '$(RESULTS)' --cache-dir '$(CACHE)' --scratch-dir build/weights \
 		--keep-weights --weights-dir '$(RESULTS)/weights'
+
+# METHOD=name: train one method in its scenarios beside the committed results of PROFILE (in
+# build/contribute, results/ is only read) and write where it ranks to build/contribute/NAME.md
+METHOD ?=
+contribute: $(STAMP) ## check METHOD's file, train it beside the committed results, report its rank (build/contribute)
+	@test -n '$(METHOD)' || { echo "error: say which method: make contribute METHOD=name (see make list)" >&2; exit 2; }
+	$(PY) -m pipeline contribute '$(METHOD)' --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
+		$(if $(THREADS),--threads $(THREADS))
 
 findings: $(STAMP) ## Kendall's tau with the paper and its findings, checked on PROFILE's results
 	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'

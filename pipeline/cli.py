@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="which measurements (and test split draws) to use")
     p.add_argument("--device", default="auto")
 
+    p = sub.add_parser("contribute", help="check a method file, train it in its scenarios beside the committed "
+                                          "results (in a scratch folder) and write where it ranks")
+    p.add_argument("name", help="the method's registered name")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, help=f"{', '.join(PROFILES)} (default {DEFAULT_PROFILE})")
+    p.add_argument("--results-dir", type=Path, default=Path("results"), help="the committed results (only read)")
+    p.add_argument("--cache-dir", type=Path, default=Path(".cache"))
+    p.add_argument("--scratch-dir", type=Path, default=Path("build/contribute"),
+                   help="the runs and tables of the comparison, and the report NAME.md")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
+
     p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile) and its findings checked on a profile's results")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
@@ -121,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 # folder options, and whether the command writes into them
 FOLDER_OPTIONS = {"results_dir": "--results-dir", "cache_dir": "--cache-dir", "weights_dir": "--weights-dir",
                   "log_dir": "--log-dir", "out": "--out", "scratch_dir": "--scratch-dir"}
-READ_ONLY = {("findings", "results_dir"), ("site", "results_dir"), ("list", "results_dir"), ("grid", "results_dir")}
+READ_ONLY = {("contribute", "results_dir"), ("findings", "results_dir"), ("site", "results_dir"), ("list", "results_dir"), ("grid", "results_dir")}
 
 
 def check_folders(args: argparse.Namespace) -> None:
@@ -333,6 +344,31 @@ def cmd_collect(args) -> int:
     return 0
 
 
+def cmd_contribute(args) -> int:
+    from pipeline import contribute, leaderboard, storage
+    from pipeline.methods import get_method
+
+    method = get_method(args.name)
+    contribute.check(method)
+    scratch = args.scratch_dir / "results"
+    scenarios = ",".join(method.scenarios)
+    contribute.scratch_copy(args.results_dir, scratch, args.profile, list(method.scenarios), method.name)
+    common = ["--profile", args.profile, "--results-dir", str(scratch), "--cache-dir", str(args.cache_dir),
+              "--seeds", ",".join(map(str, contribute.committed_seeds(args.results_dir, args.profile))),
+              "--scenarios", scenarios, *(["--quiet"] if args.quiet else [])]
+    cmd_benchmark(build_parser().parse_args(["benchmark", *common, "--methods", method.name,
+                                             *(["--threads", str(args.threads)] if args.threads else [])]))
+    compared = contribute.methods_in(scratch, args.profile, list(method.scenarios))
+    cmd_collect(build_parser().parse_args(["collect", *common, "--methods", ",".join(compared)]))
+    (profile,) = [p for p in leaderboard.read_profiles(scratch) if p.name == args.profile]
+    commands = [f"make contribute METHOD={method.name} PROFILE={args.profile}",
+                f"# or: python -m pipeline contribute {method.name} --profile {args.profile}"]
+    out = args.scratch_dir / f"{method.name}.md"
+    storage.write_text(out, contribute.report(profile, method.name, commands))
+    print(f"report: {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from pipeline.checkpoints import read
     from pipeline.grid import run_spec
@@ -389,4 +425,4 @@ def set_threads(threads: int | None) -> None:
 
 
 COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
-            "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site, "reproduce": cmd_reproduce}
+            "contribute": cmd_contribute, "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site, "reproduce": cmd_reproduce}

@@ -1,0 +1,137 @@
+"""Where a contributed method ranks, and whether that is real: ``python -m pipeline contribute NAME``.
+
+It checks the method file (registered, its loss in maths, a reference with a link, scenarios, a
+variant's parent and departure), trains the method in every scenario it declares with the seeds
+of the profile's committed results, collects it with those committed runs in a scratch folder
+(``results/`` is only read), and writes a report: per scenario its rank, its score with the
+two-level CI, the paired differences against its neighbours and the references, how its learning
+curve ended and its cost beside the median method's. Plain tables in, Markdown out.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline import convergence, leaderboard, ranking
+from pipeline.errors import UsageError
+
+REFERENCES = leaderboard.REFERENCES
+
+
+def problems_of(method) -> list[str]:
+    """What a method file lacks for a leaderboard row (``method``: a registered ``Method``)."""
+    found = []
+    if ".. math::" not in method.doc and ":math:`" not in method.doc:
+        found.append("its module docstring states no loss in maths (a `.. math::` block or a :math:`...` role)")
+    if not method.reference.strip():
+        found.append("no reference (authors, year, venue)")
+    if not method.url.startswith(("https://", "http://")):
+        found.append("no link to the paper (url=https://...)")
+    if not method.scenarios:
+        found.append("no scenarios (scenarios=(...))")
+    return found
+
+
+def committed_seeds(results_dir: Path, profile: str) -> list[int]:
+    """The seeds of the profile's committed runs (0 when none is committed)."""
+    path = Path(results_dir) / profile / "runs.csv"
+    seeds = sorted(pd.read_csv(path).seed.unique()) if path.is_file() else []
+    return [int(s) for s in seeds] or [0]
+
+
+def scratch_copy(results_dir: Path, scratch: Path, profile: str, scenarios: list[str], name: str) -> None:
+    """The committed runs of ``scenarios`` (all methods but ``name``) and the catalogue, copied into
+    ``scratch``: the contributed runs land beside them there and ``results/`` stays as it was."""
+    source = Path(results_dir) / profile / "runs"
+    for scenario in scenarios:
+        if not (source / scenario).is_dir():
+            continue
+        for method in sorted(p for p in (source / scenario).iterdir() if p.is_dir() and p.name != name):
+            target = scratch / profile / "runs" / scenario / method.name
+            if not target.exists():
+                shutil.copytree(method, target)
+
+
+def methods_in(scratch: Path, profile: str, scenarios: list[str]) -> list[str]:
+    """The methods with run folders in the scratch folder: the ones the report compares."""
+    runs = scratch / profile / "runs"
+    return sorted({m.name for s in scenarios if (runs / s).is_dir() for m in (runs / s).iterdir() if m.is_dir()})
+
+
+def report(profile: leaderboard.Profile, name: str, commands: list[str]) -> str:
+    """The contribution report of ``name`` in ``profile`` (collected with the committed runs)."""
+    lines = [f"# Contribution report: `{name}`", "",
+             f"Profile `{profile.name}`, seeds {', '.join(map(str, sorted(profile.runs.seed.unique())))}; "
+             "95 % CIs resample the seeds, then the test images within each seed (paired where two methods are compared).", ""]
+    ends = convergence.convergence(profile.curves)
+    for scenario in profile.scenarios:
+        table = leaderboard.scenario_table(profile, scenario)
+        if name not in set(table.method):
+            continue
+        lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)))
+    lines += ["## Reproduce", "", "```bash", *commands, "```", ""]
+    return "\n".join(lines)
+
+
+def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, curve) -> list[str]:
+    row = table.set_index("method").loc[name]
+    if row.psnr != row.psnr:
+        return [f"## {scenario}", "", f"`{name}` diverged in every seed: no rank.", ""]
+    if len(table) == 1:
+        return [f"## {scenario}", "", f"No committed run of profile `{profile.name}` to compare with in this scenario "
+                f"(PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}]).", ""]
+    scored = table[table.psnr.notna()].sort_values("psnr", ascending=False, kind="stable")
+    order = list(scored.method)
+    images = profile.per_image[profile.per_image.scenario == scenario]
+    samples = ranking.Samples.of(images, "psnr", order)
+    k = order.index(name)
+    others = [m for m in (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None, *REFERENCES)
+              if m and m != name and m in order]
+    runs = profile.runs[profile.runs.scenario == scenario]
+    per_epoch = (runs.train_seconds / runs.epochs).groupby(runs.method).mean()
+    per_epoch = per_epoch[per_epoch > 0]
+    tied = "=" if row.tied else ""
+    lines = [f"## {scenario}", "",
+             f"**Rank {tied}{row['rank']} of {len(order)}** (a rank is shared where the paired 95 % CI contains zero).", "",
+             f"- PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}], "
+             f"SSIM {row.ssim:.4f} [{row.ssim_ci_low:.4f}, {row.ssim_ci_high:.4f}] ({int(row.seeds)} seed(s))",
+             f"- learning curve: {curve.describe() if curve else 'no curve (fewer than two points)'}",
+             f"- cost: {per_epoch.get(name, float('nan')):.2f} s per epoch; the median method: {np.median(per_epoch):.2f} s",
+             "", "| against | ΔPSNR (dB) | 95 % CI | |", "| --- | --- | --- | --- |"]
+    for other in others:
+        diff, low, high = samples.difference(name, other)
+        lines.append(f"| {other} | {diff:+.2f} | [{low:+.2f}, {high:+.2f}] | {'significant' if low > 0 or high < 0 else 'tie'} |")
+    lines += ["", f"Verdict: {verdict(samples, name, order)}", ""]
+    return lines
+
+
+def verdict(samples: ranking.Samples, name: str, order: list[str]) -> str:
+    """One line: the methods it ties with, the closest it beats and the closest that beats it."""
+    ties, above, below = [], None, None
+    for other in order:
+        if other == name:
+            continue
+        diff, low, high = samples.difference(name, other)
+        if low <= 0 <= high:
+            ties.append(other)
+        elif low > 0 and (below is None or diff < below[1]):
+            below = (other, diff, low, high)
+        elif high < 0 and (above is None or diff > above[1]):
+            above = (other, diff, low, high)
+    parts = [f"ties with {', '.join(ties)}" if ties else "ties with no method"]
+    if below:
+        parts.append(f"above {below[0]} by {below[1]:+.1f} dB [{below[2]:+.1f}, {below[3]:+.1f}]")
+    if above:
+        parts.append(f"below {above[0]} by {above[1]:+.1f} dB [{above[2]:+.1f}, {above[3]:+.1f}]")
+    return "; ".join(parts)
+
+
+def check(method) -> None:
+    """Refuse a method file with problems, in one line that lists them."""
+    found = problems_of(method)
+    if found:
+        raise UsageError(f"method '{method.name}' ({method.source}) is not ready: {'; '.join(found)}")

@@ -1,0 +1,70 @@
+"""``python -m pipeline contribute``: a new method file, trained beside the committed results of a
+profile in a scratch folder, and its report; ``results/`` is only read."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+NEW_METHOD = r'''r"""Measurement consistency again, as a contributed method for the test.
+
+.. math::
+
+    \mathcal{L}(\theta) = \| y - A f_\theta(y, A) \|^2
+"""
+from deepinv.loss import MCLoss
+
+from pipeline.methods import Method
+
+METHOD = Method(name="my-mc", title="My MC", summary="MC, contributed.", reference="A. Author, 2026, a venue",
+                url="https://example.org/my-mc", deepinv_classes=("deepinv.loss.MCLoss",), scenarios=("mri",),
+                losses=lambda setup: [MCLoss()])
+'''
+NO_MATHS = NEW_METHOD.replace(".. math::", "No maths here.").replace('"my-mc"', '"no-maths"')
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A copy of the package with two new method files, and smoke results committed in it."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "pipeline", root / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "pipeline" / "methods" / "my_mc.py").write_text(NEW_METHOD)
+    (root / "pipeline" / "methods" / "no_maths.py").write_text(NO_MATHS)
+    done = cli(root, "benchmark", "--profile", "smoke", "--scenarios", "mri", "--seeds", "0,1",
+               "--methods", "zero-filled,supervised,mc,ssdu")
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def cli(root, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root), "CI": "true"}
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
+    before = {p: p.read_bytes() for p in (project / "results").rglob("*") if p.is_file()}
+    done = cli(project, "contribute", "my-mc", "--profile", "smoke")
+    assert done.returncode == 0, done.stderr
+    report = (project / "build" / "contribute" / "my-mc.md").read_text()
+    assert re.search(r"^## mri\n\n\*\*Rank =?[1-5] of 5\*\*", report, re.M), report
+    assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seed\(s\)\)", report)
+    assert re.search(r"^\| zero-filled \| [+-]\d+\.\d\d \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \| (significant|tie) \|$", report, re.M)
+    assert re.search(r"^Verdict: ties with ", report, re.M)
+    assert "make contribute METHOD=my-mc PROFILE=smoke" in report
+    assert {p: p.read_bytes() for p in (project / "results").rglob("*") if p.is_file()} == before  # only read
+    assert (project / "build" / "contribute" / "results" / "smoke" / "runs" / "mri" / "my-mc" / "seed1").is_dir()
+
+
+def test_a_method_file_without_its_maths_is_refused_in_one_line(project):
+    done = cli(project, "contribute", "no-maths", "--profile", "smoke")
+    assert done.returncode == 2
+    assert done.stderr == ("error: method 'no-maths' (pipeline/methods/no_maths.py) is not ready: its module docstring "
+                           "states no loss in maths (a `.. math::` block or a :math:`...` role)\n")
