@@ -348,8 +348,19 @@ def cmd_contribute(args) -> int:
     from pipeline import contribute, leaderboard, storage
     from pipeline.methods import get_method
 
+    from pipeline.guard import guard
+
     method = get_method(args.name)
     contribute.check(method)
+    if method.uses_ground_truth or method.losses is None:
+        checked = "exempt: it " + ("uses the ground truth by design" if method.uses_ground_truth else "does not train")
+    else:
+        failures = guard(method, args.cache_dir)
+        if failures:
+            raise UsageError(f"method '{method.name}' reaches the ground truth: trained with every ground-truth image "
+                             f"replaced by NaN, {'; '.join(failures)}. Its losses may use y, the physics and the model only")
+        checked = f"passed in {', '.join(method.scenarios)} (smoke steps with every ground-truth image replaced by NaN)"
+    print(f"ground-truth guard: {checked}", file=sys.stderr)
     scratch = args.scratch_dir / "results"
     scenarios = ",".join(method.scenarios)
     contribute.scratch_copy(args.results_dir, scratch, args.profile, list(method.scenarios), method.name)
@@ -364,7 +375,7 @@ def cmd_contribute(args) -> int:
     commands = [f"make contribute METHOD={method.name} PROFILE={args.profile}",
                 f"# or: python -m pipeline contribute {method.name} --profile {args.profile}"]
     out = args.scratch_dir / f"{method.name}.md"
-    storage.write_text(out, contribute.report(profile, method.name, commands))
+    storage.write_text(out, contribute.report(profile, method.name, commands, checked))
     print(f"report: {out}", file=sys.stderr)
     return 0
 

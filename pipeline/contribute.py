@@ -62,11 +62,13 @@ def methods_in(scratch: Path, profile: str, scenarios: list[str]) -> list[str]:
     return sorted({m.name for s in scenarios if (runs / s).is_dir() for m in (runs / s).iterdir() if m.is_dir()})
 
 
-def report(profile: leaderboard.Profile, name: str, commands: list[str]) -> str:
-    """The contribution report of ``name`` in ``profile`` (collected with the committed runs)."""
+def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: str) -> str:
+    """The contribution report of ``name`` in ``profile`` (collected with the committed runs);
+    ``guard``: the outcome of the ground-truth guard, in words."""
     lines = [f"# Contribution report: `{name}`", "",
              f"Profile `{profile.name}`, seeds {', '.join(map(str, sorted(profile.runs.seed.unique())))}; "
-             "95 % CIs resample the seeds, then the test images within each seed (paired where two methods are compared).", ""]
+             "95 % CIs resample the seeds, then the test images within each seed (paired where two methods are compared).",
+             "", f"Ground-truth guard: {guard}.", ""]
     ends = convergence.convergence(profile.curves)
     for scenario in profile.scenarios:
         table = leaderboard.scenario_table(profile, scenario)

@@ -59,6 +59,7 @@ def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
     assert re.search(r"^\| zero-filled \| [+-]\d+\.\d\d \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \| (significant|tie) \|$", report, re.M)
     assert re.search(r"^Verdict: ties with ", report, re.M)
     assert "make contribute METHOD=my-mc PROFILE=smoke" in report
+    assert "Ground-truth guard: passed in mri (smoke steps with every ground-truth image replaced by NaN)." in report
     assert {p: p.read_bytes() for p in (project / "results").rglob("*") if p.is_file()} == before  # only read
     assert (project / "build" / "contribute" / "results" / "smoke" / "runs" / "mri" / "my-mc" / "seed1").is_dir()
 

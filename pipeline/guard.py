@@ -1,0 +1,98 @@
+"""The ground-truth guard of ``contribute``: can a method's training reach the ground truth?
+
+Self-supervised training items carry no ``x``, but a loss could still reach the images another
+way: the pipeline's data module, the measurement cache, a closure over the images. The guard
+simulates the measurements from the real images, then trains the method for a few smoke steps
+with every ground truth the pipeline hands out replaced by NaN: the image splits its data module
+loads and the ``x`` of both splits of the measurements (through ``load_measurements`` too). A loss
+that reads the ground truth that way meets NaN, and its loss or the network's weights stop being
+finite. What it does not cover: a loss that opens a data file itself (the template's NIfTI file,
+an .h5 file, the cache on disk), which a reviewer sees in the method file.
+Methods that use the ground truth by design (``uses_ground_truth=True``: supervised) are exempt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+
+from pipeline import runs
+from pipeline.data import DatasetSpec
+from pipeline.data.images import ImageSplit
+from pipeline.measurements import MeasuredSplit, Measurements, load_measurements
+from pipeline.methods import Method
+from pipeline.profiles import PROFILES
+from pipeline.scenarios import SCENARIOS
+
+# every function through which the pipeline hands out ground truth (imported names included)
+SOURCES = [("pipeline.data", "load_images"), ("pipeline.data.mni", "mni_images"), ("pipeline.data.fastmri", "fastmri_images"), ("pipeline.measurements", "load_images"),
+           ("pipeline.measurements", "load_measurements"), ("pipeline.runs", "load_measurements")]
+
+
+def hidden(value: Any) -> Any:
+    """``value`` with its ground truth replaced by NaN (images, image splits, measurements)."""
+    if isinstance(value, torch.Tensor):
+        return torch.full_like(value, float("nan"))
+    if isinstance(value, np.ndarray):
+        return np.full(value.shape, np.nan)
+    if isinstance(value, ImageSplit):
+        return dataclasses.replace(value, train=hidden(value.train), test=hidden(value.test))
+    if isinstance(value, MeasuredSplit):
+        return dataclasses.replace(value, x=None if value.x is None else hidden(value.x))
+    if isinstance(value, Measurements):
+        return Measurements(hidden(value.train), hidden(value.test))
+    return value
+
+
+@contextmanager
+def ground_truth_hidden() -> Iterator[None]:
+    """While the block runs, every ``SOURCES`` function returns its ground truth as NaN."""
+    originals = [(importlib.import_module(module), name) for module, name in SOURCES]
+    saved = [(module, name, getattr(module, name)) for module, name in originals]
+
+    def wrapped(function: Callable) -> Callable:
+        return lambda *args, **kwargs: hidden(function(*args, **kwargs))
+
+    try:
+        for module, name, function in saved:
+            setattr(module, name, wrapped(function))
+        yield
+    finally:
+        for module, name, function in saved:
+            setattr(module, name, function)
+
+
+def guard(method: Method, cache_dir: Path, scenarios: tuple[str, ...] | None = None) -> list[str]:
+    """Train ``method`` for the smoke profile's few steps in each of its scenarios with the ground
+    truth hidden; one line per scenario where the loss or the weights did not stay finite."""
+    failures = []
+    for scenario in scenarios or method.scenarios:
+        spec = runs.RunSpec(PROFILES["smoke"], SCENARIOS[scenario], method, 0, DatasetSpec("mni"))
+        data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
+        with ground_truth_hidden():
+            failure = train_blind(spec, hidden(data))
+        if failure:
+            failures.append(f"{scenario}: {failure}")
+    return failures
+
+
+def train_blind(spec: runs.RunSpec, data: Measurements) -> str | None:
+    """What went non-finite when training on ``data`` (its ground truth hidden), or None."""
+    device = torch.device("cpu")
+    runs.seed_everything(spec.seed)
+    setup = runs.method_setup(spec, data, device)
+    model = runs.network(spec, setup, device)
+    try:
+        model, _ = runs.train(spec, model, runs.training_physics(spec, data.img_size, device), setup, data.train,
+                              device, progress=False)
+    except runs.Diverged as diverged:
+        return f"the loss became non-finite ({diverged})"
+    if not all(torch.isfinite(p).all() for p in model.parameters()):
+        return "the network's weights became non-finite"
+    return None
