@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
 
+    p = sub.add_parser("changed-methods", help="the methods a branch adds or changes (their file, or a loss they "
+                                               "import), one per line: what the pull-request check runs")
+    p.add_argument("--base", required=True, help="the branch or commit to compare with (e.g. origin/main)")
+
     p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile) and its findings checked on a profile's results")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
@@ -380,6 +384,19 @@ def cmd_contribute(args) -> int:
     return 0
 
 
+def cmd_changed_methods(args) -> int:
+    from pipeline.changes import changed_files, touched_methods
+
+    try:
+        names, deleted = touched_methods(changed_files(args.base, Path.cwd()), Path.cwd())
+    except RuntimeError as err:
+        raise UsageError(f"{err}; fetch the base first (git fetch origin), or pass another --base") from None
+    for path in deleted:
+        print(f"deleted, nothing to run: {path}", file=sys.stderr)
+    print("\n".join(names))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from pipeline.checkpoints import read
     from pipeline.grid import run_spec
@@ -436,4 +453,4 @@ def set_threads(threads: int | None) -> None:
 
 
 COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
-            "contribute": cmd_contribute, "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site, "reproduce": cmd_reproduce}
+            "contribute": cmd_contribute, "changed-methods": cmd_changed_methods, "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site, "reproduce": cmd_reproduce}
