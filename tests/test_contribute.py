@@ -69,3 +69,12 @@ def test_a_method_file_without_its_maths_is_refused_in_one_line(project):
     assert done.returncode == 2
     assert done.stderr == ("error: method 'no-maths' (pipeline/methods/no_maths.py) is not ready: its module docstring "
                            "states no loss in maths (a `.. math::` block or a :math:`...` role)\n")
+
+
+def test_a_variant_that_does_not_say_how_it_departs_is_refused_in_one_line(tmp_path):
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    variant = NEW_METHOD.replace('"my-mc"', '"mc-again"').replace('losses=', 'variant_of="mc", losses=')
+    (tmp_path / "pipeline" / "methods" / "mc_again.py").write_text(variant)
+    done = cli(tmp_path, "contribute", "mc-again", "--profile", "smoke")
+    assert done.returncode == 2
+    assert done.stderr == "error: method 'mc-again': a variant must say how it departs from 'mc' (departure=...)\n"

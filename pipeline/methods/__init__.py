@@ -109,14 +109,14 @@ def registry() -> dict[str, Method]:
     for method, module in discover(__name__, __path__, "METHOD", Method):
         unknown = set(method.scenarios) - set(SCENARIOS)
         if unknown:
-            raise ValueError(f"method '{method.name}' names unknown scenarios {sorted(unknown)}")
+            raise UsageError(f"method '{method.name}' names unknown scenarios {sorted(unknown)}")
         found[method.name] = replace(
             method, doc=(module.__doc__ or "").strip(), source=f"pipeline/methods/{Path(module.__file__).name}"
         )
     for method in found.values():
         check_variant(method, found)
         if method.noise_baseline and "noisy" not in found.get(method.noise_baseline, method).scenarios:
-            raise ValueError(f"method '{method.name}': noise_baseline '{method.noise_baseline}' "
+            raise UsageError(f"method '{method.name}': noise_baseline '{method.noise_baseline}' "
                              "must name a method of the noisy scenario")
     return dict(sorted(found.items()))
 
@@ -125,15 +125,15 @@ def check_variant(method: Method, found: dict[str, Method]) -> None:
     """A variant names a registered method of the paper, says how it departs, and runs where it does."""
     if method.variant_of is None:
         if method.departure:
-            raise ValueError(f"method '{method.name}': a departure is only for variants (set variant_of)")
+            raise UsageError(f"method '{method.name}': a departure is only for variants (set variant_of)")
         return
     parent = found.get(method.variant_of)
     if parent is None or not parent.in_paper:
-        raise ValueError(f"method '{method.name}': variant_of '{method.variant_of}' must name a method of the paper")
+        raise UsageError(f"method '{method.name}': variant_of '{method.variant_of}' must name a method of the paper")
     if not method.departure:
-        raise ValueError(f"method '{method.name}': a variant must say how it departs from '{parent.name}' (departure=...)")
+        raise UsageError(f"method '{method.name}': a variant must say how it departs from '{parent.name}' (departure=...)")
     if not set(method.scenarios) <= set(parent.scenarios):
-        raise ValueError(f"method '{method.name}': a variant runs only in its parent's scenarios {parent.scenarios}")
+        raise UsageError(f"method '{method.name}': a variant runs only in its parent's scenarios {parent.scenarios}")
 
 
 def variants_of(name: str) -> list[Method]:
