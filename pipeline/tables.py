@@ -52,7 +52,7 @@ COLUMNS = {  # name: (unit, meaning)
     "method": ("", "the training loss, by its registered name (pipeline/methods/NAME.py)"),
     "variant_of": ("", "for a labelled variant, the paper's method it varies; empty for the paper's own"),
     "departure": ("", "for a variant, how it departs from that method"),
-    "seed": ("", "training seed: draws of weights, masks and batches (test measurements are fixed per scenario)"),
+    "seed": ("", "run seed: the acquisition masks of the simulated measurements (train and test), the initial weights, the losses' draws and the batches"),
     "dataset": ("", "mni (brain slices embedded in nilearn) or fastmri"),
     "status": ("", "ok, or diverged (a non-finite loss or output: no scores)"),
     "failure": ("", "why a run diverged, in one line"),
