@@ -19,9 +19,6 @@ import pandas as pd
 from pipeline import convergence, leaderboard, ranking
 from pipeline.errors import UsageError
 
-REFERENCES = leaderboard.REFERENCES
-
-
 def problems_of(method) -> list[str]:
     """What a method file lacks for a leaderboard row (``method``: a registered ``Method``)."""
     found = []
@@ -44,8 +41,7 @@ def committed_seeds(results_dir: Path, profile: str) -> list[int]:
 
 
 def scratch_copy(results_dir: Path, scratch: Path, profile: str, scenarios: list[str], name: str) -> None:
-    """The committed runs of ``scenarios`` (all methods but ``name``) and the catalogue, copied into
-    ``scratch``: the contributed runs land beside them there and ``results/`` stays as it was."""
+    """The committed runs of ``scenarios`` (all methods but ``name``), copied into ``scratch``: the contributed runs land beside them there and ``results/`` stays as it was."""
     source = Path(results_dir) / profile / "runs"
     for scenario in scenarios:
         if not (source / scenario).is_dir():
@@ -91,10 +87,9 @@ def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, cur
     images = profile.per_image[profile.per_image.scenario == scenario]
     samples = ranking.Samples.of(images, "psnr", order)
     k = order.index(name)
-    others = [m for m in (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None, *REFERENCES)
+    others = [m for m in (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None, *leaderboard.REFERENCES)
               if m and m != name and m in order]
-    runs = profile.runs[profile.runs.scenario == scenario]
-    per_epoch = (runs.train_seconds / runs.epochs).groupby(runs.method).mean()
+    per_epoch = leaderboard.seconds_per_epoch(profile, scenario)
     per_epoch = per_epoch[per_epoch > 0]
     tied = "=" if row.tied else ""
     lines = [f"## {scenario}", "",

@@ -25,6 +25,7 @@ import torch
 from pipeline import runs
 from pipeline.data import DatasetSpec
 from pipeline.data.images import ImageSplit
+from pipeline.errors import UsageError
 from pipeline.measurements import MeasuredSplit, Measurements, load_measurements
 from pipeline.methods import Method
 from pipeline.profiles import PROFILES
@@ -80,6 +81,18 @@ def guard(method: Method, cache_dir: Path, scenarios: tuple[str, ...] | None = N
         if failure:
             failures.append(f"{scenario}: {failure}")
     return failures
+
+
+def outcome(method: Method, cache_dir: Path) -> str:
+    """The guard's verdict on ``method`` in words, for ``contribute``; a one-line refusal if its
+    training reached the ground truth."""
+    if method.uses_ground_truth or method.losses is None:
+        return "exempt: it " + ("uses the ground truth by design" if method.uses_ground_truth else "does not train")
+    failures = guard(method, cache_dir)
+    if failures:
+        raise UsageError(f"method '{method.name}' reaches the ground truth: trained with every ground-truth image "
+                         f"replaced by NaN, {'; '.join(failures)}. Its losses may use y, the physics and the model only")
+    return f"passed in {', '.join(method.scenarios)} (smoke steps with every ground-truth image replaced by NaN)"
 
 
 def train_blind(spec: runs.RunSpec, data: Measurements) -> str | None:

@@ -152,6 +152,12 @@ def rank_table(profile: Profile, scenario: str) -> pd.DataFrame:
     return profile.rankings[scenario].copy()
 
 
+def seconds_per_epoch(profile: Profile, scenario: str) -> pd.Series:
+    """Training seconds per epoch of each method in ``scenario`` (mean over its runs; NaN without training)."""
+    runs = profile.runs[profile.runs.scenario == scenario]
+    return (runs.train_seconds / runs.epochs).groupby(runs.method).mean()
+
+
 def significant_ranks(images: pd.DataFrame, methods: list[str], competitors: list[str]) -> dict[str, int]:
     """PSNR rank of each method in which a difference within the CIs is a tie.
 

@@ -98,10 +98,15 @@ def significance(images: pd.DataFrame, methods: list[str], metric: str = "psnr")
     """Every ordered pair (row, column) of ``methods``: the paired mean difference row - column
     on the same seeds and test images, its 95 % CI, and whether the CI excludes zero."""
     samples = Samples.of(images, metric, methods)
+    pairs = {}
+    for i, a in enumerate(methods):
+        for b in methods[i + 1:]:
+            diff, low, high = samples.difference(a, b)
+            pairs[a, b], pairs[b, a] = (diff, low, high), (-diff, -high, -low)  # the percentiles mirror
     cells = []
     for a in methods:
         for b in methods:
-            diff, low, high = samples.difference(a, b) if a != b else (np.nan, np.nan, np.nan)
+            diff, low, high = pairs.get((a, b), (np.nan, np.nan, np.nan))
             cells.append({"row": a, "column": b, "diff": diff, "low": low, "high": high,
                           "significant": bool(low > 0 or high < 0)})
     return pd.DataFrame(cells)

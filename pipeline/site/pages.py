@@ -86,8 +86,9 @@ def home(p: leaderboard.Profile) -> dict:
     rows = []
     for method in methods:
         cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
+        rank = mean_rank(method, ranks)
         rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells,
-                     "mean_rank": mean_rank(method, ranks) if np.isfinite(mean_rank(method, ranks)) else None})
+                     "mean_rank": rank if np.isfinite(rank) else None})
     gains = pd.DataFrame({s: t.psnr - t.psnr.get("zero-filled", float("nan")) for s, t in tables.items()},
                          index=methods, columns=p.scenarios)
     return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
@@ -121,7 +122,7 @@ def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[ag
 def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement]) -> dict:
     table = leaderboard.scenario_table(p, scenario)
     runs = p.runs[p.runs.scenario == scenario]
-    per_epoch = (runs.train_seconds / runs.epochs).groupby(runs.method).mean()
+    per_epoch = leaderboard.seconds_per_epoch(p, scenario)
     ranks = leaderboard.rank_table(p, scenario).set_index("method")
     ends = convergence.convergence(p.curves)
     rows = [{**row, "curve_end": ends.get((scenario, row["method"])), "seconds_per_epoch": per_epoch.get(row["method"]),
