@@ -15,6 +15,7 @@ DATA ?=
 DATASET ?=
 EPOCHS ?=
 FINAL_STEP ?=
+SPEED ?=
 SCENARIOS ?=
 METHODS ?=
 RESULTS ?= results
@@ -31,7 +32,7 @@ METRICS ?=
 comma := ,
 COMMON := --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
 	$(if $(DATA),--data-dir '$(DATA)') $(if $(DATASET),--dataset $(DATASET)) $(if $(EPOCHS),--epochs $(EPOCHS)) \
-	$(if $(FINAL_STEP),--final-step $(FINAL_STEP)) \
+	$(if $(FINAL_STEP),--final-step $(FINAL_STEP)) $(if $(SPEED),--speed $(SPEED)) \
 	$(if $(MODEL),--model $(MODEL)) $(if $(PHYSICS),--physics $(PHYSICS)) \
 	$(foreach m,$(subst $(comma), ,$(METRICS)),--metric $(m))
 GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
@@ -49,7 +50,7 @@ TEST_ARGS ?=
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings list site serve perf test browser clean _runs
+.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings list site serve perf gpu-check test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
@@ -149,6 +150,13 @@ findings: $(STAMP) ## Kendall's tau with the paper and its findings, checked on 
 # Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv
 perf: $(STAMP) ## pipeline overhead, cache and site costs -> results/perf.csv
 	$(PY) benchmarks/overhead.py --results-dir '$(RESULTS)' --out '$(RESULTS)/perf.csv'
+
+# Every method of every scenario on the paper profile, a few steps each on CUDA, in one process,
+# with the harness's overhead and the speed options measured: results/gpu.csv. Exits 2 without a
+# GPU. GPU_CHECK=... passes options (e.g. `--device cpu --size 32 --profile smoke`: the logic on a CPU).
+GPU_CHECK ?=
+gpu-check: $(STAMP) ## the paper profile on a GPU: every method's status, step time, memory -> results/gpu.csv
+	$(PY) benchmarks/gpu_check.py --out '$(RESULTS)/gpu.csv' $(GPU_CHECK)
 
 site: $(SITE_STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
 	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)' \

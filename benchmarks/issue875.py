@@ -41,7 +41,7 @@ def mean_second_term(name: str, scenario: str, profile, draws: int, cache) -> fl
     values = []
     with torch.no_grad():
         while len(values) < draws:
-            for batch in train_loader(spec, data.train):
+            for batch in train_loader(spec, data.train, torch.device("cpu")):
                 physics.update(**batch["params"])
                 x_net = model(batch["y"], physics, update_parameters=True)
                 values.append(float(second(x_net=x_net, y=batch["y"], physics=physics, model=model).mean()))

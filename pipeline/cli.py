@@ -27,6 +27,8 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
     p.add_argument("--final-step", default=None, help="override what the network ends on: denoiser, prox, "
                                                       "projection or projection-where-exact")
+    p.add_argument("--speed", default=None, help="GPU speed options, comma-separated: bf16, channels-last, "
+                                                 "cudnn-benchmark, pinned-memory (recorded in the config; default none)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="measurement cache (git-ignored)")
     p.add_argument("--model", default=None, help="package.module:factory of a deepinv Reconstructor (replaces MoDL)")
@@ -300,6 +302,8 @@ def run_argv(args, spec) -> list[str]:
         argv += ["--epochs", str(args.epochs)]
     if args.final_step is not None:
         argv += ["--final-step", args.final_step]
+    if args.speed:
+        argv += ["--speed", args.speed]
     if args.threads is not None:
         argv += ["--threads", str(args.threads)]
     if args.keep_weights:

@@ -35,11 +35,12 @@ def curve_epochs(epochs: int, points: int) -> list[int]:
 
 
 @contextmanager
-def untouched(generators: list[torch.Generator]):
-    """Restore the global RNGs and ``generators`` to their state on entry."""
+def untouched(generators: list[torch.Generator], device: torch.device):
+    """Restore the global RNGs (the CPU's and, on a GPU, the device's) and ``generators`` to their state on entry."""
     states = [g.get_state() for g in generators]
     numpy_state, python_state = np.random.get_state(), random.getstate()
-    with torch.random.fork_rng(devices=[]):
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
         try:
             yield
         finally:
@@ -68,7 +69,7 @@ class LearningCurve:
             return
         start = time.perf_counter()
         training = model.training
-        with untouched(self.generators()):  # asked at each point: losses may take generators after the curve starts
+        with untouched(self.generators(), torch.device(self.device)):  # asked at each point: losses may take generators after the curve starts
             rows, _ = evaluate(model, self.physics, self.subset, self.batch_size, self.device, n_gallery=0)
         model.train(training)
         self.rows.append({"epoch": epoch, "psnr": float(np.mean([r["psnr"] for r in rows])),

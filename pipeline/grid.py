@@ -28,7 +28,7 @@ def pairs(scenarios: list[str] | None = None, methods: list[str] | None = None) 
 
 
 def run_spec(args: argparse.Namespace, scenario: str, method: str, seed: int) -> RunSpec:
-    profile = get_profile(args.profile, args.epochs, getattr(args, "final_step", None))
+    profile = get_profile(args.profile, args.epochs, getattr(args, "final_step", None), getattr(args, "speed", None))
     if seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
     dataset = DatasetSpec.parse(args.dataset or profile.dataset, args.data_dir)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
-from deepinv.models import MoDL, UNet
+from deepinv.models import MoDL
 
+from pipeline import speed
 from pipeline.errors import UsageError
 from pipeline.profiles import Profile
 
@@ -51,14 +52,18 @@ def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: boo
     denoiser is always passed explicitly: MoDL's default would be a DnCNN. The profile's
     ``final_step`` rule, for a scenario with or without measurement noise and coil maps, says
     whether the network ends on the denoiser (SSIBench) or on a data-consistency step
-    (:class:`ConsistentMoDL`).
+    (:class:`ConsistentMoDL`); its speed options (``pipeline.speed``) may run the UNet under
+    bfloat16 autocast and lay its weights out channels-last.
     """
     channels = list(profile.unet_channels) if profile.unet_channels else None
-    denoiser = UNet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
+    unet = speed.denoiser_class(profile.speed)
+    denoiser = unet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
     final_step = profile.final_step_for(noisy, multicoil)
     if final_step == "denoiser":
-        return MoDL(denoiser=denoiser, num_iter=profile.modl_iterations).to(device)
-    return ConsistentMoDL(denoiser, profile.modl_iterations, final_step).to(device)
+        model = MoDL(denoiser=denoiser, num_iter=profile.modl_iterations)
+    else:
+        model = ConsistentMoDL(denoiser, profile.modl_iterations, final_step)
+    return model.to(device, memory_format=speed.memory_format(profile.speed))
 
 
 def count_parameters(model: torch.nn.Module) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from pipeline.errors import UsageError, choose
+from pipeline.speed import parse as parse_speed
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Profile:
     # change any result (a test checks it), so they are not part of the config
     curve_points: int = 6
     curve_images: int = 8
+    # how a step is computed on a GPU (pipeline.speed.OPTIONS); in the config only when set
+    speed: tuple[str, ...] = ()
 
     def final_step_for(self, noisy: bool, multicoil: bool) -> str:
         """The step the network ends on in a scenario with or without measurement noise and coil maps."""
@@ -43,6 +46,10 @@ class Profile:
         for key in ("description", "curve_points", "curve_images"):
             cfg.pop(key)
         cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
+        if self.speed:
+            cfg["speed"] = list(self.speed)
+        else:  # runs made before the speed options existed keep their config and hash
+            cfg.pop("speed")
         return cfg
 
 
@@ -95,9 +102,13 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def get_profile(name: str, epochs: int | None = None, final_step: str | None = None) -> Profile:
-    """The named profile, with its epochs and final step optionally overridden (recorded in the config)."""
+def get_profile(name: str, epochs: int | None = None, final_step: str | None = None,
+                speed: str | None = None) -> Profile:
+    """The named profile, with its epochs, final step and speed options optionally overridden
+    (recorded in the config)."""
     profile = choose("profile", name, PROFILES)
+    if speed:
+        profile = replace(profile, speed=parse_speed(speed))
     if final_step is not None:
         choose("final step", final_step, dict.fromkeys(FINAL_STEPS))
         profile = replace(profile, final_step=final_step)

@@ -27,7 +27,7 @@ from deepinv.loss import Loss
 from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from torch.utils.data import DataLoader
 
-from pipeline import checkpoints, custom, locks, provenance, storage, streams
+from pipeline import checkpoints, custom, locks, provenance, speed, storage, streams
 from pipeline.curves import LearningCurve, curve_epochs
 from pipeline.data import DatasetSpec
 from pipeline.errors import UsageError
@@ -416,11 +416,13 @@ def as_list(losses) -> list:
     return list(losses) if isinstance(losses, (list, tuple)) else [losses]
 
 
-def train_loader(spec: RunSpec, train_split: MeasuredSplit) -> DataLoader:
-    """Shuffled training batches (on the run's shuffling stream); x only for supervised methods."""
+def train_loader(spec: RunSpec, train_split: MeasuredSplit, device: torch.device) -> DataLoader:
+    """Shuffled training batches (on the run's shuffling stream, a CPU generator as the sampler
+    needs whatever the run's device); x only for supervised methods."""
     return DataLoader(
         MeasurementDataset(train_split, with_ground_truth=spec.method.uses_ground_truth),
         batch_size=spec.profile.batch_size, shuffle=True, generator=streams.generator(spec.seed, streams.SHUFFLE),
+        pin_memory=speed.pin_memory(spec.profile.speed, device),
     )
 
 
@@ -432,7 +434,8 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
     Evaluation is not left to the Trainer: with a physics generator it would draw new masks,
     so ``evaluate`` scores the fixed, cached test measurements instead.
     """
-    loader = train_loader(spec, train_split)
+    loader = train_loader(spec, train_split, device)
+    speed.set_cudnn_benchmark(spec.profile.speed)
     options = dict(
         model=model, physics=physics, train_dataloader=loader, epochs=spec.profile.epochs,
         losses=spec.method.losses(setup), metrics=[], compute_train_metrics=False, online_measurements=False,

@@ -46,9 +46,11 @@ class Setup:
         """A fresh operator of the scenario, for a loss that needs one of its own (no clone per step)."""
         return self.scenario.physics(self.img_size, device=self.device)
 
-    def generator(self, purpose: str) -> torch.Generator:
-        """A fresh generator on ``purpose``'s stream of this run: two calls replay the same draws."""
-        generator = streams.generator(self.seed, purpose, self.device)
+    def generator(self, purpose: str, device: torch.device | str | None = None) -> torch.Generator:
+        """A fresh generator on ``purpose``'s stream of this run: two calls replay the same draws.
+        On the run's device, unless ``device`` says otherwise: a ``DataLoader``'s sampler draws
+        on the CPU, whatever the device the batches go to."""
+        generator = streams.generator(self.seed, purpose, self.device if device is None else device)
         self.handed_out.append(generator)
         return generator
 

@@ -43,7 +43,7 @@ def losses(setup: Setup):
 
 
 def discriminator(setup: Setup):
-    unpaired = UnpairedMeasurements(setup.unpaired, setup.batch_size, setup.generator(streams.UNPAIRED))
+    unpaired = UnpairedMeasurements(setup.unpaired, setup.batch_size, setup.generator(streams.UNPAIRED, device="cpu"))
     return (
         skipconv_discriminator(setup.img_size, setup.discriminator_width),
         [MOAdversarialDiscriminatorLoss(multi_operator(setup), unpaired, device=setup.device)],
