@@ -65,34 +65,42 @@ def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: 
              f"Profile `{profile.name}`, seeds {', '.join(map(str, sorted(profile.runs.seed.unique())))}; "
              "95 % CIs resample the seeds, then the test images within each seed (paired where two methods are compared).",
              "", f"Ground-truth guard: {guard}.", ""]
-    ends = convergence.convergence(profile.curves)
-    for scenario in profile.scenarios:
-        table = leaderboard.scenario_table(profile, scenario)
-        if name not in set(table.method):
-            continue
-        lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)))
+    lines += standing(profile, name)
     lines += ["## Reproduce", "", "```bash", *commands, "```", ""]
     return "\n".join(lines)
 
 
-def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, curve) -> list[str]:
+def standing(profile: leaderboard.Profile, name: str, heading: str = "##") -> list[str]:
+    """Where ``name`` ranks in each scenario of ``profile`` (the report's body; a method's site page
+    shows the same for its committed results), one Markdown section per scenario."""
+    ends = convergence.convergence(profile.curves)
+    lines = []
+    for scenario in profile.scenarios:
+        table = leaderboard.scenario_table(profile, scenario)
+        if name in set(table.method):
+            lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)), heading)
+    return lines
+
+
+def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, curve, heading: str = "##") -> list[str]:
     row = table.set_index("method").loc[name]
     if row.psnr != row.psnr:
-        return [f"## {scenario}", "", f"`{name}` diverged in every seed: no rank.", ""]
+        return [f"{heading} {scenario}", "", f"`{name}` diverged in every seed: no rank.", ""]
     if len(table) == 1:
-        return [f"## {scenario}", "", f"No committed run of profile `{profile.name}` to compare with in this scenario "
+        return [f"{heading} {scenario}", "", f"No committed run of profile `{profile.name}` to compare with in this scenario "
                 f"(PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}]).", ""]
     scored = table[table.psnr.notna()].sort_values("psnr", ascending=False, kind="stable")
     order = list(scored.method)
     images = profile.per_image[profile.per_image.scenario == scenario]
     samples = ranking.Samples.of(images, "psnr", order)
     k = order.index(name)
-    others = [m for m in (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None, *leaderboard.REFERENCES)
-              if m and m != name and m in order]
+    others = [m for m in dict.fromkeys((order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None,
+                                        *leaderboard.REFERENCES))
+              if m and m != name and m in order]  # a neighbour that is also a reference is listed once
     per_epoch = leaderboard.seconds_per_epoch(profile, scenario)
     per_epoch = per_epoch[per_epoch > 0]
     tied = "=" if row.tied else ""
-    lines = [f"## {scenario}", "",
+    lines = [f"{heading} {scenario}", "",
              f"**Rank {tied}{row['rank']} of {len(order)}** (a rank is shared where the paired 95 % CI contains zero).", "",
              f"- PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}], "
              f"SSIM {row.ssim:.4f} [{row.ssim_ci_low:.4f}, {row.ssim_ci_high:.4f}] ({int(row.seeds)} seed(s))",

@@ -32,10 +32,11 @@ NO_MATHS = NEW_METHOD.replace(".. math::", "No maths here.").replace('"my-mc"', 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """A copy of the package with two new method files, and smoke results committed in it."""
+    """A copy of the package with new method files (README's worked example among them), and smoke
+    results committed in it."""
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(ROOT / "pipeline", root / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "pipeline" / "methods" / "my_mc.py").write_text(NEW_METHOD)
+    shutil.copy(ROOT / "examples" / "flip_ei.py", root / "pipeline" / "methods" / "flip_ei.py")
     (root / "pipeline" / "methods" / "no_maths.py").write_text(NO_MATHS)
     done = cli(root, "benchmark", "--profile", "smoke", "--scenarios", "mri", "--seeds", "0,1",
                "--methods", "zero-filled,supervised,mc,ssdu")
@@ -50,18 +51,19 @@ def cli(root, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
+    """The worked example of README (the tutorial's flip-equivariant loss), on the smoke profile."""
     before = {p: p.read_bytes() for p in (project / "results").rglob("*") if p.is_file()}
-    done = cli(project, "contribute", "my-mc", "--profile", "smoke")
+    done = cli(project, "contribute", "flip-ei", "--profile", "smoke")
     assert done.returncode == 0, done.stderr
-    report = (project / "build" / "contribute" / "my-mc.md").read_text()
+    report = (project / "build" / "contribute" / "flip-ei.md").read_text()
     assert re.search(r"^## mri\n\n\*\*Rank =?[1-5] of 5\*\*", report, re.M), report
     assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seed\(s\)\)", report)
     assert re.search(r"^\| zero-filled \| [+-]\d+\.\d\d \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \| (significant|tie) \|$", report, re.M)
     assert re.search(r"^Verdict: ties with ", report, re.M)
-    assert "make contribute METHOD=my-mc PROFILE=smoke" in report
+    assert "make contribute METHOD=flip-ei PROFILE=smoke" in report
     assert "Ground-truth guard: passed in mri (smoke steps with every ground-truth image replaced by NaN)." in report
     assert {p: p.read_bytes() for p in (project / "results").rglob("*") if p.is_file()} == before  # only read
-    assert (project / "build" / "contribute" / "results" / "smoke" / "runs" / "mri" / "my-mc" / "seed1").is_dir()
+    assert (project / "build" / "contribute" / "results" / "smoke" / "runs" / "mri" / "flip-ei" / "seed1").is_dir()
 
 
 def test_a_method_file_without_its_maths_is_refused_in_one_line(project):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def test_every_page_is_built(built_site, smoke_profile):
         assert (built_site / "scenarios" / f"smoke-{scenario}" / "index.html").exists()
     for method in registry():
         assert (built_site / "methods" / method / "index.html").exists()
-    for page in ("published", "how-to", "reproducibility"):
+    for page in ("published", "how-to", "reproducibility", "contribute"):
         assert (built_site / page / "index.html").exists()
     assert (built_site / "downloads" / "smoke" / "runs.csv").exists()
     assert (built_site / "assets" / "plotly.min.js").exists()
@@ -159,6 +160,23 @@ def test_method_page_shows_its_source_unmangled(built_site):
     page = (built_site / "methods" / "moc-ssdu-full" / "index.html").read_text()
     assert "&amp;#34;" not in page and "&#34;&#34;&#34;" not in page
     assert "FullMeasurementLoss" in page
+
+
+def test_a_method_page_shows_where_it_ranks_as_the_contribution_report_does(built_site, smoke_profile):
+    from pipeline import contribute
+
+    page = (built_site / "methods" / "ei" / "index.html").read_text()
+    assert "Where it ranks in each scenario" in page
+    ranks = [line.split("**")[1] for line in contribute.standing(smoke_profile, "ei") if line.startswith("**Rank")]
+    assert len(ranks) == len(registry()["ei"].scenarios)  # one section per scenario, as in the report
+    assert all(rank in page for rank in ranks)  # "Rank =2 of 15", as the report words it
+    assert page.count("Verdict: ") == len(ranks)
+
+
+def test_the_contribute_page_shows_the_worked_example_and_its_report(built_site):
+    page = re.sub(r"<[^>]+>", "", (built_site / "contribute" / "index.html").read_text())  # code is highlighted
+    assert "class FlipEquivariantLoss" in page and "make contribute METHOD=flip-ei PROFILE=quick" in page
+    assert ("Contribution report" in page) == (ROOT / "examples" / "flip_ei.report.md").is_file()
 
 
 def test_gallery_images_are_written(built_site, smoke_profile):

@@ -170,6 +170,7 @@ def navigation(docs: Path, known: Catalogue) -> list:
         {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs, known)},
         {"Tutorial": "tutorial.md"}, {"Published numbers": "published.md"}, {"Custom runs": "custom.md"},
         {"Evaluated checkpoints": "evaluated.md"}, {"Data": "data.md"}, {"How to": "how-to.md"},
+        {"Contribute a method": "contribute.md"},
         {"Reproducibility": "reproducibility.md"},
     ]
 

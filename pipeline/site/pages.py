@@ -5,13 +5,14 @@ computed from the profiles' tables; and ``render_pages``, which writes every pag
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline import agreement, catalogue, convergence, findings, leaderboard, ranking, tables
+from pipeline import agreement, catalogue, contribute, convergence, findings, leaderboard, ranking, tables
 from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
 from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
@@ -47,6 +48,18 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     write("reproducibility.md", "reproducibility.md.j2",
           profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
     write("data.md", "data.md.j2", **data_page(profiles, docs, results_dir))
+    write("contribute.md", "contribute.md.j2", **contribute_page())
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flip_ei.py"  # README's worked example
+
+
+def contribute_page() -> dict:
+    """The worked example's method file and the report ``make contribute`` wrote for it (its
+    headings one level down, under the page's); the report is missing until it has been made."""
+    report = EXAMPLE.with_suffix(".report.md")
+    text = report.read_text() if report.is_file() else ""
+    return {"code": EXAMPLE.read_text(), "report": re.sub(r"^(#+) ", r"\1## ", text, flags=re.M)}
 
 
 def data_page(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> dict:
@@ -171,6 +184,7 @@ def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard
         rows = p.runs[p.runs.method == method.name]
         if not rows.empty:
             mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
-            results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records")})
+            results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records"),
+                            "standing": "\n".join(contribute.standing(p, method.name, heading="####"))})
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
             "variants": known.variants_of(method.name), "weights": weights}
