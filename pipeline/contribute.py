@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -70,24 +71,28 @@ def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: 
     return "\n".join(lines)
 
 
-def standing(profile: leaderboard.Profile, name: str, heading: str = "##") -> list[str]:
+def standing(profile: leaderboard.Profile, name: str, heading: str = "##",
+             label: Callable[[str], str] = str) -> list[str]:
     """Where ``name`` ranks in each scenario of ``profile`` (the report's body; a method's site page
-    shows the same for its committed results), one Markdown section per scenario."""
+    shows the same for its committed results), one Markdown section per scenario. ``label`` writes
+    the names read from the results (methods, scenarios, the profile): the site escapes them."""
     ends = convergence.convergence(profile.curves)
     lines = []
     for scenario in profile.scenarios:
         table = leaderboard.scenario_table(profile, scenario)
         if name in set(table.method):
-            lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)), heading)
+            lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)), heading, label)
     return lines
 
 
-def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, curve, heading: str = "##") -> list[str]:
+def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, curve, heading: str = "##",
+                     label: Callable[[str], str] = str) -> list[str]:
     row = table.set_index("method").loc[name]
+    title = f"{heading} {label(scenario)}"
     if row.psnr != row.psnr:
-        return [f"{heading} {scenario}", "", f"`{name}` diverged in every seed: no rank.", ""]
+        return [title, "", f"{label(name)} diverged in every seed: no rank.", ""]
     if len(table) == 1:
-        return [f"{heading} {scenario}", "", f"No committed run of profile `{profile.name}` to compare with in this scenario "
+        return [title, "", f"No committed run of profile {label(profile.name)} to compare with in this scenario "
                 f"(PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}]).", ""]
     scored = table[table.psnr.notna()].sort_values("psnr", ascending=False, kind="stable")
     order = list(scored.method)
@@ -100,7 +105,7 @@ def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, cur
     per_epoch = leaderboard.seconds_per_epoch(profile, scenario)
     per_epoch = per_epoch[per_epoch > 0]
     tied = "=" if row.tied else ""
-    lines = [f"{heading} {scenario}", "",
+    lines = [title, "",
              f"**Rank {tied}{row['rank']} of {len(order)}** (a rank is shared where the paired 95 % CI contains zero).", "",
              f"- PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}], "
              f"SSIM {row.ssim:.4f} [{row.ssim_ci_low:.4f}, {row.ssim_ci_high:.4f}] ({int(row.seeds)} seed(s))",
@@ -109,12 +114,12 @@ def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, cur
              "", "| against | ΔPSNR (dB) | 95 % CI | |", "| --- | --- | --- | --- |"]
     for other in others:
         diff, low, high = samples.difference(name, other)
-        lines.append(f"| {other} | {diff:+.2f} | [{low:+.2f}, {high:+.2f}] | {'significant' if low > 0 or high < 0 else 'tie'} |")
-    lines += ["", f"Verdict: {verdict(samples, name, order)}", ""]
+        lines.append(f"| {label(other)} | {diff:+.2f} | [{low:+.2f}, {high:+.2f}] | {'significant' if low > 0 or high < 0 else 'tie'} |")
+    lines += ["", f"Verdict: {verdict(samples, name, order, label)}", ""]
     return lines
 
 
-def verdict(samples: ranking.Samples, name: str, order: list[str]) -> str:
+def verdict(samples: ranking.Samples, name: str, order: list[str], label: Callable[[str], str] = str) -> str:
     """One line: the methods it ties with, the closest it beats and the closest that beats it."""
     ties, above, below = [], None, None
     for other in order:
@@ -127,11 +132,11 @@ def verdict(samples: ranking.Samples, name: str, order: list[str]) -> str:
             below = (other, diff, low, high)
         elif high < 0 and (above is None or diff > above[1]):
             above = (other, diff, low, high)
-    parts = [f"ties with {', '.join(ties)}" if ties else "ties with no method"]
+    parts = [f"ties with {', '.join(map(label, ties))}" if ties else "ties with no method"]
     if below:
-        parts.append(f"above {below[0]} by {below[1]:+.1f} dB [{below[2]:+.1f}, {below[3]:+.1f}]")
+        parts.append(f"above {label(below[0])} by {below[1]:+.1f} dB [{below[2]:+.1f}, {below[3]:+.1f}]")
     if above:
-        parts.append(f"below {above[0]} by {above[1]:+.1f} dB [{above[2]:+.1f}, {above[3]:+.1f}]")
+        parts.append(f"below {label(above[0])} by {above[1]:+.1f} dB [{above[2]:+.1f}, {above[3]:+.1f}]")
     return "; ".join(parts)
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-from deepinv.models import MoDL
+from deepinv.models import MoDL, UNet
 
-from pipeline import speed
 from pipeline.errors import UsageError
 from pipeline.profiles import Profile
 
@@ -44,6 +43,17 @@ class ConsistentMoDL(MoDL):
         return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
 
 
+class AutocastUNet(UNet):
+    """DeepInverse's UNet under bfloat16 autocast, returning float32 (the ``bf16`` speed option of
+    ``pipeline.speed``): same weights and state dict, so checkpoints load either way, and MoDL's
+    data-consistency steps, the losses and the metrics stay in float32."""
+
+    def forward(self, x: torch.Tensor, sigma=None, **kwargs) -> torch.Tensor:
+        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+            out = super().forward(x, sigma, **kwargs)
+        return out.float()
+
+
 def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: bool = False,
                 multicoil: bool = False) -> MoDL:
     """MoDL (unrolled half-quadratic splitting, ``profile.modl_iterations`` steps) around a UNet.
@@ -56,14 +66,15 @@ def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: boo
     bfloat16 autocast and lay its weights out channels-last.
     """
     channels = list(profile.unet_channels) if profile.unet_channels else None
-    unet = speed.denoiser_class(profile.speed)
+    unet = AutocastUNet if "bf16" in profile.speed else UNet
     denoiser = unet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
     final_step = profile.final_step_for(noisy, multicoil)
     if final_step == "denoiser":
         model = MoDL(denoiser=denoiser, num_iter=profile.modl_iterations)
     else:
         model = ConsistentMoDL(denoiser, profile.modl_iterations, final_step)
-    return model.to(device, memory_format=speed.memory_format(profile.speed))
+    layout = torch.channels_last if "channels-last" in profile.speed else torch.preserve_format
+    return model.to(device, memory_format=layout)
 
 
 def count_parameters(model: torch.nn.Module) -> int:

@@ -27,7 +27,7 @@ from deepinv.loss import Loss
 from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from torch.utils.data import DataLoader
 
-from pipeline import checkpoints, custom, locks, provenance, speed, storage, streams
+from pipeline import checkpoints, custom, locks, provenance, storage, streams
 from pipeline.curves import LearningCurve, curve_epochs
 from pipeline.data import DatasetSpec
 from pipeline.errors import UsageError
@@ -422,7 +422,7 @@ def train_loader(spec: RunSpec, train_split: MeasuredSplit, device: torch.device
     return DataLoader(
         MeasurementDataset(train_split, with_ground_truth=spec.method.uses_ground_truth),
         batch_size=spec.profile.batch_size, shuffle=True, generator=streams.generator(spec.seed, streams.SHUFFLE),
-        pin_memory=speed.pin_memory(spec.profile.speed, device),
+        pin_memory="pinned-memory" in spec.profile.speed and device.type == "cuda",
     )
 
 
@@ -435,7 +435,7 @@ def train(spec: RunSpec, model, physics, setup: Setup, train_split: MeasuredSpli
     so ``evaluate`` scores the fixed, cached test measurements instead.
     """
     loader = train_loader(spec, train_split, device)
-    speed.set_cudnn_benchmark(spec.profile.speed)
+    torch.backends.cudnn.benchmark = "cudnn-benchmark" in spec.profile.speed  # process-wide: set for each training
     options = dict(
         model=model, physics=physics, train_dataloader=loader, epochs=spec.profile.epochs,
         losses=spec.method.losses(setup), metrics=[], compute_train_metrics=False, online_measurements=False,

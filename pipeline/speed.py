@@ -15,13 +15,12 @@ profile without options keeps the config it had before they existed, so no run i
   copies to the GPU can overlap computation. No numeric change.
 
 ``make gpu-check`` measures what each buys per step, and whether bf16 moves PSNR by more than
-seed noise (``benchmarks/gpu_check.py``).
+seed noise (``benchmarks/gpu_check.py``). The model applies the first two
+(``pipeline.model.build_model``), the training the last two (``pipeline.runs.train``). Nothing
+here imports torch: the site and ``findings`` read profiles without it.
 """
 
 from __future__ import annotations
-
-import torch
-from deepinv.models import UNet
 
 from pipeline.errors import UsageError
 
@@ -36,29 +35,3 @@ def parse(text: str | None) -> tuple[str, ...]:
         raise UsageError(f"unknown --speed option {', '.join(map(repr, unknown))}; choose from {', '.join(OPTIONS)} "
                          "(comma-separated, e.g. --speed bf16,channels-last)")
     return tuple(names)
-
-
-class AutocastUNet(UNet):
-    """DeepInverse's UNet under bfloat16 autocast, returning float32 (same weights, same state dict)."""
-
-    def forward(self, x: torch.Tensor, sigma=None, **kwargs) -> torch.Tensor:
-        with torch.autocast(x.device.type, dtype=torch.bfloat16):
-            out = super().forward(x, sigma, **kwargs)
-        return out.float()
-
-
-def denoiser_class(speed: tuple[str, ...]) -> type[UNet]:
-    return AutocastUNet if "bf16" in speed else UNet
-
-
-def memory_format(speed: tuple[str, ...]) -> torch.memory_format:
-    return torch.channels_last if "channels-last" in speed else torch.preserve_format
-
-
-def pin_memory(speed: tuple[str, ...], device: torch.device) -> bool:
-    return "pinned-memory" in speed and device.type == "cuda"
-
-
-def set_cudnn_benchmark(speed: tuple[str, ...]) -> None:
-    """cuDNN's algorithm search on or off for the coming training (a process-wide switch)."""
-    torch.backends.cudnn.benchmark = "cudnn-benchmark" in speed

@@ -9,10 +9,9 @@ import pytest
 import torch
 from deepinv.models import UNet
 
-from pipeline import speed
 from pipeline.cli import main
 from pipeline.errors import UsageError
-from pipeline.model import build_model
+from pipeline.model import AutocastUNet, build_model
 from pipeline.profiles import PROFILES, get_profile
 
 SMOKE = PROFILES["smoke"]
@@ -35,7 +34,7 @@ def test_bf16_runs_the_unet_in_bfloat16_and_hands_back_float32():
     plain = build_model(SMOKE)
     torch.manual_seed(0)
     mixed = build_model(replace(SMOKE, speed=("bf16",)))
-    assert any(isinstance(m, speed.AutocastUNet) for m in mixed.modules())
+    assert any(isinstance(m, AutocastUNet) for m in mixed.modules())
     assert plain.state_dict().keys() == mixed.state_dict().keys()  # checkpoints load either way
     unet_plain = next(m for m in plain.modules() if isinstance(m, UNet))
     unet_mixed = next(m for m in mixed.modules() if isinstance(m, UNet))

@@ -17,7 +17,7 @@ from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
 from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
 from pipeline.site.images import gallery, shipped_weights
-from pipeline.site.markup import docstring_markdown, environment
+from pipeline.site.markup import docstring_markdown, environment, md_text
 
 AGREEMENT_TARGET = 0.8  # Kendall's τ with the paper's PSNR ranking that a profile should reach
 WIDE_RANKS = 3  # a 95 % rank interval this wide (rank_high - rank_low) or wider is named under the blob plot
@@ -185,6 +185,6 @@ def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard
         if not rows.empty:
             mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records"),
-                            "standing": "\n".join(contribute.standing(p, method.name, heading="####"))})
+                            "standing": "\n".join(contribute.standing(p, method.name, heading="####", label=md_text))})
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
             "variants": known.variants_of(method.name), "weights": weights}
