@@ -71,15 +71,17 @@ def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: 
     return "\n".join(lines)
 
 
-def standing(profile: leaderboard.Profile, name: str, heading: str = "##",
-             label: Callable[[str], str] = str) -> list[str]:
+def standing(profile: leaderboard.Profile, name: str, heading: str = "##", label: Callable[[str], str] = str,
+             ends: dict | None = None, tables: dict[str, pd.DataFrame] | None = None) -> list[str]:
     """Where ``name`` ranks in each scenario of ``profile`` (the report's body; a method's site page
     shows the same for its committed results), one Markdown section per scenario. ``label`` writes
-    the names read from the results (methods, scenarios, the profile): the site escapes them."""
-    ends = convergence.convergence(profile.curves)
+    the names read from the results (methods, scenarios, the profile): the site escapes them.
+    ``ends`` (``convergence.convergence``) and ``tables`` (``leaderboard.scenario_table`` by
+    scenario) are computed here unless given: the site computes them once per profile."""
+    ends = convergence.convergence(profile.curves) if ends is None else ends
     lines = []
     for scenario in profile.scenarios:
-        table = leaderboard.scenario_table(profile, scenario)
+        table = tables[scenario] if tables is not None else leaderboard.scenario_table(profile, scenario)
         if name in set(table.method):
             lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)), heading, label)
     return lines

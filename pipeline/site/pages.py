@@ -37,8 +37,10 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]))
     weights = shipped_weights(results_dir, docs)
+    ranked = [(p, convergence.convergence(p.curves), {s: leaderboard.scenario_table(p, s) for s in p.scenarios})
+              for p in profiles]  # once per profile, for every method page's ranking sections
     for method in known.methods.values():
-        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
+        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, ranked, weights.get(method.name, [])))
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
         {"name": s, "title": known.scenarios[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
@@ -178,13 +180,15 @@ def hardware(runs) -> str:
     return f"{names}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} thread(s) per run"
 
 
-def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile], weights: list[dict]) -> dict:
+def method_page(method: MethodInfo, known: Catalogue, ranked: list[tuple[leaderboard.Profile, dict, dict]],
+                weights: list[dict]) -> dict:
+    """``ranked``: each profile with its curve verdicts and scenario tables (see ``contribute.standing``)."""
     results = []
-    for p in profiles:
+    for p, ends, tables in ranked:
         rows = p.runs[p.runs.method == method.name]
         if not rows.empty:
             mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records"),
-                            "standing": "\n".join(contribute.standing(p, method.name, heading="####", label=md_text))})
+                            "standing": "\n".join(contribute.standing(p, method.name, "####", md_text, ends, tables))})
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
             "variants": known.variants_of(method.name), "weights": weights}
