@@ -3,10 +3,12 @@
     .venv/bin/python benchmarks/step_cost.py [--repeats 20] [--threads 1]
 
 1. Multi-coil MoDL's conjugate-gradient data step, as the standard profile builds it (ending on
-   the prox in multi-coil): how many iterations DeepInverse's CG really takes at the profile's
-   size (tolerance 1e-4, at most 50), and the step time with the cap lowered to 20 and 10
-   against today's 50, with how far the network's output moves (PSNR of the capped output
-   against the uncapped one, same weights and input: a proxy, not a trained result).
+   the prox in multi-coil), differentiated two ways: DeepInverse's implicit backward (its
+   default, a second CG solve per step for the incoming gradient) and autograd through the
+   forward iterations (the project's choice, ``pipeline.physics.MultiCoilMRI``). For each: how
+   many iterations every solve takes (tolerance 1e-4, at most 50), how far the parameter
+   gradient is from autograd's (also with the loss scaled by 1e4: the implicit backward's CG
+   has an absolute eps that stalls it at a gradient's scale), and the step time ratio.
 2. Data loading: a DataLoader over the cached measurements (as the Trainer uses) against
    slicing the same tensors, per batch.
 
@@ -69,41 +71,52 @@ def multicoil_batch(cache: Path):
     return physics, data.train.y[index], data.train.x[index]
 
 
-def step_seconds(model, physics, y) -> float:
+def mc_step(model, physics, y, scale: float = 1.0) -> float:
+    """One MC step's forward and backward (gradients accumulate in the model); returns its seconds."""
     start = time.perf_counter()
     x_net = model(y, physics)
-    (physics.A(x_net) - y).abs().pow(2).mean().backward()  # an MC step's cost
+    ((physics.A(x_net) - y).abs().pow(2).mean() * scale).backward()
     return time.perf_counter() - start
 
 
-def cg_caps(cache: Path, repeats: int) -> list[str]:
-    physics, y, x = multicoil_batch(cache)
+def gradient(model, physics, y, implicit: bool, scale: float = 1.0) -> tuple[torch.Tensor, list[int]]:
+    """The model's parameter gradient of one MC step (divided back by ``scale``) and the CG solves' iterations."""
+    physics.implicit_backward_solver = implicit
+    model.zero_grad()
+    counts: list[int] = []
+    with counted_cg(counts):
+        mc_step(model, physics, y, scale)
+    return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]) / scale, counts
+
+
+def data_step_backward(cache: Path, repeats: int) -> list[str]:
+    """DeepInverse's implicit backward of the CG data step against autograd through its iterations."""
+    physics, y, _ = multicoil_batch(cache)
     torch.manual_seed(0)
     model = build_model(PROFILE, multicoil=True)
-    counts: list[int] = []
-    with counted_cg(counts), torch.no_grad():
-        reference = model(y, physics)
-    lines = [f"CG iterations per solve at {PROFILE.img_size}² (untrained MoDL ending on {model.final_step}, tol 1e-4, cap 50): "
-             f"min {min(counts)}, median {statistics.median(counts)}, max {max(counts)} over {len(counts)} solves"]
-    times: dict[int, list[float]] = {cap: [] for cap in (50, 20, 10)}
-    caps = list(times)
+    exact, autograd_counts = gradient(model, physics, y, implicit=False)
+    implicit, implicit_counts = gradient(model, physics, y, implicit=True)
+    scaled, scaled_counts = gradient(model, physics, y, implicit=True, scale=1e4)
+
+    def off(g: torch.Tensor) -> str:
+        cosine = float(torch.nn.functional.cosine_similarity(g, exact, dim=0))
+        return (f"{float((g - exact).norm() / exact.norm()):.1e} (length ratio {float(g.norm() / exact.norm()):.3f}, "
+                f"cosine {cosine:.6f})")
+
+    times: dict[bool, list[float]] = {False: [], True: []}
     for k in range(repeats):
-        for cap in caps[k % 3:] + caps[:k % 3]:  # rotate the order: no cap is always timed first
-            physics.max_iter = cap
-            times[cap].append(step_seconds(model, physics, y))
-    physics.max_iter = 50
-    for cap in (20, 10):
-        physics.max_iter = cap
-        with torch.no_grad():
-            out = model(y, physics)
-        physics.max_iter = 50
-        error = float((out - reference).pow(2).mean())
-        peak = float(reference.pow(2).sum(1).sqrt().max())
-        moved = 10 * torch.log10(torch.tensor(peak**2 / max(error, 1e-30))).item()
-        ratio = statistics.median(times[cap]) / statistics.median(times[50])
-        lines.append(f"CG cap {cap} vs 50: step time ratio {ratio:.2f} (median of {repeats}); output moved by "
-                     f"PSNR {moved:.1f} dB against the uncapped output")
-    return lines
+        for implicit_mode in ((False, True) if k % 2 else (True, False)):  # alternate which goes first
+            physics.implicit_backward_solver = implicit_mode
+            times[implicit_mode].append(mc_step(model, physics, y))
+    ratio = statistics.median(times[False]) / statistics.median(times[True])
+    return [
+        f"CG iterations per solve of one MC step at {PROFILE.img_size}² (untrained MoDL ending on {model.final_step}, "
+        f"tol 1e-4, cap 50): autograd {autograd_counts} (forward only); implicit {implicit_counts} "
+        f"(forward, then backward); implicit with the loss x 1e4 {scaled_counts}",
+        f"parameter gradient's relative distance from autograd's: implicit {off(implicit)}, "
+        f"implicit with the loss x 1e4 {off(scaled)}",
+        f"step time, autograd / implicit: {ratio:.2f} (median of {repeats}, interleaved)",
+    ]
 
 
 def loading(cache: Path, repeats: int) -> list[str]:
@@ -136,7 +149,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=Path(".cache"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    for line in cg_caps(args.cache_dir, args.repeats) + loading(args.cache_dir, args.repeats):
+    for line in data_step_backward(args.cache_dir, args.repeats) + loading(args.cache_dir, args.repeats):
         print(line)
 
 

@@ -50,7 +50,10 @@ class Scenario:
         return self.methods_like or ("noisy" if self.noise_sigma > 0 else "mri")
 
     def as_config(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in NOT_CONFIG}
+        config = {k: v for k, v in asdict(self).items() if k not in NOT_CONFIG}
+        if self.multicoil:  # how the CG data step is differentiated changes the training
+            config["data_step_gradient"] = MultiCoilMRI.GRADIENT
+        return config
 
     def physics(self, img_size: int, device: torch.device | str = "cpu", rng: torch.Generator | None = None):
         """The forward operator A (mask set per batch through ``physics.update(mask=...)``)."""

@@ -1,0 +1,44 @@
+"""The step-cost and parallelism benchmarks run and report what they measure (their numbers are
+for a quiet machine and are read in README, never asserted here, except what does not depend on load)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run(script: str, *args: str, cache) -> str:
+    result = subprocess.run([sys.executable, f"benchmarks/{script}", *args, "--cache-dir", str(cache)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_step_cost_compares_the_data_step_backwards(tmp_path):
+    out = run("step_cost.py", "--repeats", "1", cache=tmp_path)
+    iterations = re.search(r"autograd \[([\d, ]+)\] \(forward only\); implicit \[([\d, ]+)\]", out)
+    forward = [int(n) for n in iterations.group(1).split(", ")]
+    implicit = [int(n) for n in iterations.group(2).split(", ")]
+    assert implicit[:len(forward)] == forward  # the same forward solves, then the backward ones
+    assert max(implicit[len(forward):]) == 50  # the implicit backward runs to the cap (DeepInverse's eps)
+    distance = re.search(r"implicit ([\d.e+-]+) \(.*\), implicit with the loss x 1e4 ([\d.e+-]+) \(", out)
+    assert float(distance.group(1)) > 1e-2 > 1e-4 > float(distance.group(2))
+    assert re.search(r"step time, autograd / implicit: \d+\.\d\d", out)
+    assert "data loading per batch" in out
+
+
+def test_parallel_times_both_ways_of_using_the_cores(tmp_path):
+    out = run("parallel.py", "--profile", "smoke", "--epochs", "1", "--repeats", "1", "--scenarios", "mri",
+              cache=tmp_path)
+    assert re.fullmatch(r"mri \(mc, ei; 1 epochs\): 2 threads one run at a time [\d.]+ s, 2 runs at a time "
+                        r"with 1 thread [\d.]+ s; parallel / threads = \d+\.\d\d \(medians of 1\)\n", out), out
+
+
+def test_parallel_names_an_unknown_scenario(tmp_path):
+    result = subprocess.run([sys.executable, "benchmarks/parallel.py", "--scenarios", "mri,nope"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == ["unknown scenario 'nope': use one of mri, multicoil"]
