@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect,evaluate,findings,site}``."""
+"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect,evaluate,findings,compare,site}``."""
 
 from __future__ import annotations
 
@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile) and its findings checked on a profile's results")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
+
+    p = sub.add_parser("compare", help="what a profile-wide setting changes: the same grid in two results "
+                                       "folders, method by method (paired PSNR difference, rankings' tau)")
+    p.add_argument("folder_a", type=Path, help="results folder of setting A (collected)")
+    p.add_argument("folder_b", type=Path, help="results folder of setting B (collected)")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
+    p.add_argument("--scenarios", default=None, help="comma-separated subset (default: every scenario both hold)")
+    p.add_argument("--labels", default=None, help="names of the two settings in the report, comma-separated "
+                                                  "(default: the folders)")
 
     p = sub.add_parser("site", help="render results/ into the leaderboard site (MkDocs Material)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
@@ -429,6 +438,17 @@ def cmd_findings(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from pipeline.compare import compare, report
+
+    labels = args.labels.split(",") if args.labels else [str(args.folder_a), str(args.folder_b)]
+    if len(labels) != 2 or not all(labels):
+        raise UsageError(f"--labels takes two names separated by a comma, got {args.labels!r}")
+    scenarios = args.scenarios.split(",") if args.scenarios else None
+    print(report(compare(args.folder_a, args.folder_b, args.profile, scenarios), *labels))
+    return 0
+
+
 def cmd_site(args) -> int:
     import time
 
@@ -450,4 +470,4 @@ def set_threads(threads: int | None) -> None:
 
 
 COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
-            "contribute": cmd_contribute, "changed-methods": cmd_changed_methods, "evaluate": cmd_evaluate, "findings": cmd_findings, "site": cmd_site, "reproduce": cmd_reproduce}
+            "contribute": cmd_contribute, "changed-methods": cmd_changed_methods, "evaluate": cmd_evaluate, "findings": cmd_findings, "compare": cmd_compare, "site": cmd_site, "reproduce": cmd_reproduce}

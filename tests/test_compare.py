@@ -1,0 +1,70 @@
+"""``python -m pipeline compare``: the same grid under two settings, method by method, on real runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.agreement import kendall_tau_b
+from pipeline.cli import main
+from pipeline.compare import compare, report
+from tests.conftest import Workspace, run_cli
+
+METHODS = "mc,supervised,zero-filled"
+
+
+@pytest.fixture(scope="module")
+def projected(smoke_grid, tmp_path_factory) -> Workspace:
+    """The smoke grid's mri runs again, ending on the projection instead of the denoiser."""
+    ws = Workspace(tmp_path_factory.mktemp("projection"), smoke_grid.cache)
+    assert main(ws.args("benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", METHODS,
+                        "--final-step", "projection")) == 0
+    return ws
+
+
+def per_image(ws: Workspace) -> pd.DataFrame:
+    table = pd.read_csv(ws.results / "smoke" / "per_image.csv")
+    return table[table.scenario == "mri"].set_index(["method", "seed", "image_id"]).psnr
+
+
+def test_paired_differences_and_rankings(smoke_grid, projected):
+    [shift] = compare(smoke_grid.results, projected.results, "smoke")  # the one scenario both hold
+    assert shift.scenario == "mri"
+    assert [m.method for m in shift.methods] == sorted(METHODS.split(","))
+    a, b = per_image(smoke_grid), per_image(projected)
+    for m in shift.methods:
+        paired = (b[m.method] - a[m.method]).dropna()
+        assert m.delta == pytest.approx(paired.mean())
+        assert m.psnr_a == pytest.approx(a[m.method].mean()) and m.psnr_b == pytest.approx(b[m.method].mean())
+        assert m.low <= m.delta <= m.high
+    zero_filled = next(m for m in shift.methods if m.method == "zero-filled")
+    assert zero_filled.delta == 0 and zero_filled.low == zero_filled.high == 0  # no network: no final step
+    assert shift.tau_between == pytest.approx(kendall_tau_b([m.psnr_a for m in shift.methods],
+                                                            [m.psnr_b for m in shift.methods]))
+    assert shift.paper_a.n_methods == shift.paper_b.n_methods == 3  # agreement over the common methods
+    text = report([shift], "denoiser", "projection")
+    assert text.splitlines()[0].startswith("A = denoiser, B = projection")
+    assert "mri: tau between the two rankings" in text
+
+
+def test_a_folder_against_itself_changes_nothing(smoke_grid):
+    for shift in compare(smoke_grid.results, smoke_grid.results, "smoke"):
+        assert shift.tau_between == pytest.approx(1.0) or len(shift.methods) < 2
+        assert all(m.delta == 0 for m in shift.methods)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--scenarios", "noisy"], "scenario(s) noisy not in both folders (both have: mri)"),
+    (["--labels", "only-one"], "--labels takes two names separated by a comma, got 'only-one'"),
+    (["--profile", "quick"], "no results for profile 'quick' in"),
+])
+def test_bad_input_is_one_line(smoke_grid, projected, extra, message):
+    result = run_cli("compare", str(smoke_grid.results), str(projected.results), "--profile", "smoke", *extra)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+def test_an_empty_folder_says_what_to_run(tmp_path, smoke_grid):
+    result = run_cli("compare", str(tmp_path), str(smoke_grid.results), "--profile", "smoke")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: no results in {tmp_path}/: run `make benchmark` (or `make collect`) first"
