@@ -5,7 +5,7 @@
 1. Multi-coil MoDL's conjugate-gradient data step, as the standard profile builds it (ending on
    the prox in multi-coil), differentiated two ways: DeepInverse's implicit backward (its
    default, a second CG solve per step for the incoming gradient) and autograd through the
-   forward iterations (the project's choice, ``pipeline.physics.MultiCoilMRI``). For each: how
+   forward iterations (the project's choice, ``pipeline.model.autograd_data_steps``). For each: how
    many iterations every solve takes (tolerance 1e-4, at most 50), how far the parameter
    gradient is from autograd's (also with the loss scaled by 1e4: the implicit backward's CG
    has an absolute eps that stalls it at a gradient's scale), and the step time ratio.
@@ -21,11 +21,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import torch
 
+import pipeline.model
 from pipeline.data import DatasetSpec
 from pipeline.measurements import MeasurementDataset, load_measurements
 from pipeline.model import build_model
@@ -79,12 +80,26 @@ def mc_step(model, physics, y, scale: float = 1.0) -> float:
     return time.perf_counter() - start
 
 
+@contextmanager
+def backward(implicit: bool):
+    """The model as the project builds it (autograd through the solves), or with DeepInverse's
+    default implicit backward: ``pipeline.model``'s switch turned off for the duration."""
+    if not implicit:
+        yield
+        return
+    original = pipeline.model.autograd_data_steps
+    pipeline.model.autograd_data_steps = lambda physics: nullcontext()
+    try:
+        yield
+    finally:
+        pipeline.model.autograd_data_steps = original
+
+
 def gradient(model, physics, y, implicit: bool, scale: float = 1.0) -> tuple[torch.Tensor, list[int]]:
     """The model's parameter gradient of one MC step (divided back by ``scale``) and the CG solves' iterations."""
-    physics.implicit_backward_solver = implicit
     model.zero_grad()
     counts: list[int] = []
-    with counted_cg(counts):
+    with counted_cg(counts), backward(implicit):
         mc_step(model, physics, y, scale)
     return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]) / scale, counts
 
@@ -106,8 +121,8 @@ def data_step_backward(cache: Path, repeats: int) -> list[str]:
     times: dict[bool, list[float]] = {False: [], True: []}
     for k in range(repeats):
         for implicit_mode in ((False, True) if k % 2 else (True, False)):  # alternate which goes first
-            physics.implicit_backward_solver = implicit_mode
-            times[implicit_mode].append(mc_step(model, physics, y))
+            with backward(implicit_mode):
+                times[implicit_mode].append(mc_step(model, physics, y))
     ratio = statistics.median(times[False]) / statistics.median(times[True])
     return [
         f"CG iterations per solve of one MC step at {PROFILE.img_size}² (untrained MoDL ending on {model.final_step}, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import torch
 from deepinv.models import MoDL, UNet
 
@@ -9,7 +11,40 @@ from pipeline.errors import UsageError
 from pipeline.profiles import Profile
 
 
-class ConsistentMoDL(MoDL):
+@contextmanager
+def autograd_data_steps(physics):
+    """Differentiate the operator's iterative solves (``prox_l2``, ``A_dagger``) by autograd
+    through their iterations while the model runs, whatever operator a loss hands it.
+
+    DeepInverse 0.5.0's default, an implicit backward, solves the normal equations again for
+    the incoming gradient with a CG whose step divides by ``<p, Ap> + 1e-8``: at a training
+    gradient's scale (entries near 1e-6) that absolute eps dominates, every backward solve runs
+    to its cap of 50 and returns a gradient 8 % short (``benchmarks/step_cost.py``). Autograd
+    through the 3-4 forward iterations is exact and halves the multi-coil step. Setting it on
+    the operator is not enough: the splitting losses give the model ``Inpainting(mask) * A``, a
+    new operator with DeepInverse's defaults. Single-coil operators have closed forms and no
+    solver, so nothing changes there. The choice is made when ``prox_l2`` is called, so the
+    operator's own setting is restored when the model returns.
+    """
+    before = getattr(physics, "implicit_backward_solver", None)
+    if before:
+        physics.implicit_backward_solver = False
+    try:
+        yield
+    finally:
+        if before:
+            physics.implicit_backward_solver = before
+
+
+class AutogradMoDL(MoDL):
+    """DeepInverse's MoDL, its data-consistency solves differentiated by autograd (:func:`autograd_data_steps`)."""
+
+    def forward(self, y: torch.Tensor, physics, **kwargs) -> torch.Tensor:
+        with autograd_data_steps(physics):
+            return super().forward(y, physics, **kwargs)
+
+
+class ConsistentMoDL(AutogradMoDL):
     r"""DeepInverse's MoDL followed by one data-consistency step.
 
     DeepInverse's MoDL (and so SSIBench's model) alternates :math:`u = \operatorname{prox}_{\gamma f}(x)`
@@ -38,9 +73,10 @@ class ConsistentMoDL(MoDL):
 
     def forward(self, y: torch.Tensor, physics, **kwargs) -> torch.Tensor:
         x = super().forward(y, physics, **kwargs)
-        if self.final_step == "projection":
-            return x + physics.A_dagger(y - physics.A(x))
-        return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
+        with autograd_data_steps(physics):
+            if self.final_step == "projection":
+                return x + physics.A_dagger(y - physics.A(x))
+            return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
 
 
 class AutocastUNet(UNet):
@@ -70,7 +106,7 @@ def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: boo
     denoiser = unet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
     final_step = profile.final_step_for(noisy, multicoil)
     if final_step == "denoiser":
-        model = MoDL(denoiser=denoiser, num_iter=profile.modl_iterations)
+        model = AutogradMoDL(denoiser=denoiser, num_iter=profile.modl_iterations)
     else:
         model = ConsistentMoDL(denoiser, profile.modl_iterations, final_step)
     layout = torch.channels_last if "channels-last" in profile.speed else torch.preserve_format

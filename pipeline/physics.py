@@ -1,4 +1,4 @@
-"""DeepInverse's MRI operators with a fast ``clone`` (and, multi-coil, an exact data-step gradient).
+"""DeepInverse's MRI operators with a fast ``clone``.
 
 ``MOILoss``, ``MOEILoss`` and ``AugmentConsistencyLoss`` clone the operator at every training
 step. DeepInverse 0.5.0's generic ``Physics.clone`` walks every attribute of the object graph
@@ -52,21 +52,4 @@ class MRI(FastClone, dp.MRI):
 
 
 class MultiCoilMRI(FastClone, dp.MultiCoilMRI):
-    """``deepinv.physics.MultiCoilMRI`` with a fast ``clone``, differentiated through its solver.
-
-    Multi-coil MoDL's data step ``prox_l2`` (and ``A_dagger``) is a conjugate-gradient solve.
-    DeepInverse 0.5.0 differentiates it implicitly by default: the backward pass solves the
-    normal equations again for the incoming gradient. That CG's step size divides by
-    ``<p, Ap> + 1e-8``, an absolute ``eps`` that dominates when the right-hand side is a training
-    gradient (entries around 1e-6): the backward solves never reach their tolerance, run to the
-    cap of 50 iterations, and return a gradient 8 % off the true one (loss x 1e4: 4-8 iterations,
-    2.5e-6 off). Autograd through the forward iterations (3-4 at tolerance 1e-4) gives the exact
-    gradient of what the network computed, at half the step time (``benchmarks/step_cost.py``).
-    Scenarios record it in the run config as ``data_step_gradient``.
-    """
-
-    GRADIENT = "autograd through the CG iterations"
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("implicit_backward_solver", False)
-        super().__init__(*args, **kwargs)
+    """``deepinv.physics.MultiCoilMRI`` with a fast ``clone``."""
