@@ -421,7 +421,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_findings(args) -> int:
-    from pipeline import agreement, doubling
+    from pipeline import agreement, disagreement, doubling
     from pipeline.findings import check_findings, report
     from pipeline.leaderboard import read_profiles
 
@@ -432,6 +432,7 @@ def cmd_findings(args) -> int:
     profile = profiles[args.profile]
     print(agreement.report(list(profiles.values())) + "\n")
     print(report(profile, check_findings(profile)))
+    print("\n" + disagreement.report(profile))
     budgets = doubling.report(profile)
     if budgets:
         print("\n" + budgets)

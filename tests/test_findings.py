@@ -198,3 +198,73 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
     out = capsys.readouterr().out
     (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
     assert "(n = 4)" in line and ("NOT enough" in line or "enough" in line)
+
+
+# --- where ours and the paper disagree ------------------------------------------------------------
+
+def image_curves(methods_at_half: dict[str, float], methods_at_end: dict[str, float], images=4) -> pd.DataFrame:
+    """Image-by-image curves of seed 0 at epochs 1 and 2, every image at the given level."""
+    return pd.DataFrame([{"profile": "smoke", "scenario": "mri", "method": m, "seed": 0, "epoch": epoch,
+                          "image_id": f"img{k}", "psnr": level, "ssim": 0.5, "images": images}
+                         for epoch, levels in ((1, methods_at_half), (2, methods_at_end))
+                         for m, level in levels.items() for k in range(images)])
+
+
+def reversed_mo_ei(smoke_profile, curves: pd.DataFrame):
+    """The (mo-ei, moi) disagreement when MO-EI scores 2 dB below MOI, with these image-by-image
+    curves (and their means as the runs' learning curves)."""
+    from pipeline import disagreement
+
+    levels = dict(PAPER)
+    levels[("mri", "mo-ei")] = PAPER[("mri", "moi")] - 2.0  # the paper has MO-EI 1.85 dB above MOI
+    run_curves = curves.groupby(["scenario", "method", "seed", "epoch"], as_index=False)[["psnr", "ssim"]].mean()
+    profile = replace(with_levels(smoke_profile, levels), curves=run_curves)
+    (pair,) = [d for d in disagreement.disagreements(profile, "mri", curves) if (d.winner, d.loser) == ("mo-ei", "moi")]
+    return pair
+
+
+def test_the_papers_own_numbers_disagree_with_it_nowhere(smoke_profile):
+    from pipeline import disagreement
+
+    profile = with_levels(smoke_profile, PAPER)
+    assert all(disagreement.disagreements(profile, s) == [] for s in profile.scenarios)
+    assert "mri: none reversed" in disagreement.report(profile)
+
+
+def test_a_significant_reversal_with_steady_curves_is_settled(smoke_profile):
+    from pipeline import disagreement
+
+    pair = reversed_mo_ei(smoke_profile, image_curves({"mo-ei": 20.0, "moi": 21.9}, {"mo-ei": 20.1, "moi": 22.0}))
+    assert pair.paper_diff == pytest.approx(PAPER[("mri", "mo-ei")] - PAPER[("mri", "moi")])
+    assert pair.diff == pytest.approx(-2.0, abs=0.15) and pair.high < 0
+    assert pair.verdict == disagreement.SETTLED and pair.why_unsettled == ""
+
+
+def test_a_reversal_training_may_still_undo_is_not_settled(smoke_profile):
+    from pipeline import disagreement
+
+    rising = reversed_mo_ei(smoke_profile, image_curves({"mo-ei": 19.5, "moi": 22.0}, {"mo-ei": 20.0, "moi": 22.0}))
+    assert rising.verdict == disagreement.BUDGET and rising.why_unsettled.startswith("mo-ei still rising (+0.50 dB")
+    was_in_order = reversed_mo_ei(smoke_profile, image_curves({"mo-ei": 22.1, "moi": 22.0}, {"mo-ei": 22.0, "moi": 22.1}))
+    assert was_in_order.verdict == disagreement.BUDGET
+    assert was_in_order.why_unsettled == "in the paper's order at half the budget (+0.10 dB)"
+
+
+@pytest.mark.parametrize("diff, low, high, why, verdict", [
+    (-0.5, -1.2, +0.3, "", "not significant here"),
+    (-0.5, -1.2, +0.3, "mo-ei still rising", "not significant here"),  # significance is asked first
+    (-0.5, -0.9, -0.1, "mo-ei unsteady", "not settled by training"),
+    (-0.5, -0.9, -0.1, "", "settled here"),
+    (float("nan"), float("nan"), float("nan"), "", "diverged here"),
+])
+def test_disagreement_verdicts(diff, low, high, why, verdict):
+    from pipeline.disagreement import Disagreement
+
+    assert Disagreement("mri", "mo-ei", "moi", 1.85, diff, low, high, why).verdict == verdict
+
+
+def test_findings_lists_the_disagreements(smoke_grid):
+    done = run_cli("findings", "--profile", "smoke", "--results-dir", str(smoke_grid.results))
+    assert done.returncode == 0, done.stderr
+    assert "Where profile smoke and the paper disagree" in done.stdout
+    assert all(f"  {s}: " in done.stdout for s in ("mri", "noisy", "single", "multicoil"))

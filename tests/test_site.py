@@ -156,6 +156,23 @@ def test_home_page_lists_every_run_and_loads_nothing_remote(built_site, smoke_pr
         assert "fonts.googleapis" not in text and "cdn." not in text, page
 
 
+def test_each_scenario_page_lists_the_pairs_it_orders_unlike_the_paper(built_site, smoke_profile):
+    from pipeline.disagreement import disagreements
+
+    home = (built_site / "index.html").read_text()
+    for scenario in ("mri", "multicoil"):
+        found = disagreements(smoke_profile, scenario)
+        page = (built_site / "scenarios" / f"smoke-{scenario}" / "index.html").read_text()
+        assert 'id="where-ours-and-the-paper-disagree"' in page
+        if found:
+            table = page.split('<table class="disagreements">')[1].split("</table>")[0]
+            assert table.count("<tr>") == len(found) + 1  # the header row and one per pair
+            assert all(f"{d.winner} &gt; {d.loser}" in table and d.verdict in table for d in found)
+        else:
+            assert "every pair the paper separates by at least 1 dB is in the paper" in page
+        assert f'href="scenarios/smoke-{scenario}/#where-ours-and-the-paper-disagree">{len(found)} reversed</a>' in home
+
+
 def test_method_page_shows_its_source_unmangled(built_site):
     page = (built_site / "methods" / "moc-ssdu-full" / "index.html").read_text()
     assert "&amp;#34;" not in page and "&#34;&#34;&#34;" not in page
@@ -312,7 +329,7 @@ def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_prof
 
     taus = {"smoke": [agreement.Agreement("smoke", s, metric, tau, 10) for s, tau in
                       [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}
-    (row,) = agreement_panel([smoke_profile], taus)["rows"]
+    (row,) = agreement_panel([smoke_profile], taus, {("smoke", s): [] for s in smoke_profile.scenarios})["rows"]
     assert row["short"] == [("noisy", 0.3), ("multicoil", -0.1)] and AGREEMENT_TARGET == 0.8
 
 
