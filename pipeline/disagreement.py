@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.agreement import SEPARATION_DB, paper_methods
+from pipeline.agreement import SEPARATION_DB, paper_methods, separated_pairs
 from pipeline.convergence import Convergence, convergence
 from pipeline.doubling import read_curves, scores_by_epoch
 from pipeline.leaderboard import Profile
@@ -119,8 +119,10 @@ def report(profile: Profile) -> str:
         if scenario not in PUBLISHED:
             continue
         found = disagreements(profile, scenario, curves)
+        table = paper_methods(profile, scenario)
+        separated, _ = separated_pairs(list(table.psnr), list(table.paper_psnr))
         counts = ", ".join(f"{n} {v}" for v in VERDICTS.values() if (n := sum(d.verdict == v for d in found)))
-        lines.append(f"  {scenario}: {len(found)} reversed ({counts})" if found else f"  {scenario}: none reversed")
+        lines.append(f"  {scenario}: {len(found)} of {separated} reversed" + (f" ({counts})" if found else ""))
         for d in found:
             lines.append(f"    {d.winner} > {d.loser} in the paper by {d.paper_diff:.2f} dB; here "
                          f"{d.diff:+.2f} dB [{d.low:+.2f}, {d.high:+.2f}]: {d.verdict}"
