@@ -39,8 +39,9 @@ def wall(commands: list[list[str]], together: bool) -> float:
     """Seconds to run the commands, all at once or one after the other; fails loudly if one fails."""
     start = time.perf_counter()
     if together:
-        processes = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands]
-        failed = [p.stderr.read().decode() for p in processes if p.wait() != 0]
+        logs = [tempfile.TemporaryFile() for _ in commands]  # files, not pipes: no child ever waits on a full pipe
+        processes = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log) for c, log in zip(commands, logs)]
+        failed = [log.seek(0) or log.read().decode() for p, log in zip(processes, logs) if p.wait() != 0]
     else:
         failed = [r.stderr.decode() for r in (subprocess.run(c, cwd=ROOT, capture_output=True) for c in commands)
                   if r.returncode != 0]

@@ -423,14 +423,10 @@ def cmd_evaluate(args) -> int:
 def cmd_findings(args) -> int:
     from pipeline import agreement, disagreement, doubling
     from pipeline.findings import check_findings, report
-    from pipeline.leaderboard import read_profiles
+    from pipeline.leaderboard import profile_named, read_profiles
 
-    profiles = {p.name: p for p in read_profiles(args.results_dir)}
-    if args.profile not in profiles:
-        raise UsageError(f"no results for profile '{args.profile}' in {args.results_dir}/ (found: "
-                         f"{', '.join(profiles)}); run `make benchmark PROFILE={args.profile}` first")
-    profile = profiles[args.profile]
-    print(agreement.report(list(profiles.values())) + "\n")
+    profile = profile_named(args.results_dir, args.profile)
+    print(agreement.report(read_profiles(args.results_dir)) + "\n")
     print(report(profile, check_findings(profile)))
     print("\n" + disagreement.report(profile))
     budgets = doubling.report(profile)

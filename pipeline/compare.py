@@ -13,6 +13,7 @@ Nothing here trains; it reads the collected tables (``python -m pipeline collect
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from pipeline import agreement
 from pipeline.errors import UsageError
-from pipeline.leaderboard import Profile, read_profiles
+from pipeline.leaderboard import Profile, profile_named
 from pipeline.ranking import Samples
 
 
@@ -31,7 +32,7 @@ class Shift:
     method: str
     psnr_a: float
     psnr_b: float
-    delta: float  # b - a, paired over the (seed, image) rows both have
+    delta: float  # b - a, paired over the (seed, image) rows both have (NaN: none in common)
     low: float
     high: float
 
@@ -43,14 +44,6 @@ class ScenarioShift:
     tau_between: float  # Kendall's τ-b of the two PSNR rankings
     paper_a: agreement.Agreement | None  # agreement with the paper under each setting
     paper_b: agreement.Agreement | None
-
-
-def profile_in(results_dir: Path, name: str) -> Profile:
-    profiles = {p.name: p for p in read_profiles(results_dir)}
-    if name not in profiles:
-        raise UsageError(f"no results for profile '{name}' in {results_dir}/ (found: {', '.join(profiles)}); "
-                         f"run `python -m pipeline collect --profile {name} --results-dir {results_dir}` first")
-    return profiles[name]
 
 
 def restricted(profile: Profile, scenario: str, methods: list[str]) -> Profile:
@@ -65,9 +58,10 @@ def psnr_agreement(profile: Profile, scenario: str) -> agreement.Agreement | Non
 
 
 def compare_scenario(a: Profile, b: Profile, scenario: str) -> ScenarioShift:
-    """Every method both folders hold in the scenario, each with a run that finished."""
-    scored = lambda p: set(p.per_image.method[p.per_image.scenario == scenario])  # noqa: E731
-    methods = sorted(scored(a) & scored(b))
+    """Every method both folders have runs of in the scenario. A method whose every run diverged
+    under one setting has no score there (NaN, shown as diverged) and ranks last in τ."""
+    ran = lambda p: set(p.runs.method[p.runs.scenario == scenario])  # noqa: E731
+    methods = sorted(ran(a) & ran(b))
     if not methods:
         raise UsageError(f"the two folders have no method in common in scenario '{scenario}'")
     a, b = restricted(a, scenario, methods), restricted(b, scenario, methods)
@@ -76,14 +70,15 @@ def compare_scenario(a: Profile, b: Profile, scenario: str) -> ScenarioShift:
     samples = Samples.of(labelled, "psnr", [f"{m}\0{side}" for m in methods for side in "ab"])
     mean = lambda p: p.per_image.groupby("method").psnr.mean()  # noqa: E731  (seeds have equal image counts)
     means_a, means_b = mean(a), mean(b)
-    shifts = [Shift(m, float(means_a[m]), float(means_b[m]), *samples.difference(f"{m}\0b", f"{m}\0a"))
-              for m in methods]
-    tau = agreement.kendall_tau_b([s.psnr_a for s in shifts], [s.psnr_b for s in shifts])
+    shifts = [Shift(m, float(means_a.get(m, float("nan"))), float(means_b.get(m, float("nan"))),
+                    *samples.difference(f"{m}\0b", f"{m}\0a")) for m in methods]
+    ranked = lambda scores: [agreement.DIVERGED if math.isnan(x) else x for x in scores]  # noqa: E731
+    tau = agreement.kendall_tau_b(ranked(s.psnr_a for s in shifts), ranked(s.psnr_b for s in shifts))
     return ScenarioShift(scenario, shifts, tau, psnr_agreement(a, scenario), psnr_agreement(b, scenario))
 
 
 def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None = None) -> list[ScenarioShift]:
-    a, b = profile_in(dir_a, profile), profile_in(dir_b, profile)
+    a, b = profile_named(dir_a, profile), profile_named(dir_b, profile)
     common = [s for s in a.scenarios if s in b.scenarios]
     if scenarios:
         missing = [s for s in scenarios if s not in common]
@@ -94,6 +89,10 @@ def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None 
     if not common:
         raise UsageError(f"{dir_a} and {dir_b} have no scenario in common for profile '{profile}'")
     return [compare_scenario(a, b, s) for s in common]
+
+
+def score(psnr: float) -> str:
+    return "diverged" if math.isnan(psnr) else f"{psnr:.2f}"
 
 
 def report(shifts: list[ScenarioShift], label_a: str, label_b: str) -> str:
@@ -108,7 +107,8 @@ def report(shifts: list[ScenarioShift], label_a: str, label_b: str) -> str:
     for s in shifts:
         lines += [f"\n{s.scenario}: tau between the two rankings {s.tau_between:+.2f}; "
                   f"paper agreement A: {paper(s.paper_a)}; B: {paper(s.paper_b)}",
-                  f"  {'method':<24}{'A':>8}{'B':>8}{'B - A':>9}  95 % CI"]
-        for m in sorted(s.methods, key=lambda m: -m.psnr_b):
-            lines.append(f"  {m.method:<24}{m.psnr_a:>8.2f}{m.psnr_b:>8.2f}{m.delta:>+9.2f}  [{m.low:+.2f}, {m.high:+.2f}]")
+                  f"  {'method':<24}{'A':>9}{'B':>9}{'B - A':>9}  95 % CI"]
+        for m in sorted(s.methods, key=lambda m: -(agreement.DIVERGED if math.isnan(m.psnr_b) else m.psnr_b)):
+            lines.append(f"  {m.method:<24}{score(m.psnr_a):>9}{score(m.psnr_b):>9}"
+                         + (f"{m.delta:>+9.2f}  [{m.low:+.2f}, {m.high:+.2f}]" if not math.isnan(m.delta) else ""))
     return "\n".join(lines)

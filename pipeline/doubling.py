@@ -37,6 +37,7 @@ class Doubling:
     significant: int  # pairs ordered at 2B with a paired CI excluding zero
     reversed: list[tuple[str, str]]  # of those, the pairs in the other order at B (winner at 2B first)
     n_methods: int
+    images: int  # test images per seed that the curve points score (the profile's curve_images)
 
     @property
     def enough(self) -> bool:
@@ -51,13 +52,14 @@ def read_curves(profile: Profile) -> pd.DataFrame:
 
 def scores_by_epoch(profile: Profile, curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
     """PSNR per (epoch, method, seed, image_id) of the paper's methods in ``scenario``; untrained
-    methods (no curve) repeated at every epoch from their final scores."""
+    methods (no curve) repeated at every epoch from their final scores on the same images."""
     paper = set(PUBLISHED.get(scenario, {}))
     variants = {name for name, m in profile.catalogue.methods.items() if m.variant_of}
     curves = curves[(curves.scenario == scenario) & curves.method.isin(paper - variants)]
     epochs = sorted(curves.epoch.unique())
     finals = profile.per_image[(profile.per_image.scenario == scenario) & profile.per_image.method.isin(paper - variants)
-                               & ~profile.per_image.method.isin(set(curves.method))]
+                               & ~profile.per_image.method.isin(set(curves.method))
+                               & profile.per_image.image_id.isin(set(curves.image_id))]  # the images the curves score
     untrained = [finals.assign(epoch=e) for e in epochs] if len(finals) else []
     columns = ["epoch", "method", "seed", "image_id", "psnr"]
     return pd.concat([curves[columns], *[u[columns] for u in untrained]], ignore_index=True)
@@ -71,9 +73,14 @@ def doubling(profile: Profile, scenario: str, curves: pd.DataFrame | None = None
     return [compare(scores, scenario, int(b)) for b in sorted(epochs) if 2 * b in epochs]
 
 
+def means_at(scores: pd.DataFrame, epoch: int) -> pd.Series:
+    """Mean PSNR per method at one curve epoch (a diverged method with ``DIVERGED``: it ranks last)."""
+    return scores[scores.epoch == epoch].groupby("method").psnr.mean().fillna(DIVERGED)
+
+
 def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
     at = {e: scores[scores.epoch == e] for e in (budget, 2 * budget)}
-    means = {e: table.groupby("method").psnr.mean().fillna(DIVERGED) for e, table in at.items()}
+    means = {e: means_at(scores, e) for e in at}
     methods = sorted(set(means[budget].index) & set(means[2 * budget].index))
     tau = kendall_tau_b([means[budget][m] for m in methods], [means[2 * budget][m] for m in methods])
     significant, reversed_pairs = 0, []
@@ -90,7 +97,7 @@ def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
             winner, loser = (a, b) if diff.mean() > 0 else (b, a)
             if means[budget][winner] < means[budget][loser]:
                 reversed_pairs.append((winner, loser))
-    return Doubling(scenario, budget, tau, significant, reversed_pairs, len(methods))
+    return Doubling(scenario, budget, tau, significant, reversed_pairs, len(methods), int(at[budget].image_id.nunique()))
 
 
 def paired(psnr: pd.Series, a: str, b: str) -> pd.Series:

@@ -41,6 +41,15 @@ class Profile:
     rankings: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
 
 
+def profile_named(results_dir: Path, name: str) -> Profile:
+    """The one profile of that name in ``results_dir``; a one-line error naming those there if none."""
+    profiles = {p.name: p for p in read_profiles(results_dir)}
+    if name not in profiles:
+        raise UsageError(f"no results for profile '{name}' in {results_dir}/ (found: {', '.join(profiles)}); "
+                         f"run `make benchmark PROFILE={name}` first")
+    return profiles[name]
+
+
 def read_profiles(results_dir: Path) -> list[Profile]:
     """Every profile folder with result tables; a clear error if there is none or one is broken."""
     results_dir = Path(results_dir)

@@ -47,6 +47,25 @@ def test_paired_differences_and_rankings(smoke_grid, projected):
     assert "mri: tau between the two rankings" in text
 
 
+def test_a_method_that_diverged_under_one_setting_is_shown_and_ranks_last(smoke_grid, projected):
+    from dataclasses import replace
+
+    from pipeline.compare import compare_scenario
+    from pipeline.leaderboard import profile_named
+
+    a, b = profile_named(smoke_grid.results, "smoke"), profile_named(projected.results, "smoke")
+    diverged = (b.runs.scenario == "mri") & (b.runs.method == "supervised")
+    runs = b.runs.assign(status=b.runs.status.where(~diverged, "diverged"), psnr=b.runs.psnr.where(~diverged))
+    b = replace(b, runs=runs, per_image=b.per_image[~((b.per_image.scenario == "mri") & (b.per_image.method == "supervised"))])
+    shift = compare_scenario(a, b, "mri")
+    supervised = next(m for m in shift.methods if m.method == "supervised")
+    assert supervised.psnr_b != supervised.psnr_b and supervised.delta != supervised.delta  # NaN: no score under B
+    ranked_b = [-1e9 if m.method == "supervised" else m.psnr_b for m in shift.methods]
+    assert shift.tau_between == pytest.approx(kendall_tau_b([m.psnr_a for m in shift.methods], ranked_b))
+    line = next(l for l in report([shift], "a", "b").splitlines() if l.strip().startswith("supervised"))
+    assert line.split()[1:] == [f"{supervised.psnr_a:.2f}", "diverged"]
+
+
 def test_a_folder_against_itself_changes_nothing(smoke_grid):
     for shift in compare(smoke_grid.results, smoke_grid.results, "smoke"):
         assert shift.tau_between == pytest.approx(1.0) or len(shift.methods) < 2

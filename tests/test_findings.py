@@ -204,10 +204,11 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
 
 def image_curves(methods_at_half: dict[str, float], methods_at_end: dict[str, float], images=4) -> pd.DataFrame:
     """Image-by-image curves of seed 0 at epochs 1 and 2, every image at the given level."""
-    return pd.DataFrame([{"profile": "smoke", "scenario": "mri", "method": m, "seed": 0, "epoch": epoch,
-                          "image_id": f"img{k}", "psnr": level, "ssim": 0.5, "images": images}
-                         for epoch, levels in ((1, methods_at_half), (2, methods_at_end))
-                         for m, level in levels.items() for k in range(images)])
+    rows = [{"profile": "smoke", "scenario": "mri", "method": m, "seed": 0, "epoch": epoch,
+             "image_id": f"img{k}", "psnr": level, "ssim": 0.5, "images": images}
+            for epoch, levels in ((1, methods_at_half), (2, methods_at_end))
+            for m, level in levels.items() for k in range(images)]
+    return pd.DataFrame(rows, columns=["profile", "scenario", "method", "seed", "epoch", "image_id", "psnr", "ssim", "images"])
 
 
 def reversed_mo_ei(smoke_profile, curves: pd.DataFrame):
@@ -251,17 +252,44 @@ def test_a_reversal_training_may_still_undo_is_not_settled(smoke_profile):
     assert was_in_order.why_unsettled == "in the paper's order at half the budget (+0.10 dB)"
 
 
-@pytest.mark.parametrize("diff, low, high, why, verdict", [
-    (-0.5, -1.2, +0.3, "", "not significant here"),
-    (-0.5, -1.2, +0.3, "mo-ei still rising", "not significant here"),  # significance is asked first
-    (-0.5, -0.9, -0.1, "mo-ei unsteady", "not settled by training"),
-    (-0.5, -0.9, -0.1, "", "settled here"),
-    (float("nan"), float("nan"), float("nan"), "", "diverged here"),
+@pytest.mark.parametrize("low, high, why, checked, diverged, verdict", [
+    (-1.2, +0.3, "", True, False, "not significant here"),
+    (-1.2, +0.3, "mo-ei still rising", True, False, "not significant here"),  # significance is asked first
+    (-0.9, -0.1, "mo-ei unsteady", True, False, "not settled by training"),
+    (-0.9, -0.1, "mo-ei unsteady", False, False, "not settled by training"),  # one reason is enough
+    (-0.9, -0.1, "", False, False, "training not checked"),  # no evidence is not evidence of settling
+    (-0.9, -0.1, "", True, False, "settled here"),
+    (float("nan"), float("nan"), "", True, True, "diverged here"),
 ])
-def test_disagreement_verdicts(diff, low, high, why, verdict):
+def test_disagreement_verdicts(low, high, why, checked, diverged, verdict):
     from pipeline.disagreement import Disagreement
 
-    assert Disagreement("mri", "mo-ei", "moi", 1.85, diff, low, high, why).verdict == verdict
+    assert Disagreement("mri", "mo-ei", "moi", 1.85, -0.5, low, high, why, checked, diverged).verdict == verdict
+
+
+def test_a_significant_reversal_without_curves_is_not_called_settled(smoke_profile):
+    from pipeline import disagreement
+
+    levels = dict(PAPER)
+    levels[("mri", "mo-ei")] = PAPER[("mri", "moi")] - 2.0
+    profile = replace(with_levels(smoke_profile, levels), curves=None)
+    empty = image_curves({}, {})
+    (pair,) = [d for d in disagreement.disagreements(profile, "mri", empty) if (d.winner, d.loser) == ("mo-ei", "moi")]
+    assert pair.high < 0 and not pair.checked and pair.verdict == disagreement.UNCHECKED
+
+
+def test_a_winner_that_diverged_everywhere_is_a_disagreement(smoke_profile):
+    from pipeline import disagreement
+
+    profile = with_levels(smoke_profile, PAPER)
+    gone = (profile.per_image.scenario == "mri") & (profile.per_image.method == "mo-ei")
+    runs = profile.runs.assign(psnr=profile.runs.psnr.where(~((profile.runs.scenario == "mri") & (profile.runs.method == "mo-ei"))))
+    profile = replace(profile, runs=runs, per_image=profile.per_image[~gone])
+    found = disagreement.disagreements(profile, "mri")
+    below = {m for m, (psnr, _) in PUBLISHED["mri"].items() if PUBLISHED["mri"]["mo-ei"][0] - psnr >= 1.0}
+    assert {d.loser for d in found if d.winner == "mo-ei"} == below
+    assert all(d.verdict == disagreement.DIVERGED_HERE for d in found)
+    assert "here no score: diverged here" in disagreement.report(profile)
 
 
 def test_findings_lists_the_disagreements(smoke_grid):

@@ -83,12 +83,14 @@ def mc_gradient(model, physics, y, scale: float) -> torch.Tensor:
     return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]) / scale
 
 
+@pytest.mark.parametrize("final_step", ["denoiser", "prox"])
 @pytest.mark.parametrize("split", [False, True], ids=["operator", "split operator"])
-def test_multicoil_data_steps_are_differentiated_exactly_at_any_loss_scale(split):
+def test_multicoil_data_steps_are_differentiated_exactly_at_any_loss_scale(split, final_step):
     """A training gradient has entries near 1e-6; DeepInverse's implicit backward of the CG data
     step stalls at that scale (an absolute eps in its step size), so its gradient shrinks with the
     loss. The model differentiates through the iterations instead, also for the operator a
-    splitting loss builds from the measured one (Inpainting(mask) * A, DeepInverse's defaults)."""
+    splitting loss builds from the measured one (Inpainting(mask) * A, DeepInverse's defaults),
+    and in the final data-consistency step the quick and standard profiles append."""
     scenario = SCENARIOS["multicoil"]
     physics = scenario.physics(SIZE)
     physics.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(1)).step(batch_size=2))
@@ -98,7 +100,17 @@ def test_multicoil_data_steps_are_differentiated_exactly_at_any_loss_scale(split
         y, physics = SplittingLoss.split(keep.float(), y, physics)
     assert physics.implicit_backward_solver  # DeepInverse's default, on the operator itself
     torch.manual_seed(0)
-    model = build_model(PROFILES["smoke"], multicoil=True)
+    model = build_model(replace(PROFILES["smoke"], final_step=final_step), multicoil=True)
+    assert isinstance(model, ConsistentMoDL) == (final_step == "prox")
     unit, tiny = mc_gradient(model, physics, y, 1.0), mc_gradient(model, physics, y, 1e-6)
     assert float((tiny - unit).norm() / unit.norm()) < 1e-4
     assert physics.implicit_backward_solver  # the operator's own setting is left as it was
+
+
+def test_the_operators_setting_comes_back_when_the_model_fails():
+    scenario = SCENARIOS["multicoil"]
+    physics = scenario.physics(SIZE)
+    model = build_model(PROFILES["smoke"], multicoil=True)
+    with pytest.raises(RuntimeError):
+        model(torch.zeros(1, 2, SIZE + 1, SIZE), physics)  # measurements of the wrong shape
+    assert physics.implicit_backward_solver

@@ -165,12 +165,29 @@ def test_each_scenario_page_lists_the_pairs_it_orders_unlike_the_paper(built_sit
         page = (built_site / "scenarios" / f"smoke-{scenario}" / "index.html").read_text()
         assert 'id="where-ours-and-the-paper-disagree"' in page
         if found:
-            table = page.split('<table class="disagreements">')[1].split("</table>")[0]
+            table = html.unescape(page.split('<table class="disagreements">')[1].split("</table>")[0])
             assert table.count("<tr>") == len(found) + 1  # the header row and one per pair
-            assert all(f"{d.winner} &gt; {d.loser}" in table and d.verdict in table for d in found)
+            assert all(f"{d.winner} > {d.loser}" in table and d.verdict in table for d in found)
         else:
             assert "every pair the paper separates by at least 1 dB is in the paper" in page
         assert f'href="scenarios/smoke-{scenario}/#where-ours-and-the-paper-disagree">{len(found)} reversed</a>' in home
+
+
+def test_a_scenario_page_shows_the_doubling_test_of_its_curves(workspace):
+    from pipeline import doubling
+
+    grid = ["--profile", "smoke", "--epochs", "2", "--scenarios", "mri", "--methods", "zero-filled,supervised,mc,ei"]
+    assert main(workspace.args("benchmark", *grid)) == 0
+    (profile,) = leaderboard.read_profiles(workspace.results)
+    (row,) = doubling.doubling(profile, "mri")  # curve points at epochs 1 and 2
+    site = build_site(workspace.results, workspace.results.parent / "site")
+    page = (site / "scenarios" / "smoke-mri" / "index.html").read_text()
+    table = page.split('<table class="doubling">')[1].split("</table>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table.split("<tbody>")[1])
+    assert cells[:3] == ["1 → 2", f"{row.tau:+.2f}", str(row.significant)]
+    assert cells[3].startswith(str(len(row.reversed))) and cells[4] == ("yes" if row.enough else "no")
+    home = (site / "index.html").read_text()
+    assert f"budget 1 → 2 epochs: τ {row.tau:+.2f}, {len(row.reversed)} reversed" in home
 
 
 def test_method_page_shows_its_source_unmangled(built_site):
@@ -329,7 +346,8 @@ def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_prof
 
     taus = {"smoke": [agreement.Agreement("smoke", s, metric, tau, 10) for s, tau in
                       [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}
-    (row,) = agreement_panel([smoke_profile], taus, {("smoke", s): [] for s in smoke_profile.scenarios})["rows"]
+    none = {("smoke", s): [] for s in smoke_profile.scenarios}
+    (row,) = agreement_panel([smoke_profile], taus, none, none)["rows"]
     assert row["short"] == [("noisy", 0.3), ("multicoil", -0.1)] and AGREEMENT_TARGET == 0.8
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import agreement, catalogue, contribute, convergence, disagreement, findings, leaderboard, ranking, tables
+from pipeline import agreement, catalogue, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, tables
 from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
 from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
@@ -26,18 +26,21 @@ WIDE_RANKS = 3  # a 95 % rank interval this wide (rank_high - rank_low) or wider
 def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Path, results_dir: Path) -> None:
     env = environment()
     taus = {p.name: agreement.agreement(p) for p in profiles}  # computed once per profile
-    reversed_pairs = {(p.name, s): disagreement.disagreements(p, s) for p in profiles for s in p.scenarios}
+    curves = {p.name: doubling.read_curves(p) for p in profiles}  # image by image: read once per profile
+    budgets = {(p.name, s): doubling.doubling(p, s, curves[p.name]) for p in profiles for s in p.scenarios}
+    reversed_pairs = {(p.name, s): disagreement.disagreements(p, s, curves[p.name]) for p in profiles for s in p.scenarios}
 
     def write(path: str, template: str, **context) -> None:
         (docs / path).parent.mkdir(parents=True, exist_ok=True)
         (docs / path).write_text(env.get_template(template).render(**context))
 
     write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), profiles=[home(p) for p in profiles],
-          default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus, reversed_pairs))
+          default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus, reversed_pairs, budgets))
     for p in profiles:
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]),
-                  disagreements=reversed_pairs[(p.name, scenario)], verdicts=disagreement.VERDICTS)
+                  disagreements=reversed_pairs[(p.name, scenario)], verdicts=disagreement.VERDICTS,
+                  budgets=budgets[(p.name, scenario)], tau_enough=doubling.TAU_ENOUGH)
     weights = shipped_weights(results_dir, docs)
     ranked = [(p, convergence.convergence(p.curves), {s: leaderboard.scenario_table(p, s) for s in p.scenarios})
               for p in profiles]  # once per profile, for every method page's ranking sections
@@ -122,9 +125,11 @@ def mean_rank(method: str, ranks: dict[str, pd.Series]) -> float:
 
 
 def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]],
-                    reversed_pairs: dict[tuple[str, str], list[disagreement.Disagreement]]) -> dict:
+                    reversed_pairs: dict[tuple[str, str], list[disagreement.Disagreement]],
+                    budgets: dict[tuple[str, str], list[doubling.Doubling]]) -> dict:
     """Kendall's τ with the paper's ranking, per profile and scenario with published numbers, and
-    how many of the paper's separated pairs are reversed here (and settled so)."""
+    how many of the paper's separated pairs are reversed here (and settled so), and the doubling
+    test of the largest budget."""
     scenarios = [s for s in profiles[0].catalogue.scenarios if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
     rows = []
     for p in profiles:
@@ -133,7 +138,8 @@ def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[ag
             {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods,
              "same_order": found[(s, "psnr")].same_order, "separated": found[(s, "psnr")].separated,
              "reversed": len(reversed_pairs[(p.name, s)]),
-             "settled": sum(d.verdict == disagreement.SETTLED for d in reversed_pairs[(p.name, s)])}
+             "settled": sum(d.verdict == disagreement.SETTLED for d in reversed_pairs[(p.name, s)]),
+             "budget": budgets[(p.name, s)][-1] if budgets[(p.name, s)] else None}
             if (s, "psnr") in found else None for s in scenarios],
             "short": [(s, found[(s, "psnr")].tau) for s in scenarios
                       if (s, "psnr") in found and found[(s, "psnr")].tau < AGREEMENT_TARGET]})
@@ -162,6 +168,7 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
         "significance": {metric: significance_map(p, scenario, list(ranks.index), metric) for metric in ("psnr", "ssim")},
         "cost_figure": json.dumps(cost_figure(table[["method", "psnr", "train_seconds"]], hardware(runs))),
         "agreement": {a.metric: a for a in taus if a.scenario == scenario},
+        "n_test": int(runs.n_test.max()) if len(runs) else 0,
         "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,
         "curve_figure": json.dumps(figure) if (figure := curve_figure(p, scenario)) else None,
         "comparisons": [{"baseline": b, "rows": leaderboard.paired_comparison(p, scenario, b).to_dict("records")}
