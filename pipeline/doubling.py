@@ -15,7 +15,7 @@ so one run at the largest budget gives every (B, 2B) comparison. Methods without
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +38,7 @@ class Doubling:
     reversed: list[tuple[str, str]]  # of those, the pairs in the other order at B (winner at 2B first)
     n_methods: int
     images: int  # test images per seed that the curve points score (the profile's curve_images)
+    hours_per_seed: float = float("nan")  # training time of a seed of the scenario at 2B (see training_hours)
 
     @property
     def enough(self) -> bool:
@@ -70,7 +71,21 @@ def doubling(profile: Profile, scenario: str, curves: pd.DataFrame | None = None
     ``read_curves(profile)``, read here when not given)."""
     scores = scores_by_epoch(profile, read_curves(profile) if curves is None else curves, scenario)
     epochs = set(scores.epoch.unique())
-    return [compare(scores, scenario, int(b)) for b in sorted(epochs) if 2 * b in epochs]
+    return [replace(compare(scores, scenario, int(b)), hours_per_seed=training_hours(profile, scenario, 2 * int(b)))
+            for b in sorted(epochs) if 2 * b in epochs]
+
+
+def training_hours(profile: Profile, scenario: str, epochs: int) -> float:
+    """Run-hours of training one seed of the scenario's methods (all of them, variants included)
+    for ``epochs``: each finished run's training seconds scaled by ``epochs`` over the epochs it
+    trained (training time grows in proportion to the epochs; the curve points, scored every few
+    epochs, cost about 3 % more), summed over methods, averaged over seeds. Wall time is that
+    divided by the runs made at once (``JOBS``, one per core)."""
+    runs = profile.runs[(profile.runs.scenario == scenario) & (profile.runs.status == "ok") & (profile.runs.epochs > 0)]
+    if runs.empty:
+        return float("nan")
+    scaled = runs.train_seconds * epochs / runs.epochs
+    return float(scaled.groupby(runs.seed).sum().mean() / 3600)
 
 
 def means_at(scores: pd.DataFrame, epoch: int) -> pd.Series:
@@ -119,5 +134,6 @@ def report(profile: Profile) -> str:
             flips = ", ".join(f"{w} > {l}" for w, l in r.reversed) or "none"
             lines.append(f"  {scenario:<10} B {r.budget:>4} -> {2 * r.budget:>4} epochs  tau {r.tau:+.2f}  "
                          f"significant pairs at 2B {r.significant:>3}  reversed at B {len(r.reversed)} ({flips})  "
-                         f"{'enough' if r.enough else 'NOT enough'}  (n = {r.n_methods})")
+                         f"{'enough' if r.enough else 'NOT enough'}  (n = {r.n_methods}; training at 2B "
+                         f"{r.hours_per_seed:.1f} run-hours per seed)")
     return "\n".join(lines)

@@ -186,6 +186,19 @@ def test_the_doubling_test_holds_when_doubling_moves_no_ranked_pair():
     assert row.significant == 3 and row.reversed == [] and row.tau == 1.0 and row.enough
 
 
+def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_profile):
+    from pipeline.doubling import training_hours
+
+    runs = pd.DataFrame([
+        {"scenario": "mri", "method": m, "seed": seed, "status": status, "epochs": epochs, "train_seconds": seconds}
+        for seed in (0, 1)
+        for m, status, epochs, seconds in [("mc", "ok", 96, 3600.0), ("ei", "ok", 96, 3600.0 * (1 + seed)),
+                                           ("zero-filled", "ok", 0, 0.0), ("uair", "diverged", 96, 999.0)]])
+    profile = replace(smoke_profile, runs=runs)
+    assert training_hours(profile, "mri", 48) == pytest.approx((1.0 + 1.5) / 2)  # seed 0: 0.5 + 0.5 h, seed 1: 0.5 + 1 h
+    assert training_hours(profile, "noisy", 48) != training_hours(profile, "noisy", 48)  # no runs: NaN
+
+
 def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, capsys):
     from pipeline.cli import main
 
@@ -197,7 +210,7 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
     assert main(["findings", "--profile", "smoke", "--results-dir", str(workspace.results)]) == 0
     out = capsys.readouterr().out
     (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
-    assert "(n = 4)" in line and ("NOT enough" in line or "enough" in line)
+    assert "(n = 4; training at 2B " in line and ("NOT enough" in line or "enough" in line)
 
 
 # --- where ours and the paper disagree ------------------------------------------------------------

@@ -186,6 +186,7 @@ def test_a_scenario_page_shows_the_doubling_test_of_its_curves(workspace):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", table.split("<tbody>")[1])
     assert cells[:3] == ["1 → 2", f"{row.tau:+.2f}", str(row.significant)]
     assert cells[3].startswith(str(len(row.reversed))) and cells[4] == ("yes" if row.enough else "no")
+    assert cells[5] == f"{row.hours_per_seed:.1f} h" and row.hours_per_seed > 0
     home = (site / "index.html").read_text()
     assert f"budget 1 → 2 epochs: τ {row.tau:+.2f}, {len(row.reversed)} reversed" in home
 
