@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                "import), one per line: what the pull-request check runs")
     p.add_argument("--base", required=True, help="the branch or commit to compare with (e.g. origin/main)")
 
-    p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile) and its findings checked on a profile's results")
+    p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile), then on a profile's results: the paper's findings "
+                         "checked, the pairs ordered unlike the paper, the doubling test of the budget")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
 
