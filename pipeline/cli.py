@@ -354,11 +354,11 @@ def cmd_reproduce(args) -> int:
 
 def cmd_collect(args) -> int:
     from pipeline.collect import collect, report
-    from pipeline.grid import specs_from_args
+    from pipeline.grid import specs_from_args, table_specs
 
-    specs = specs_from_args(args)
-    runs, missing = collect(specs, args.results_dir)
-    report(runs, missing, specs[0].tables_dir(args.results_dir))
+    asked = specs_from_args(args)
+    runs, missing = collect(table_specs(args, args.results_dir), args.results_dir, {s.run_id for s in asked})
+    report(runs, missing, asked[0].tables_dir(args.results_dir))
     return 0
 
 

@@ -3,9 +3,11 @@
 learning curves: test metrics on a subset of test images at a few epochs) and
 ``curves_per_image.csv`` (the same points, image by image: the doubling test's input).
 
-Only runs whose config hash matches the current grid are collected, so results of another
-profile or an older configuration are never mixed into a table. Rows are in grid order
-(scenario, method, seed) and files are replaced atomically.
+The tables hold the whole profile (``grid.table_specs``): a benchmark narrowed to some
+scenarios, methods or seeds adds its runs to them, never replaces them with its own. Only runs
+whose config hash matches the current grid are collected, so results of another profile or an
+older configuration are never mixed into a table. Rows are in grid order (scenario, method,
+seed) and files are replaced atomically.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ..
     return row
 
 
-def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
-    """Write the tables of a profile from its finished, current runs; returns (runs, not collected)."""
+def collect(specs: list[RunSpec], results_dir: Path, asked: set[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Write the tables of a profile from the finished, current runs among ``specs``; returns
+    (runs, not collected). Only the runs ``asked`` for (run ids; default all) that are missing or
+    stale are reported as not collected: the others were never part of the request."""
     profiles = {s.profile.name for s in specs}
     table_dirs = {s.tables_dir(results_dir) for s in specs}
     if len(profiles) != 1 or len(table_dirs) != 1:
@@ -53,7 +57,8 @@ def collect(specs: list[RunSpec], results_dir: Path) -> tuple[pd.DataFrame, list
         folder = spec.folder(results_dir)
         record = read_run(folder)
         if record is None or record["config_hash"] != spec.config_hash():
-            missing.append(spec.run_id + (" (stale config)" if record else ""))
+            if asked is None or spec.run_id in asked:
+                missing.append(spec.run_id + (" (stale config)" if record else ""))
             continue
         if record.get("status", "ok") != "ok":  # diverged: a row that says so, no per-image scores
             rows.append(run_row(record, None, METRICS + extra))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipeline.custom import CustomParts, with_physics
 from pipeline.data import DatasetSpec
@@ -68,6 +69,19 @@ def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
             f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`"
         )
     return [run_spec(args, s, m, seed) for s, m in grid for seed in seeds]
+
+
+def table_specs(args: argparse.Namespace, results_dir: Path) -> list[RunSpec]:
+    """What a profile's tables hold: the whole grid (every scenario and method), for the seeds
+    asked for and every seed that has a run folder there, with the options asked for. So a
+    narrowed benchmark (``SCENARIOS=``, ``METHODS=``, ``SEEDS=``) adds its runs to the tables
+    instead of replacing them with its own; runs made under other options have other config
+    hashes and stay out."""
+    asked = specs_from_args(args)
+    runs_root = asked[0].folder(results_dir).parents[2]
+    found = {int(f.name[4:]) for f in runs_root.glob("*/*/seed*") if f.is_dir() and f.name[4:].isdigit()}
+    seeds = sorted(set(parse_seeds(args.seeds)) | found)
+    return [run_spec(args, s, m, seed) for s, m in pairs() for seed in seeds]
 
 
 def grid_table(profile_name: str) -> str:

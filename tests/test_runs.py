@@ -112,6 +112,24 @@ def test_changed_config_is_redone_and_never_mixed(workspace):
     assert not [p for p in folder.parent.glob(".seed0.*") if p.is_dir()]  # no temporary folders left
 
 
+def test_a_narrowed_benchmark_adds_its_runs_to_the_tables_instead_of_replacing_them(workspace, capsys):
+    grid = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "mri")
+    assert main([*grid, "--methods", "mc,zero-filled"]) == 0
+    assert main([*grid, "--methods", "ei", "--seeds", "1"]) == 0  # e.g. a new method, another seed
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    in_grid_order = [(m, seed) for _, m in pairs(["mri"]) for seed in (0, 1) if (m, seed) in {("zero-filled", 0), ("mc", 0), ("ei", 1)}]
+    assert list(zip(runs.method, runs.seed)) == in_grid_order and len(in_grid_order) == 3
+    assert "not collected" not in capsys.readouterr().err  # the runs never asked for are not reported missing
+    assert main([*grid, "--methods", "supervised", "--epochs", "2"]) == 0  # other options: its own tables
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    assert set(runs.method) == {"supervised"} and set(runs.epochs) == {2}
+    capsys.readouterr()
+    assert main(workspace.args("collect", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei")) == 0  # default options again
+    runs = pd.read_csv(workspace.results / "smoke" / "runs.csv")
+    assert list(zip(runs.method, runs.seed)) == in_grid_order
+    assert capsys.readouterr().err.splitlines()[-1] == "not collected (1, not yet run): mri/ei/seed0"
+
+
 def test_bootstrap_ci_brackets_the_mean_and_narrows_with_more_images():
     rng = np.random.default_rng(1)
     few, many = rng.normal(30, 2, 8), rng.normal(30, 2, 200)
