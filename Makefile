@@ -10,7 +10,7 @@
 SHELL := /bin/bash
 
 PROFILE ?= quick
-SEEDS ?= 0
+SEEDS ?=            # default: the seeds the results folder already has for the profile, else 0
 DATA ?=
 DATASET ?=
 EPOCHS ?=
@@ -35,7 +35,7 @@ COMMON := --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)'
 	$(if $(FINAL_STEP),--final-step $(FINAL_STEP)) $(if $(SPEED),--speed $(SPEED)) \
 	$(if $(MODEL),--model $(MODEL)) $(if $(PHYSICS),--physics $(PHYSICS)) \
 	$(foreach m,$(subst $(comma), ,$(METRICS)),--metric $(m))
-GRID := $(COMMON) --seeds $(SEEDS) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
+GRID := $(COMMON) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
 
 # `make benchmark` runs JOBS runs at once (default: `make -jN`'s N, else one per core; JOBS=1
 # for a single GPU); each run gets its share of the cores as torch threads. MAKEFLAGS carries

@@ -37,7 +37,8 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--metric", action="append", default=None,
                    help="package.module:Metric, a deepinv Metric computed per test image (repeatable)")
     if seeds:
-        p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+        p.add_argument("--seeds", default=None, help="comma-separated seeds (default: the seeds the results "
+                                                    "folder already has runs of for this profile, else 0)")
         p.add_argument("--scenarios", default=None, help="comma-separated subset of scenarios")
         p.add_argument("--methods", default=None, help="comma-separated subset of methods")
     p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
@@ -357,7 +358,7 @@ def cmd_collect(args) -> int:
     from pipeline.grid import specs_from_args, table_specs
 
     asked = specs_from_args(args)
-    runs, missing = collect(table_specs(args, args.results_dir), args.results_dir, {s.run_id for s in asked})
+    runs, missing = collect(table_specs(args, asked), args.results_dir, {s.run_id for s in asked})
     report(runs, missing, asked[0].tables_dir(args.results_dir))
     return 0
 
@@ -376,7 +377,6 @@ def cmd_contribute(args) -> int:
     scenarios = ",".join(method.scenarios)
     contribute.scratch_copy(args.results_dir, scratch, args.profile, list(method.scenarios), method.name)
     common = ["--profile", args.profile, "--results-dir", str(scratch), "--cache-dir", str(args.cache_dir),
-              "--seeds", ",".join(map(str, contribute.committed_seeds(args.results_dir, args.profile))),
               "--scenarios", scenarios, *(["--quiet"] if args.quiet else [])]
     cmd_benchmark(build_parser().parse_args(["benchmark", *common, "--methods", method.name,
                                              *(["--threads", str(args.threads)] if args.threads else [])]))
@@ -426,8 +426,9 @@ def cmd_findings(args) -> int:
     from pipeline.findings import check_findings, report
     from pipeline.leaderboard import profile_named, read_profiles
 
-    profile = profile_named(args.results_dir, args.profile)
-    print(agreement.report(read_profiles(args.results_dir)) + "\n")
+    profiles = read_profiles(args.results_dir)
+    profile = profile_named(args.results_dir, args.profile, profiles)
+    print(agreement.report(profiles) + "\n")
     print(report(profile, check_findings(profile)))
     print("\n" + disagreement.report(profile))
     budgets = doubling.report(profile)

@@ -34,13 +34,6 @@ def problems_of(method) -> list[str]:
     return found
 
 
-def committed_seeds(results_dir: Path, profile: str) -> list[int]:
-    """The seeds of the profile's committed runs (0 when none is committed)."""
-    path = Path(results_dir) / profile / "runs.csv"
-    seeds = sorted(pd.read_csv(path).seed.unique()) if path.is_file() else []
-    return [int(s) for s in seeds] or [0]
-
-
 def scratch_copy(results_dir: Path, scratch: Path, profile: str, scenarios: list[str], name: str) -> None:
     """The committed runs of ``scenarios`` (all methods but ``name``), copied into ``scratch``: the contributed runs land beside them there and ``results/`` stays as it was."""
     source = Path(results_dir) / profile / "runs"

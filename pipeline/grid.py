@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from pipeline.custom import CustomParts, with_physics
 from pipeline.data import DatasetSpec
@@ -62,25 +61,31 @@ def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
     def names(text: str | None) -> list[str] | None:
         return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
-    seeds = parse_seeds(args.seeds)
     grid = pairs(names(args.scenarios), names(args.methods))
     if not grid:
         raise UsageError(
             f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`"
         )
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else seeds_on_disk(args, grid[0]) or [0]
     return [run_spec(args, s, m, seed) for s, m in grid for seed in seeds]
 
 
-def table_specs(args: argparse.Namespace, results_dir: Path) -> list[RunSpec]:
+def seeds_on_disk(args: argparse.Namespace, pair: tuple[str, str]) -> list[int]:
+    """The seeds that have a run folder among the runs of the tables ``args`` name (any scenario or
+    method). Without ``--seeds`` the grid uses these: ``make benchmark`` then keeps the seeds the
+    leaderboard already has, and a new method gets as many seeds as the methods it is ranked
+    against (its CI resamples seeds too)."""
+    runs_root = run_spec(args, *pair, 0).folder(args.results_dir).parents[2]
+    return sorted({int(f.name[4:]) for f in runs_root.glob("*/*/seed*") if f.is_dir() and f.name[4:].isdigit()})
+
+
+def table_specs(args: argparse.Namespace, asked: list[RunSpec]) -> list[RunSpec]:
     """What a profile's tables hold: the whole grid (every scenario and method), for the seeds
     asked for and every seed that has a run folder there, with the options asked for. So a
     narrowed benchmark (``SCENARIOS=``, ``METHODS=``, ``SEEDS=``) adds its runs to the tables
     instead of replacing them with its own; runs made under other options have other config
     hashes and stay out."""
-    asked = specs_from_args(args)
-    runs_root = asked[0].folder(results_dir).parents[2]
-    found = {int(f.name[4:]) for f in runs_root.glob("*/*/seed*") if f.is_dir() and f.name[4:].isdigit()}
-    seeds = sorted(set(parse_seeds(args.seeds)) | found)
+    seeds = sorted({s.seed for s in asked} | set(seeds_on_disk(args, (asked[0].scenario.name, asked[0].method.name))))
     return [run_spec(args, s, m, seed) for s, m in pairs() for seed in seeds]
 
 

@@ -41,9 +41,10 @@ class Profile:
     rankings: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
 
 
-def profile_named(results_dir: Path, name: str) -> Profile:
-    """The one profile of that name in ``results_dir``; a one-line error naming those there if none."""
-    profiles = {p.name: p for p in read_profiles(results_dir)}
+def profile_named(results_dir: Path, name: str, read: list[Profile] | None = None) -> Profile:
+    """The one profile of that name in ``results_dir`` (among ``read``, its profiles already read,
+    when given); a one-line error naming those there if none."""
+    profiles = {p.name: p for p in (read if read is not None else read_profiles(results_dir))}
     if name not in profiles:
         raise UsageError(f"no results for profile '{name}' in {results_dir}/ (found: {', '.join(profiles)}); "
                          f"run `make benchmark PROFILE={name}` first")

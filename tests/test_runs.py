@@ -130,6 +130,18 @@ def test_a_narrowed_benchmark_adds_its_runs_to_the_tables_instead_of_replacing_t
     assert capsys.readouterr().err.splitlines()[-1] == "not collected (1, not yet run): mri/ei/seed0"
 
 
+def test_without_seeds_a_benchmark_trains_the_seeds_the_results_already_have(workspace):
+    """A new method gets as many seeds as the leaderboard it joins; an empty folder starts at seed 0."""
+    grid = workspace.args("benchmark", "--profile", "smoke", "--scenarios", "mri")
+    runs = workspace.results / "smoke" / "runs" / "mri"
+    assert main([*grid, "--methods", "zero-filled"]) == 0
+    assert [p.name for p in (runs / "zero-filled").iterdir()] == ["seed0"]
+    assert main([*grid, "--methods", "zero-filled", "--seeds", "2"]) == 0
+    assert main([*grid, "--methods", "mc"]) == 0
+    assert sorted(p.name for p in (runs / "mc").iterdir()) == ["seed0", "seed2"]
+    assert set(pd.read_csv(workspace.results / "smoke" / "runs.csv").seed) == {0, 2}
+
+
 def test_bootstrap_ci_brackets_the_mean_and_narrows_with_more_images():
     rng = np.random.default_rng(1)
     few, many = rng.normal(30, 2, 8), rng.normal(30, 2, 200)
