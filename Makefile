@@ -144,7 +144,7 @@ contribute: $(STAMP) ## check METHOD's file, train it beside the committed resul
 	$(PY) -m pipeline contribute '$(METHOD)' --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
 		$(if $(THREADS),--threads $(THREADS))
 
-findings: $(STAMP) ## agreement with the paper (tau, pairs it orders otherwise), its findings and the doubling test, on PROFILE's results
+findings: $(STAMP) ## agreement with the paper (tau, pairs it orders otherwise), its findings, the doubling test and the grid time, on PROFILE's results
 	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'
 
 # Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv

@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", required=True, help="the branch or commit to compare with (e.g. origin/main)")
 
     p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile), then on a profile's results: the paper's findings "
-                         "checked, the pairs ordered unlike the paper, the doubling test of the budget")
+                         "checked, the pairs ordered unlike the paper, the doubling test of the budget, the grid's time")
     p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
 
@@ -422,7 +422,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_findings(args) -> int:
-    from pipeline import agreement, disagreement, doubling
+    from pipeline import agreement, disagreement, doubling, gridtime
     from pipeline.findings import check_findings, report
     from pipeline.leaderboard import profile_named, read_profiles
 
@@ -434,6 +434,7 @@ def cmd_findings(args) -> int:
     budgets = doubling.report(profile)
     if budgets:
         print("\n" + budgets)
+    print("\n" + gridtime.report(profile))
     return 0
 
 

@@ -199,6 +199,29 @@ def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_pr
     assert training_hours(profile, "noisy", 48) != training_hours(profile, "noisy", 48)  # no runs: NaN
 
 
+@pytest.mark.parametrize("hours, jobs, wall", [
+    ([3, 1, 1, 1], 2, 3),      # the long run on one slot, the three short ones on the other
+    ([1, 1, 1, 3], 2, 4),      # the long run starts last, when a slot frees at hour 1
+    ([1, 1, 1, 3], 1, 6),      # one job: the sum
+    ([1, 2, 5], 16, 5),        # more jobs than runs: the longest run
+])
+def test_grid_wall_time_replays_the_runs_in_order_on_the_free_slots(hours, jobs, wall):
+    from pipeline.gridtime import wall_hours
+
+    assert wall_hours([h * 3600.0 for h in hours], jobs) == pytest.approx(wall)
+
+
+def test_grid_time_report_sums_run_hours_per_seed(smoke_profile):
+    from pipeline.gridtime import report
+
+    runs = pd.DataFrame([{"scenario": s, "method": m, "seed": seed, "train_seconds": 3600.0 * hours, "eval_seconds": 0.0}
+                         for s, m, hours in [("mri", "mc", 1), ("mri", "ei", 2), ("noisy", "mo-ei", 3)] for seed in (0, 1)])
+    text = report(replace(smoke_profile, runs=runs, scenarios=["mri", "noisy"]), jobs=(2, 16))
+    assert "6 runs in the tables, 2 seed(s)" in text
+    assert "run-hours per seed: mri 3.0, noisy 3.0; all: 6.0" in text
+    assert "JOBS=2: 6.0 h, JOBS=16: 3.0 h" in text  # grid order, seeds inner: each slot 1 + 2 + 3 h; 16: the 3 h run
+
+
 def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, capsys):
     from pipeline.cli import main
 
@@ -211,6 +234,7 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
     out = capsys.readouterr().out
     (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
     assert "(n = 4; training at 2B " in line and ("NOT enough" in line or "enough" in line)
+    assert "Grid time, profile smoke (4 runs in the tables, 1 seed(s)" in out
 
 
 # --- where ours and the paper disagree ------------------------------------------------------------
