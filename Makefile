@@ -115,7 +115,7 @@ run/%: $(STAMP)
 		--scenario $(word 1,$(subst /, ,$*)) --method $(word 2,$(subst /, ,$*)) \
 		--seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*)))
 
-collect: $(STAMP) ## write results/<profile>/runs.csv, per_image.csv, summary.csv, curves.csv
+collect: $(STAMP) ## write results/<profile>/runs.csv, per_image.csv, summary.csv, curves.csv, curves_per_image.csv
 	$(PY) -m pipeline collect $(GRID)
 
 # Re-run the committed runs of the grid into SCRATCH and compare them image by image
