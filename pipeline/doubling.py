@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.agreement import DIVERGED, kendall_tau_b
+from pipeline.gridtime import hours_per_seed
 from pipeline.leaderboard import Profile
 from pipeline.published import PUBLISHED
 from pipeline.tables import CURVE_IMAGE_COLUMNS, bootstrap_ci, read_csv
@@ -82,10 +83,7 @@ def training_hours(profile: Profile, scenario: str, epochs: int) -> float:
     epochs, cost about 3 % more), summed over methods, averaged over seeds. Wall time is that
     divided by the runs made at once (``JOBS``, one per core)."""
     runs = profile.runs[(profile.runs.scenario == scenario) & (profile.runs.status == "ok") & (profile.runs.epochs > 0)]
-    if runs.empty:
-        return float("nan")
-    scaled = runs.train_seconds * epochs / runs.epochs
-    return float(scaled.groupby(runs.seed).sum().mean() / 3600)
+    return hours_per_seed(runs.train_seconds * epochs / runs.epochs, runs.seed)
 
 
 def means_at(scores: pd.DataFrame, epoch: int) -> pd.Series:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipeline.custom import CustomParts, with_physics
 from pipeline.data import DatasetSpec
@@ -66,16 +67,19 @@ def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
         raise UsageError(
             f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`"
         )
-    seeds = parse_seeds(args.seeds) if args.seeds is not None else seeds_on_disk(args, grid[0]) or [0]
+    if args.seeds is not None:
+        seeds = parse_seeds(args.seeds)
+    else:
+        seeds = seeds_on_disk(run_spec(args, *grid[0], 0), args.results_dir) or [0]
     return [run_spec(args, s, m, seed) for s, m in grid for seed in seeds]
 
 
-def seeds_on_disk(args: argparse.Namespace, pair: tuple[str, str]) -> list[int]:
-    """The seeds that have a run folder among the runs of the tables ``args`` name (any scenario or
+def seeds_on_disk(spec: RunSpec, results_dir: Path) -> list[int]:
+    """The seeds that have a run folder among the runs of ``spec``'s tables (any scenario or
     method). Without ``--seeds`` the grid uses these: ``make benchmark`` then keeps the seeds the
     leaderboard already has, and a new method gets as many seeds as the methods it is ranked
     against (its CI resamples seeds too)."""
-    runs_root = run_spec(args, *pair, 0).folder(args.results_dir).parents[2]
+    runs_root = spec.tables_dir(results_dir) / "runs"
     return sorted({int(f.name[4:]) for f in runs_root.glob("*/*/seed*") if f.is_dir() and f.name[4:].isdigit()})
 
 
@@ -85,7 +89,7 @@ def table_specs(args: argparse.Namespace, asked: list[RunSpec]) -> list[RunSpec]
     narrowed benchmark (``SCENARIOS=``, ``METHODS=``, ``SEEDS=``) adds its runs to the tables
     instead of replacing them with its own; runs made under other options have other config
     hashes and stay out."""
-    seeds = sorted({s.seed for s in asked} | set(seeds_on_disk(args, (asked[0].scenario.name, asked[0].method.name))))
+    seeds = sorted({s.seed for s in asked} | set(seeds_on_disk(asked[0], args.results_dir)))
     return [run_spec(args, s, m, seed) for s, m in pairs() for seed in seeds]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import heapq
 
+import pandas as pd
+
 from pipeline.leaderboard import Profile
 
 JOBS = (2, 4, 8, 16)
@@ -25,14 +27,19 @@ def wall_hours(seconds: list[float], jobs: int) -> float:
     return max(slots) / 3600
 
 
+def hours_per_seed(seconds: pd.Series, seeds: pd.Series) -> float:
+    """Run-hours of one seed: ``seconds`` (one per run) summed per seed, averaged over the seeds."""
+    return float(seconds.groupby(seeds).sum().mean() / 3600) if len(seconds) else float("nan")
+
+
 def report(profile: Profile, jobs: tuple[int, ...] = JOBS) -> str:
     """Run-hours per scenario and seed, and the whole grid's wall time for each number of jobs."""
     runs = profile.runs
     seconds = runs.train_seconds + runs.eval_seconds
     seeds = runs.seed.nunique()
-    per_scenario = ", ".join(f"{s} {seconds[runs.scenario == s].sum() / 3600 / seeds:.1f}" for s in profile.scenarios)
+    per_scenario = ", ".join(f"{s} {hours_per_seed(seconds[runs.scenario == s], runs.seed):.1f}" for s in profile.scenarios)
     walls = ", ".join(f"JOBS={j}: {wall_hours(list(seconds), j):.1f} h" for j in jobs)
     return (f"Grid time, profile {profile.name} ({len(runs)} runs in the tables, {seeds} seed(s); training and "
             f"evaluation seconds as each run measured them, one thread per run: a run beside other work is slower)\n"
-            f"  run-hours per seed: {per_scenario}; all: {seconds.sum() / 3600 / seeds:.1f}\n"
+            f"  run-hours per seed: {per_scenario}; all: {hours_per_seed(seconds, runs.seed):.1f}\n"
             f"  wall time of these runs in grid order, one run per job: {walls}")
