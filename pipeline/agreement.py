@@ -26,6 +26,7 @@ from pipeline.published import PUBLISHED
 METRICS = {"psnr": 0, "ssim": 1}  # index into PUBLISHED's (psnr, ssim)
 DIVERGED = -1e9  # the score a diverged method ranks with: below any other, tied with other diverged ones
 SEPARATION_DB = 1.0  # a pair of methods the paper separates by this much PSNR counts as ordered by it
+MIN_RANKED = 2  # a scenario is ranked against the paper once this many of its methods have results
 
 
 def kendall_tau_b(a: list[float], b: list[float]) -> float:
@@ -82,6 +83,8 @@ def agreement(profile: Profile) -> list[Agreement]:
         if scenario not in PUBLISHED:
             continue
         table = paper_methods(profile, scenario)
+        if len(table) < MIN_RANKED:
+            continue
         for metric in METRICS:
             ours, paper = list(table[metric].fillna(DIVERGED)), list(table[f"paper_{metric}"])
             pairs = separated_pairs(ours, paper) if metric == "psnr" else (0, 0)
@@ -116,14 +119,16 @@ def report(profiles: list[Profile]) -> str:
     """Plain-text τ table (every profile) and the gains over zero-filled, for the terminal."""
     lines = ["Agreement with the paper (Kendall's tau-b of the method ranking; n = methods in both; variants left out)"]
     for p in profiles:
-        rows = agreement(p)
-        if not rows:
+        found = {(r.scenario, r.metric): r for r in agreement(p)}
+        published = [s for s in p.scenarios if s in PUBLISHED]
+        if not published:
             lines.append(f"  {p.name}: no scenario with published numbers")
-            continue
-        for scenario in dict.fromkeys(r.scenario for r in rows):
-            taus = {r.metric: r for r in rows if r.scenario == scenario}
-            psnr = taus["psnr"]
-            lines.append(f"  {p.name:<8} {scenario:<10} tau PSNR {psnr.tau:+.2f}  tau SSIM {taus['ssim'].tau:+.2f}"
+        for scenario in published:
+            if (scenario, "psnr") not in found:
+                lines.append(f"  {p.name:<8} {scenario:<10} fewer than {MIN_RANKED} of the paper's methods have results")
+                continue
+            psnr = found[(scenario, "psnr")]
+            lines.append(f"  {p.name:<8} {scenario:<10} tau PSNR {psnr.tau:+.2f}  tau SSIM {found[(scenario, 'ssim')].tau:+.2f}"
                          f"  (n = {psnr.n_methods})  paper's >= {SEPARATION_DB:g} dB pairs in our order: "
                          f"{psnr.same_order}/{psnr.separated} ({100 * psnr.share:.0f} %)")
     for p in profiles:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.agreement import DIVERGED, kendall_tau_b
+from pipeline.agreement import DIVERGED, MIN_RANKED, kendall_tau_b
 from pipeline.gridtime import hours_per_seed
 from pipeline.leaderboard import Profile
 from pipeline.published import PUBLISHED
@@ -71,6 +71,8 @@ def doubling(profile: Profile, scenario: str, curves: pd.DataFrame | None = None
     """One row per budget B whose double 2B was also scored, smallest B first (``curves``:
     ``read_curves(profile)``, read here when not given)."""
     scores = scores_by_epoch(profile, read_curves(profile) if curves is None else curves, scenario)
+    if scores.method.nunique() < MIN_RANKED:
+        return []
     epochs = set(scores.epoch.unique())
     return [replace(compare(scores, scenario, int(b)), hours_per_seed=training_hours(profile, scenario, 2 * int(b)))
             for b in sorted(epochs) if 2 * b in epochs]

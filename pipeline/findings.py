@@ -130,8 +130,16 @@ def summary(checks: list[Check]) -> list[dict]:
     findings: dict[str, list[Check]] = {}
     for check in checks:
         findings.setdefault(check.finding, []).append(check)
-    return [{"finding": name, "checks": group, "holds": all(c.holds for c in group),
+    return [{"finding": name, "checks": group, "holds": all(c.holds for c in group), "verdict": finding_verdict(group),
              "n_hold": sum(c.holds for c in group)} for name, group in findings.items()]
+
+
+def finding_verdict(checks: list[Check]) -> str:
+    """A finding holds when every check holds; it does not hold when a check fails; a missing
+    result alone (a grid still running, a narrowed benchmark) leaves it not all checked."""
+    if all(c.holds for c in checks):
+        return "holds"
+    return "does not hold" if any(c.checked and not c.holds for c in checks) else "not all checked"
 
 
 RULE_TEXT = {"above": "CI above 0", "below": "CI below 0", "matches": f"CI within ±{EQUIVALENCE_DB} dB"}
@@ -141,7 +149,7 @@ def report(profile: Profile, checks: list[Check]) -> str:
     """Plain-text report for the terminal."""
     lines = [f"Findings on profile {profile.name} (paired PSNR differences, 95 % bootstrap CI over seeds, then test images)"]
     for entry in summary(checks):
-        mark = "HOLDS" if entry["holds"] else "does not hold"
+        mark = entry["verdict"].upper() if entry["holds"] else entry["verdict"]
         lines.append(f"\n{entry['finding']}: {mark} ({entry['n_hold']}/{len(entry['checks'])} checks)")
         for c in entry["checks"]:
             measured_text = (f"{c.diff:+6.2f} dB [{c.low:+.2f}, {c.high:+.2f}]" if c.checked

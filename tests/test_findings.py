@@ -73,6 +73,30 @@ def test_missing_results_are_not_checked_and_never_hold(smoke_profile):
     assert checks and all(c.verdict == "not checked" and not c.holds for c in checks)
     summary = {f["finding"]: f for f in findings.summary(findings.check_findings(profile))}
     assert not summary[findings.EQUIVARIANCE_BEATS_MC]["holds"]
+    assert summary[findings.EQUIVARIANCE_BEATS_MC]["verdict"] == "not all checked"  # no check fails: a grid still running
+    levels = PAPER | {("mri", "ei"): PAPER[("mri", "mc")]}  # and EI no better than MC: a check fails
+    profile = with_levels(smoke_profile, levels)
+    profile = replace(profile, per_image=profile.per_image[keep], runs=profile.runs[profile.runs.method != "moi"])
+    summary = {f["finding"]: f for f in findings.summary(findings.check_findings(profile))}
+    assert summary[findings.EQUIVARIANCE_BEATS_MC]["verdict"] == "does not hold"
+    assert summary[findings.SUPERVISED_BEST]["verdict"] == "holds"
+
+
+def test_a_scenario_with_one_method_is_not_ranked_against_the_paper(smoke_profile):
+    """Mid-grid, a scenario whose first method alone has results gets no τ, no doubling test and
+    no disagreements (NaN τ, 0 of 0 pairs), and the terminal says why."""
+    from pipeline import disagreement, doubling
+
+    alone = (smoke_profile.per_image.scenario != "single") | (smoke_profile.per_image.method == "ei")
+    runs = (smoke_profile.runs.scenario != "single") | (smoke_profile.runs.method == "ei")
+    profile = replace(with_levels(smoke_profile, PAPER), per_image=smoke_profile.per_image[alone],
+                      runs=smoke_profile.runs[runs])
+    assert "single" not in {a.scenario for a in agreement.agreement(profile)}
+    assert "mri" in {a.scenario for a in agreement.agreement(profile)}
+    assert "smoke    single     fewer than 2 of the paper's methods have results" in agreement.report([profile])
+    curves = doubling.read_curves(profile)
+    assert doubling.doubling(profile, "single", curves[(curves.scenario != "single") | (curves.method == "ei")]) == []
+    assert "  single:" not in disagreement.report(profile) and "  mri:" in disagreement.report(profile)
 
 
 def test_findings_command(smoke_grid):
