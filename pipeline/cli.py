@@ -430,8 +430,9 @@ def cmd_findings(args) -> int:
     profile = profile_named(args.results_dir, args.profile, profiles)
     print(agreement.report(profiles) + "\n")
     print(report(profile, check_findings(profile)))
-    print("\n" + disagreement.report(profile))
-    budgets = doubling.report(profile)
+    curves = doubling.read_curves(profile)
+    print("\n" + disagreement.report(profile, curves))
+    budgets = doubling.report(profile, curves)
     if budgets:
         print("\n" + budgets)
     print("\n" + gridtime.report(profile))

@@ -123,9 +123,10 @@ def training_checks(profile: Profile, scenario: str, winner: str, loser: str,
     return "; ".join(reasons), checked
 
 
-def report(profile: Profile) -> str:
-    """The disagreements of every scenario with published numbers, for the terminal."""
-    curves = read_curves(profile)
+def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
+    """The disagreements of every scenario with published numbers, for the terminal (``curves``:
+    ``doubling.read_curves(profile)``, read here when not given)."""
+    curves = read_curves(profile) if curves is None else curves
     lines = [f"Where profile {profile.name} and the paper disagree (pairs the paper separates by >= "
              f"{SEPARATION_DB:g} dB PSNR, in the other order here; ours paired, with its 95 % CI)"]
     for scenario in profile.scenarios:

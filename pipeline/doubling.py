@@ -53,14 +53,14 @@ def read_curves(profile: Profile) -> pd.DataFrame:
 
 
 def scores_by_epoch(profile: Profile, curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    """PSNR per (epoch, method, seed, image_id) of the paper's methods in ``scenario``; untrained
-    methods (no curve) repeated at every epoch from their final scores on the same images."""
+    """PSNR per (epoch, method, seed, image_id) of the paper's methods in ``scenario`` (it has no
+    variants); methods that do not learn (zero-filled) repeated at every epoch from their final
+    scores on the same images. A learning method without a curve takes no part."""
     paper = set(PUBLISHED.get(scenario, {}))
-    variants = {name for name, m in profile.catalogue.methods.items() if m.variant_of}
-    curves = curves[(curves.scenario == scenario) & curves.method.isin(paper - variants)]
+    untrained = {name for name, m in profile.catalogue.methods.items() if not m.learns} & paper
+    curves = curves[(curves.scenario == scenario) & curves.method.isin(paper)]
     epochs = sorted(curves.epoch.unique())
-    finals = profile.per_image[(profile.per_image.scenario == scenario) & profile.per_image.method.isin(paper - variants)
-                               & ~profile.per_image.method.isin(set(curves.method))
+    finals = profile.per_image[(profile.per_image.scenario == scenario) & profile.per_image.method.isin(untrained)
                                & profile.per_image.image_id.isin(set(curves.image_id))]  # the images the curves score
     untrained = [finals.assign(epoch=e) for e in epochs] if len(finals) else []
     columns = ["epoch", "method", "seed", "image_id", "psnr"]
@@ -82,10 +82,10 @@ def training_hours(profile: Profile, scenario: str, epochs: int) -> float:
     """Run-hours of training one seed of the scenario's methods (all of them, variants included)
     for ``epochs``: each finished run's training seconds scaled by ``epochs`` over the epochs it
     trained (training time grows in proportion to the epochs; the curve points, scored every few
-    epochs, cost about 3 % more), summed over methods, averaged over seeds. Wall time is that
-    divided by the runs made at once (``JOBS``, one per core)."""
+    epochs, cost about 3 % more), each method's mean over its seeds summed over the methods
+    (``gridtime.hours_per_seed``; the grid's wall time is ``gridtime.report``'s)."""
     runs = profile.runs[(profile.runs.scenario == scenario) & (profile.runs.status == "ok") & (profile.runs.epochs > 0)]
-    return hours_per_seed(runs.train_seconds * epochs / runs.epochs, runs.seed)
+    return hours_per_seed(runs.train_seconds * epochs / runs.epochs, runs.method)
 
 
 def means_at(scores: pd.DataFrame, epoch: int) -> pd.Series:
@@ -103,7 +103,7 @@ def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
     for i, a in enumerate(methods):
         for b in methods[i + 1:]:
             diff = paired(images[2 * budget], a, b)
-            if diff.empty or diff.isna().any():
+            if diff.empty:
                 continue
             low, high = bootstrap_ci(diff.to_numpy(), groups=diff.index.get_level_values("seed").to_numpy())
             if low <= 0 <= high:
@@ -120,9 +120,10 @@ def paired(psnr: pd.Series, a: str, b: str) -> pd.Series:
     return (psnr.xs(a, level="method") - psnr.xs(b, level="method")).dropna()
 
 
-def report(profile: Profile) -> str:
-    """The doubling table of every scenario whose curves reach a doubled budget, for the terminal."""
-    lines, curves = [], read_curves(profile)
+def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
+    """The doubling table of every scenario whose curves reach a doubled budget, for the terminal
+    (``curves``: ``read_curves(profile)``, read here when not given)."""
+    lines, curves = [], read_curves(profile) if curves is None else curves
     for scenario in profile.scenarios:
         rows = doubling(profile, scenario, curves)
         if not rows:

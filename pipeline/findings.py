@@ -83,7 +83,7 @@ def check_findings(profile: Profile) -> list[Check]:
         planned += adversarial_checks(profile, scenario)
         if scenario == "noisy":
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
-                        for m in profile.catalogue.methods.values() if m.noise_baseline]
+                        for m in profile.catalogue.methods.values() if m.noise_baseline and m.in_paper]
     comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
     ends = convergence(profile.curves)
     return [with_curves(measured(profile, check, comparisons), ends) for check in planned]
@@ -103,7 +103,8 @@ def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
     table = scenario_table(profile, scenario)
     methods = profile.catalogue.methods
     adversarial = [m for m in table.method if m in methods and methods[m].adversarial]
-    learners = [m for m in table.method if m in methods and not methods[m].adversarial and methods[m].in_paper
+    scored = table.method[table.psnr.notna()]  # a method whose runs all diverged has no images to pair
+    learners = [m for m in scored if m in methods and not methods[m].adversarial and methods[m].in_paper
                 and methods[m].learns and not methods[m].uses_ground_truth]
     if not adversarial or not learners:
         return []
@@ -118,7 +119,7 @@ def measured(profile: Profile, check: Check, comparisons: dict[tuple[str, str], 
         comparisons[key] = paired_comparison(profile, check.scenario, check.baseline)
     comparison = comparisons[key]
     row = comparison[comparison.method == check.method]
-    if row.empty:
+    if row.empty or pd.isna(row.psnr_diff.iloc[0]):  # no results, or no seed and image in common
         return check
     row = row.iloc[0]
     return Check(check.finding, check.scenario, check.method, check.baseline, check.rule,

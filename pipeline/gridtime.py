@@ -27,9 +27,11 @@ def wall_hours(seconds: list[float], jobs: int) -> float:
     return max(slots) / 3600
 
 
-def hours_per_seed(seconds: pd.Series, seeds: pd.Series) -> float:
-    """Run-hours of one seed: ``seconds`` (one per run) summed per seed, averaged over the seeds."""
-    return float(seconds.groupby(seeds).sum().mean() / 3600) if len(seconds) else float("nan")
+def hours_per_seed(seconds: pd.Series, methods: pd.Series | list[pd.Series]) -> float:
+    """Run-hours of one seed: each method's mean ``seconds`` (one per run) over the seeds it has,
+    summed over the methods (``methods``: the keys of a method, per run). A seed that only some
+    methods have run yet (a grid in progress) does not pull it down."""
+    return float(seconds.groupby(methods).mean().sum() / 3600) if len(seconds) else float("nan")
 
 
 def report(profile: Profile, jobs: tuple[int, ...] = JOBS) -> str:
@@ -37,9 +39,9 @@ def report(profile: Profile, jobs: tuple[int, ...] = JOBS) -> str:
     runs = profile.runs
     seconds = runs.train_seconds + runs.eval_seconds
     seeds = runs.seed.nunique()
-    per_scenario = ", ".join(f"{s} {hours_per_seed(seconds[runs.scenario == s], runs.seed):.1f}" for s in profile.scenarios)
+    per_scenario = ", ".join(f"{s} {hours_per_seed(seconds[runs.scenario == s], runs.method):.1f}" for s in profile.scenarios)
     walls = ", ".join(f"JOBS={j}: {wall_hours(list(seconds), j):.1f} h" for j in jobs)
     return (f"Grid time, profile {profile.name} ({len(runs)} runs in the tables, {seeds} seed(s); training and "
             f"evaluation seconds as each run measured them, one thread per run: a run beside other work is slower)\n"
-            f"  run-hours per seed: {per_scenario}; all: {hours_per_seed(seconds, runs.seed):.1f}\n"
+            f"  run-hours per seed: {per_scenario}; all: {hours_per_seed(seconds, [runs.scenario, runs.method]):.1f}\n"
             f"  wall time of these runs in grid order, one run per job: {walls}")

@@ -109,6 +109,14 @@ def test_findings_command(smoke_grid):
                                       "run `make benchmark PROFILE=paper` first")
 
 
+def test_the_adversarial_check_skips_a_learner_whose_runs_all_diverged(smoke_profile):
+    checks = [c for c in findings.check_findings(with_levels(smoke_profile, PAPER)) if c.finding == findings.ADVERSARIAL_WORST]
+    worst = {c.scenario: c.baseline for c in checks}
+    diverged = with_levels(smoke_profile, PAPER | {("mri", worst["mri"]): float("nan")})
+    checks = [c for c in findings.check_findings(diverged) if c.finding == findings.ADVERSARIAL_WORST and c.scenario == "mri"]
+    assert checks and all(c.checked and c.baseline != worst["mri"] for c in checks)
+
+
 @pytest.mark.parametrize("level", [0.0, 100.0])
 def test_variants_take_part_in_no_finding(smoke_profile, level):
     """A variant far below the adversarial methods or far above supervised changes no verdict."""
@@ -220,6 +228,8 @@ def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_pr
                                            ("zero-filled", "ok", 0, 0.0), ("uair", "diverged", 96, 999.0)]])
     profile = replace(smoke_profile, runs=runs)
     assert training_hours(profile, "mri", 48) == pytest.approx((1.0 + 1.5) / 2)  # seed 0: 0.5 + 0.5 h, seed 1: 0.5 + 1 h
+    seed_1_of_ei_still_running = runs[(runs.method != "ei") | (runs.seed == 0)]
+    assert training_hours(replace(smoke_profile, runs=seed_1_of_ei_still_running), "mri", 48) == pytest.approx(1.0)
     assert training_hours(profile, "noisy", 48) != training_hours(profile, "noisy", 48)  # no runs: NaN
 
 
@@ -244,6 +254,9 @@ def test_grid_time_report_sums_run_hours_per_seed(smoke_profile):
     assert "6 runs in the tables, 2 seed(s)" in text
     assert "run-hours per seed: mri 3.0, noisy 3.0; all: 6.0" in text
     assert "JOBS=2: 6.0 h, JOBS=16: 3.0 h" in text  # grid order, seeds inner: each slot 1 + 2 + 3 h; 16: the 3 h run
+    mid_grid = runs[(runs.scenario == "mri") | (runs.seed == 0)]  # noisy's seed 1 not run yet
+    assert "run-hours per seed: mri 3.0, noisy 3.0; all: 6.0" in report(replace(smoke_profile, runs=mid_grid,
+                                                                                scenarios=["mri", "noisy"]))
 
 
 def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, capsys):
