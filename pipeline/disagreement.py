@@ -56,7 +56,7 @@ class Disagreement:
     low: float  # its 95 % CI
     high: float
     why_unsettled: str = ""  # what says training may still change the order ('' if nothing does)
-    checked: bool = True  # whether every curve the training checks need was there
+    curves_checked: bool = True  # whether every curve the training checks need was there
     winner_diverged: bool = False
 
     @property
@@ -67,7 +67,7 @@ class Disagreement:
             return NOISE
         if self.why_unsettled:
             return BUDGET
-        return SETTLED if self.checked else UNCHECKED
+        return SETTLED if self.curves_checked else UNCHECKED
 
 
 def disagreements(profile: Profile, scenario: str, curves: pd.DataFrame | None = None) -> list[Disagreement]:

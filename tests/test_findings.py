@@ -349,7 +349,7 @@ def test_a_significant_reversal_without_curves_is_not_called_settled(smoke_profi
     profile = replace(with_levels(smoke_profile, levels), curves=None)
     empty = image_curves({}, {})
     (pair,) = [d for d in disagreement.disagreements(profile, "mri", empty) if (d.winner, d.loser) == ("mo-ei", "moi")]
-    assert pair.high < 0 and not pair.checked and pair.verdict == disagreement.UNCHECKED
+    assert pair.high < 0 and not pair.curves_checked and pair.verdict == disagreement.UNCHECKED
 
 
 def test_a_winner_that_diverged_everywhere_is_a_disagreement(smoke_profile):
