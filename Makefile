@@ -91,7 +91,8 @@ JOB_OPTIONS := --executor $(EXECUTOR) --log-dir '$(LOG_DIR)' $(if $(PARTITION),-
 
 ifeq ($(EXECUTOR),)
 benchmark: $(STAMP) ## train and evaluate every unfinished run of the grid, then collect (resumes)
-	@$(JOBS_NOW); $(MAKE) --no-print-directory -j$$jobs _runs THREADS=$(or $(THREADS),$$share)
+	@$(JOBS_NOW); $(MAKE) --no-print-directory -j$$jobs _runs THREADS=$(or $(THREADS),$$share) \
+		LINES=$$([ $$jobs -gt 1 ] && echo 1)
 	$(PY) -m pipeline collect $(GRID)
 else
 benchmark: $(STAMP)
@@ -104,6 +105,7 @@ PENDING := $(shell $(PY) -m pipeline grid --pending $(GRID))
 ifneq ($(.SHELLSTATUS),0)
 $(error the grid could not be built; see the message above)
 endif
+$(info $(words $(PENDING)) run(s) to do$(if $(LINES), (several at once: a line per learning-curve point instead of progress bars)))
 endif
 
 _runs: $(addprefix run/,$(PENDING))
@@ -111,7 +113,7 @@ _runs: $(addprefix run/,$(PENDING))
 # KEEP_WEIGHTS=1: keep each run's trained weights in weights/ (for `python -m pipeline evaluate`)
 KEEP_WEIGHTS ?=
 run/%: $(STAMP)
-	$(PY) -m pipeline run $(COMMON) $(if $(THREADS),--threads $(THREADS)) $(if $(KEEP_WEIGHTS),--keep-weights) \
+	$(PY) -m pipeline run $(COMMON) $(if $(THREADS),--threads $(THREADS)) $(if $(KEEP_WEIGHTS),--keep-weights) $(if $(LINES),--lines) \
 		--scenario $(word 1,$(subst /, ,$*)) --method $(word 2,$(subst /, ,$*)) \
 		--seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*)))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import signal
 import sys
@@ -16,8 +17,19 @@ DEFAULT_PROFILE = "quick"
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:
-    """Progress bars, unless --quiet or running under CI (CI=true)."""
-    return not args.quiet and os.environ.get("CI", "").lower() not in ("true", "1")
+    """Progress bars, unless --quiet, --lines or running under CI (CI=true)."""
+    return not args.quiet and not getattr(args, "lines", False) and os.environ.get("CI", "").lower() not in ("true", "1")
+
+
+def show_lines(args: argparse.Namespace) -> None:
+    """With --lines (and not --quiet): each learning-curve point of a run as one line on stderr,
+    instead of progress bars that garble when several runs share a terminal or go to a log."""
+    if getattr(args, "lines", False) and not args.quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        curves_log = logging.getLogger("pipeline.curves")
+        curves_log.addHandler(handler)
+        curves_log.setLevel(logging.INFO)
 
 
 def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
@@ -42,6 +54,8 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
         p.add_argument("--scenarios", default=None, help="comma-separated subset of scenarios")
         p.add_argument("--methods", default=None, help="comma-separated subset of methods")
     p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
+    p.add_argument("--lines", action="store_true", help="instead of progress bars, one line per learning-curve "
+                                                        "point of a run (make benchmark's choice for parallel runs)")
 
 
 def add_weights_options(p: argparse.ArgumentParser) -> None:
@@ -186,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         check_folders(args)
+        show_lines(args)
         return COMMANDS[args.command](args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -304,7 +319,8 @@ def run_argv(args, spec) -> list[str]:
     """The ``python -m pipeline run`` arguments of one run, with absolute paths (jobs start elsewhere)."""
     argv = ["run", "--profile", spec.profile.name, "--scenario", spec.scenario.name, "--method", spec.method.name,
             "--seed", str(spec.seed), "--results-dir", str(args.results_dir.resolve()),
-            "--cache-dir", str(args.cache_dir.resolve()), "--device", args.device, "--quiet"]
+            "--cache-dir", str(args.cache_dir.resolve()), "--device", args.device,
+            "--quiet" if args.quiet else "--lines"]
     if args.dataset:
         argv += ["--dataset", args.dataset]
     if args.data_dir:

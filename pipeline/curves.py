@@ -12,6 +12,7 @@ so a run gives the same final result with or without its curve (a test checks it
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ import torch
 from pipeline.evaluation import evaluate
 from pipeline.measurements import MeasuredSplit
 from pipeline.tables import write_rows
+
+log = logging.getLogger(__name__)  # one line per point: `python -m pipeline run --lines` shows them
 
 COLUMNS = ["epoch", "psnr", "ssim", "images"]
 IMAGE_COLUMNS = ["epoch", "image_id", "psnr", "ssim"]
@@ -54,11 +57,11 @@ class LearningCurve:
     """Scores a model on the first ``images`` test images after each of ``epochs``."""
 
     def __init__(self, physics, test: MeasuredSplit, images: int, epochs: list[int], batch_size: int, device,
-                 generators: Callable[[], list[torch.Generator]]):
+                 generators: Callable[[], list[torch.Generator]], label: str = ""):
         n = min(images, len(test))
         self.subset = MeasuredSplit(test.y[:n], test.params_of(slice(0, n)), test.x[:n], test.ids[:n])
         self.physics, self.epochs, self.batch_size, self.device = physics, set(epochs), batch_size, device
-        self.generators = generators
+        self.generators, self.label, self.started = generators, label, time.perf_counter()
         self.rows: list[dict] = []
         self.image_rows: list[dict] = []
         self.seconds = 0.0
@@ -76,6 +79,8 @@ class LearningCurve:
                           "ssim": float(np.mean([r["ssim"] for r in rows])), "images": len(self.subset)})
         self.image_rows += [{"epoch": epoch, "image_id": r["image_id"], "psnr": r["psnr"], "ssim": r["ssim"]} for r in rows]
         self.seconds += time.perf_counter() - start
+        log.info("%s: epoch %d/%d, test PSNR %.2f dB on %d images, %.0f s", self.label, epoch, max(self.epochs),
+                 self.rows[-1]["psnr"], len(self.subset), time.perf_counter() - self.started)
 
     def write(self, folder: Path) -> None:
         """``curve.csv`` (means per epoch) and ``curve_per_image.csv`` in a run folder."""

@@ -284,7 +284,7 @@ def learning_curve(spec: RunSpec, setup: Setup, data: Measurements, device: torc
     return LearningCurve(
         spec.scenario.physics(data.img_size, device=device), data.test, spec.profile.curve_images,
         curve_epochs(spec.profile.epochs, spec.profile.curve_points), spec.profile.batch_size, device,
-        setup.generators,
+        setup.generators, label=spec.run_id,
     )
 
 

@@ -80,6 +80,10 @@ def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):
     first = make("-j2", "benchmark", *where)
     assert first.returncode == 0, first.stderr
     assert f"--threads {max(1, len(os.sched_getaffinity(0)) // 2)}" in first.stdout  # two jobs share the cores
+    assert "3 run(s) to do (several at once: a line per learning-curve point" in first.stdout
+    for method in ("ensure", "supervised"):  # a line per curve point instead of two progress bars on one terminal
+        assert f"noisy/{method}/seed0: epoch 1/1, test PSNR " in first.stderr
+    assert "Train epoch" not in first.stderr
     runs = pd.read_csv(tmp_path / "results" / "smoke" / "runs.csv")
     assert list(zip(runs.scenario, runs.method)) == pairs(["noisy"], ["ensure", "supervised", "zero-filled"])
     stamp = (tmp_path / "results" / "smoke" / "runs.csv").stat().st_mtime_ns

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from pipeline import slurm
 from pipeline.cli import main
@@ -136,3 +137,15 @@ def test_a_slurm_marker_names_its_job_only_for_the_same_command(tmp_path):
 
     slurm.marker(run).write_text("{not json")  # a damaged marker is no reason to refuse: the run is submitted
     assert slurm.still_held(run, argv, {}) is None
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_job_logs_a_line_per_learning_curve_point_unless_quiet(quiet):
+    """A job's log gets the run's curve points as lines (progress bars would fill it with redraws)."""
+    from pipeline.cli import build_parser, run_argv
+    from pipeline.grid import specs_from_args
+
+    args = build_parser().parse_args(["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "mc",
+                                      "--seeds", "0", *(["--quiet"] if quiet else [])])
+    argv = run_argv(args, specs_from_args(args)[0])
+    assert ("--quiet" in argv, "--lines" in argv) == (quiet, not quiet)
