@@ -26,6 +26,7 @@ class Samples:
 
     methods: list[str]
     values: np.ndarray  # (rows, methods); NaN where a method has no score (a seed that diverged)
+    seeds: np.ndarray  # (rows,): the training seed of each row
     weights: np.ndarray  # (samples, rows): how often each row is drawn in each sample
 
     @classmethod
@@ -33,7 +34,8 @@ class Samples:
         """``images``: per-image scores of one scenario (columns method, seed, image_id, metric)."""
         table = images[images.method.isin(methods)].pivot_table(
             index=["seed", "image_id"], columns="method", values=metric).reindex(columns=methods).sort_index()
-        return cls(methods, table.to_numpy(float), bootstrap_weights(table.index.get_level_values("seed").to_numpy()))
+        seeds = table.index.get_level_values("seed").to_numpy()
+        return cls(methods, table.to_numpy(float), seeds, bootstrap_weights(seeds))
 
     def means(self) -> np.ndarray:
         """(samples, methods): each method's mean over the rows it has, in each sample."""
@@ -42,12 +44,15 @@ class Samples:
             return (self.weights @ np.where(present, self.values, 0)) / (self.weights @ present)
 
     def difference(self, a: str, b: str) -> tuple[float, float, float]:
-        """Paired mean difference ``a - b`` on the rows both have, with its bootstrap CI."""
+        """Paired mean difference ``a - b`` on the rows both have, with its bootstrap CI. Where one
+        of them lacks a seed (diverged, or not run yet), the seeds both have are resampled: the
+        shared samples would otherwise, in draws without those seeds, have nothing to pair."""
         x, y = self.values[:, self.methods.index(a)], self.values[:, self.methods.index(b)]
         both = ~(np.isnan(x) | np.isnan(y))
         if not both.any():
             return (np.nan, np.nan, np.nan)
-        d, w = (x - y)[both], self.weights[:, both]
+        shared = len(np.unique(self.seeds[both])) == len(np.unique(self.seeds))
+        d, w = (x - y)[both], self.weights[:, both] if shared else bootstrap_weights(self.seeds[both])
         with np.errstate(invalid="ignore", divide="ignore"):
             means = w @ d / w.sum(axis=1)  # NaN in a sample that drew none of these rows
         alpha = (1 - LEVEL) / 2

@@ -82,6 +82,20 @@ def test_a_pair_has_the_same_interval_in_the_matrix_and_in_the_leaderboard_boots
     assert samples.difference(a, b)[1:] == pytest.approx((low, high), abs=1e-12)
 
 
+def test_a_pair_missing_seeds_resamples_the_seeds_both_have():
+    """mc has seeds 0-1 only (diverged, or not run yet, in 2-5): ei - mc resamples seeds 0 and 1,
+    exactly as bootstrap_ci does on the paired rows, not six seeds of which most pair nothing."""
+    rng = np.random.default_rng(3)
+    rows = [{"method": m, "seed": seed, "image_id": f"i{k}", "psnr": float(rng.normal(20, 2))}
+            for m, seeds in (("ei", range(6)), ("mc", range(2))) for seed in seeds for k in range(4)]
+    images = pd.DataFrame(rows)
+    samples = Samples.of(images, "psnr", ["ei", "mc"])
+    pair = images.pivot_table(index=["seed", "image_id"], columns="method", values="psnr").dropna().sort_index()
+    diff = (pair.ei - pair.mc).to_numpy()
+    low, high = tables.bootstrap_ci(diff, groups=pair.index.get_level_values("seed"))
+    assert samples.difference("ei", "mc") == pytest.approx((diff.mean(), low, high), abs=1e-12)
+
+
 def test_the_scenario_page_shows_the_hand_made_ranks_and_cells(hand_made_results, tmp_path):
     html = (build_site(hand_made_results, tmp_path / "site") / "scenarios" / "smoke-mri" / "index.html").read_text()
     row = re.search(r'<table class="significance psnr".*?</table>', html, re.S).group(0)
