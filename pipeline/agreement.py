@@ -76,14 +76,21 @@ def paper_methods(profile: Profile, scenario: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def ranked_methods(profile: Profile, scenario: str) -> pd.DataFrame | None:
+    """``paper_methods`` where the scenario can be ranked against the paper: it has published
+    numbers and at least ``MIN_RANKED`` of the paper's methods have results; else None."""
+    if scenario not in PUBLISHED:
+        return None
+    table = paper_methods(profile, scenario)
+    return table if len(table) >= MIN_RANKED else None
+
+
 def agreement(profile: Profile) -> list[Agreement]:
-    """τ per scenario with published numbers and per metric."""
+    """τ per scenario that can be ranked against the paper, per metric."""
     found = []
     for scenario in profile.scenarios:
-        if scenario not in PUBLISHED:
-            continue
-        table = paper_methods(profile, scenario)
-        if len(table) < MIN_RANKED:
+        table = ranked_methods(profile, scenario)
+        if table is None:
             continue
         for metric in METRICS:
             ours, paper = list(table[metric].fillna(DIVERGED)), list(table[f"paper_{metric}"])

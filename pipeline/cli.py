@@ -18,13 +18,13 @@ DEFAULT_PROFILE = "quick"
 
 def progress_enabled(args: argparse.Namespace) -> bool:
     """Progress bars, unless --quiet, --lines or running under CI (CI=true)."""
-    return not args.quiet and not getattr(args, "lines", False) and os.environ.get("CI", "").lower() not in ("true", "1")
+    return not args.quiet and not args.lines and os.environ.get("CI", "").lower() not in ("true", "1")
 
 
 def show_lines(args: argparse.Namespace) -> None:
     """With --lines (and not --quiet): each learning-curve point of a run as one line on stderr,
     instead of progress bars that garble when several runs share a terminal or go to a log."""
-    if getattr(args, "lines", False) and not args.quiet:
+    if args.lines and not args.quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         curves_log = logging.getLogger("pipeline.curves")
@@ -53,6 +53,11 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
                                                     "folder already has runs of for this profile, else 0)")
         p.add_argument("--scenarios", default=None, help="comma-separated subset of scenarios")
         p.add_argument("--methods", default=None, help="comma-separated subset of methods")
+    add_output_options(p)
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """How a command that trains reports progress: bars, one line per curve point, or nothing."""
     p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
     p.add_argument("--lines", action="store_true", help="instead of progress bars, one line per learning-curve "
                                                         "point of a run (make benchmark's choice for parallel runs)")
@@ -68,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Benchmark of self-supervised losses for accelerated MRI reconstruction.",
     )
+    parser.set_defaults(quiet=False, lines=False)  # for the commands that train nothing (no output options)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="print the (scenario, method) grid of a profile")
@@ -132,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch-dir", type=Path, default=Path("build/contribute"),
                    help="the runs and tables of the comparison, and the report NAME.md")
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--quiet", action="store_true", help="no progress bars (also when CI=true)")
+    add_output_options(p)
 
     p = sub.add_parser("changed-methods", help="the methods a branch adds or changes (their file, or a loss they "
                                                "import), one per line: what the pull-request check runs")
@@ -393,7 +399,7 @@ def cmd_contribute(args) -> int:
     scenarios = ",".join(method.scenarios)
     contribute.scratch_copy(args.results_dir, scratch, args.profile, list(method.scenarios), method.name)
     common = ["--profile", args.profile, "--results-dir", str(scratch), "--cache-dir", str(args.cache_dir),
-              "--scenarios", scenarios, *(["--quiet"] if args.quiet else [])]
+              "--scenarios", scenarios, *(["--quiet"] if args.quiet else []), *(["--lines"] if args.lines else [])]
     cmd_benchmark(build_parser().parse_args(["benchmark", *common, "--methods", method.name,
                                              *(["--threads", str(args.threads)] if args.threads else [])]))
     compared = contribute.methods_in(scratch, args.profile, list(method.scenarios))

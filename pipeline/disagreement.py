@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.agreement import DIVERGED, MIN_RANKED, SEPARATION_DB, paper_methods, separated_pairs
+from pipeline.agreement import DIVERGED, SEPARATION_DB, paper_methods, ranked_methods, separated_pairs
 from pipeline.convergence import Convergence, convergence
 from pipeline.doubling import means_at, read_curves, scores_by_epoch
 from pipeline.leaderboard import Profile
@@ -130,8 +130,8 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
     lines = [f"Where profile {profile.name} and the paper disagree (pairs the paper separates by >= "
              f"{SEPARATION_DB:g} dB PSNR, in the other order here; ours paired, with its 95 % CI)"]
     for scenario in profile.scenarios:
-        table = paper_methods(profile, scenario) if scenario in PUBLISHED else []
-        if len(table) < MIN_RANKED:
+        table = ranked_methods(profile, scenario)
+        if table is None:
             continue
         found = disagreements(profile, scenario, curves)
         separated, _ = separated_pairs(list(table.psnr), list(table.paper_psnr))

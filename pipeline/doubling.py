@@ -71,7 +71,7 @@ def doubling(profile: Profile, scenario: str, curves: pd.DataFrame | None = None
     """One row per budget B whose double 2B was also scored, smallest B first (``curves``:
     ``read_curves(profile)``, read here when not given)."""
     scores = scores_by_epoch(profile, read_curves(profile) if curves is None else curves, scenario)
-    if scores.method.nunique() < MIN_RANKED:
+    if scores.method.nunique() < MIN_RANKED:  # fewer methods with curves than a ranking needs
         return []
     epochs = set(scores.epoch.unique())
     return [replace(compare(scores, scenario, int(b)), hours_per_seed=training_hours(profile, scenario, 2 * int(b)))

@@ -53,8 +53,9 @@ def cli(root, *args: str) -> subprocess.CompletedProcess:
 def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
     """The worked example of README (the tutorial's flip-equivariant loss), on the smoke profile."""
     before = {p: p.read_bytes() for p in (project / "results").rglob("*") if p.is_file()}
-    done = cli(project, "contribute", "flip-ei", "--profile", "smoke")
+    done = cli(project, "contribute", "flip-ei", "--profile", "smoke", "--lines")
     assert done.returncode == 0, done.stderr
+    assert re.search(r"^mri/flip-ei/seed1: epoch 1/\d+, test PSNR", done.stderr, re.M), done.stderr  # --lines passed on
     report = (project / "build" / "contribute" / "flip-ei.md").read_text()
     assert re.search(r"^## mri\n\n\*\*Rank =?[1-5] of 5\*\*", report, re.M), report
     assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seed\(s\)\)", report)
