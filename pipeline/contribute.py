@@ -71,7 +71,7 @@ def standing(profile: leaderboard.Profile, name: str, heading: str = "##", label
     the names read from the results (methods, scenarios, the profile): the site escapes them.
     ``ends`` (``convergence.convergence``) and ``tables`` (``leaderboard.scenario_table`` by
     scenario) are computed here unless given: the site computes them once per profile."""
-    ends = convergence.convergence(profile.curves) if ends is None else ends
+    ends = convergence.convergence(profile.curves, profile.runs) if ends is None else ends
     lines = []
     for scenario in profile.scenarios:
         table = tables[scenario] if tables is not None else leaderboard.scenario_table(profile, scenario)

@@ -9,12 +9,15 @@ Each run's curve is the test PSNR at a few epochs (``pipeline.curves``). Two num
 Averaged over seeds, a method is *unsteady* if its largest late step is at least
 ``UNSTEADY_DB`` (its final score is partly where the swing happened to stop), else *still
 rising* or *still falling* if its last step is at least ``MOVING_DB`` either way, else *flat*.
+A method with a seed whose run diverged is *unsteady* too, whatever its curve did before the
+loss became non-finite (the curve stops there and would otherwise read as flat).
 The thresholds are fixed for every profile and stated with each result; the verdict explains a
 leaderboard, it never changes one (no checkpoint is picked from a curve).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,10 +34,12 @@ RULE_TEXT = (f"unsteady: a step of ≥ {UNSTEADY_DB} dB between curve points in 
 class Convergence:
     last_step: float  # dB, mean over seeds
     late_step: float  # dB, mean over seeds of the largest |step| in the second half
+    diverged: int = 0  # seeds whose run diverged (their curve stops where the loss became non-finite)
+    seeds: int = 0
 
     @property
     def state(self) -> str:
-        if self.late_step >= UNSTEADY_DB:
+        if self.diverged or self.late_step >= UNSTEADY_DB:
             return "unsteady"
         if abs(self.last_step) >= MOVING_DB:
             return "still rising" if self.last_step > 0 else "still falling"
@@ -50,6 +55,8 @@ class Convergence:
         return {"flat": "→", "rising": "↗", "falling": "↘", "unsteady": "↯"}[self.short]
 
     def describe(self) -> str:
+        if self.diverged:
+            return f"unsteady (diverged in {self.diverged} of {self.seeds} seeds)"
         if self.state == "unsteady":
             return f"unsteady (steps up to {self.late_step:.1f} dB late in training)"
         return f"{self.state} ({self.last_step:+.2f} dB over the last interval)"
@@ -66,12 +73,27 @@ def curve_steps(curve: pd.DataFrame) -> tuple[float, float] | None:
     return float(psnr[-1] - psnr[-2]), late_step
 
 
-def convergence(curves: pd.DataFrame | None) -> dict[tuple[str, str], Convergence]:
-    """Each (scenario, method) with a curve of at least two points: how it ended."""
+def convergence(curves: pd.DataFrame | None, runs: pd.DataFrame | None = None) -> dict[tuple[str, str], Convergence]:
+    """Each (scenario, method) with a curve of at least two points, or a curve of a run that
+    diverged: how it ended (``runs``: the runs table, whose ``status`` says which seeds diverged)."""
     if curves is None:
         return {}
+    failed = set() if runs is None else set(runs.loc[runs.status == "diverged", ["scenario", "method", "seed"]]
+                                             .itertuples(index=False, name=None))
     steps: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for (scenario, method, _), curve in curves.groupby(["scenario", "method", "seed"], sort=False):
-        if (measured := curve_steps(curve)) is not None:
+    diverged: dict[tuple[str, str], int] = {}
+    for (scenario, method, seed), curve in curves.groupby(["scenario", "method", "seed"], sort=False):
+        measured = curve_steps(curve)
+        if (scenario, method, seed) in failed:
+            diverged[(scenario, method)] = diverged.get((scenario, method), 0) + 1
+            measured = measured or (math.nan, math.nan)
+        if measured is not None:
             steps.setdefault((scenario, method), []).append(measured)
-    return {key: Convergence(*map(float, np.mean(values, axis=0))) for key, values in steps.items()}
+    return {key: Convergence(*mean_steps(values), diverged=diverged.get(key, 0), seeds=len(values))
+            for key, values in steps.items()}
+
+
+def mean_steps(values: list[tuple[float, float]]) -> tuple[float, float]:
+    """(last step, largest late step) averaged over the seeds that have them (NaN if none has)."""
+    finite = [v for v in values if not math.isnan(v[0])]
+    return tuple(map(float, np.mean(finite, axis=0))) if finite else (math.nan, math.nan)

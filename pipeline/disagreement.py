@@ -79,7 +79,7 @@ def disagreements(profile: Profile, scenario: str, curves: pd.DataFrame | None =
     ours = table.psnr.fillna(DIVERGED)
     methods = list(table.index)
     samples = Samples.of(profile.per_image[profile.per_image.scenario == scenario], "psnr", methods)
-    ends = convergence(profile.curves)
+    ends = convergence(profile.curves, profile.runs)
     at_half = half_budget_means(profile, scenario, read_curves(profile) if curves is None else curves)
     found = []
     for i, a in enumerate(methods):

@@ -85,7 +85,7 @@ def check_findings(profile: Profile) -> list[Check]:
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
                         for m in profile.catalogue.methods.values() if m.noise_baseline and m.in_paper]
     comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
-    ends = convergence(profile.curves)
+    ends = convergence(profile.curves, profile.runs)
     return [with_curves(measured(profile, check, comparisons), ends) for check in planned]
 
 

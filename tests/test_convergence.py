@@ -48,3 +48,17 @@ def test_seeds_are_averaged_and_every_method_is_reported():
 def test_no_curves_or_a_single_point_says_nothing():
     assert convergence(None) == {}
     assert convergence(curves(method=[[15]])) == {}
+
+
+def test_a_seed_that_diverged_makes_its_method_unsteady_whatever_its_curve_did():
+    """The curve of a diverged run stops at its last finite point, where it may look flat."""
+    table = curves(ei=[[15, 18, 19, 19.5, 19.6, 19.65], [15, 18, 19, 19.05]],  # seed 1 diverged after epoch 8
+                   mc=[[15, 18, 19, 19.5, 19.6, 19.65], [15]])  # seed 1 diverged after its first point
+    runs = pd.DataFrame({"scenario": "mri", "method": ["ei", "ei", "mc", "mc"], "seed": [0, 1, 0, 1],
+                         "status": ["ok", "diverged", "ok", "diverged"]})
+    assert convergence(table)[("mri", "ei")].state == "flat"  # what the curves alone say
+    ends = convergence(table, runs)
+    for method in ("ei", "mc"):
+        assert ends[("mri", method)].state == "unsteady"
+        assert ends[("mri", method)].describe() == "unsteady (diverged in 1 of 2 seeds)"
+    assert ends[("mri", "mc")].last_step == pytest.approx(0.05)  # from the seed whose curve has steps

@@ -42,7 +42,7 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
                   disagreements=reversed_pairs[(p.name, scenario)], verdicts=disagreement.VERDICTS,
                   budgets=budgets[(p.name, scenario)], tau_enough=doubling.TAU_ENOUGH)
     weights = shipped_weights(results_dir, docs)
-    ranked = [(p, convergence.convergence(p.curves), {s: leaderboard.scenario_table(p, s) for s in p.scenarios})
+    ranked = [(p, convergence.convergence(p.curves, p.runs), {s: leaderboard.scenario_table(p, s) for s in p.scenarios})
               for p in profiles]  # once per profile, for every method page's ranking sections
     for method in known.methods.values():
         write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, ranked, weights.get(method.name, [])))
@@ -151,7 +151,7 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
     runs = p.runs[p.runs.scenario == scenario]
     per_epoch = leaderboard.seconds_per_epoch(p, scenario)
     ranks = leaderboard.rank_table(p, scenario).set_index("method")
-    ends = convergence.convergence(p.curves)
+    ends = convergence.convergence(p.curves, p.runs)
     rows = [{**row, "curve_end": ends.get((scenario, row["method"])), "seconds_per_epoch": per_epoch.get(row["method"]),
              **(ranks.loc[row["method"]].to_dict() if row["method"] in ranks.index else {"p_best": None})}
             for row in table.to_dict("records")]
