@@ -84,7 +84,7 @@ PROFILES: dict[str, Profile] = {
         Profile(
             name="standard",
             description="the headline on a CPU: embedded brain slices at 64x64, 96 epochs, the largest "
-                        "budget of the doubling test that fits 4 hours per seed on 2 cores",
+                        "budget of the doubling test that a seed affords on 2 cores (about 4.5 hours)",
             dataset="mni", img_size=64, n_train=64, n_test=16, epochs=96, batch_size=4,
             lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
             discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT,
