@@ -62,3 +62,11 @@ def test_a_seed_that_diverged_makes_its_method_unsteady_whatever_its_curve_did()
         assert ends[("mri", method)].state == "unsteady"
         assert ends[("mri", method)].describe() == "unsteady (diverged in 1 of 2 seeds)"
     assert ends[("mri", "mc")].last_step == pytest.approx(0.05)  # from the seed whose curve has steps
+
+
+def test_a_slow_drift_under_every_threshold_is_flat_but_shows_its_second_half():
+    """MOI in standard `single` lost 0.6 dB over its second half in steps of 0.05-0.28 dB."""
+    (end,) = convergence(curves(moi=[[20, 20.5, 20.3, 20.1, 19.95, 19.8]])).values()
+    assert end.state == "flat"
+    assert end.half_change == pytest.approx(-0.5)  # epoch 6 (half of 12) to epoch 12
+    assert end.describe() == "flat (-0.15 dB over the last interval, -0.50 dB over the second half)"

@@ -177,7 +177,7 @@ def test_a_failing_check_says_how_both_learning_curves_ended(smoke_profile):
     checks = findings.check_findings(profile)
     (failing,) = [c for c in checks if (c.scenario, c.method, c.baseline) == ("mri", "moi", "mc")]
     assert failing.curves == ("moi unsteady (steps up to 1.5 dB late in training); "
-                              "mc still rising (+0.40 dB over the last interval)")
+                              "mc still rising (+0.40 dB over the last interval, +1.30 dB over the second half)")
     assert all(c.curves == "" for c in checks if c.holds)
     assert f"curves: {failing.curves}" in findings.report(profile, checks)
 
