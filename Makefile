@@ -1,7 +1,8 @@
 # Driver of the benchmark. Nothing needs installing by hand: the first target that needs
 # Python creates .venv and installs the project (torch pinned by $(CONSTRAINTS)) into it.
 #
-#   make benchmark                    quick profile, embedded brain data, CPU, one run per core
+#   make benchmark                    standard profile (the headline), embedded brain data, CPU, one run per core
+#   make contribute METHOD=name       quick profile (the half-hour look), beside the committed quick results
 #   make benchmark PROFILE=smoke JOBS=1
 #   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil JOBS=1   (one GPU)
 #   make benchmark PROFILE=paper DATA=... EXECUTOR=slurm PARTITION=gpu GPUS_PER_RUN=1
@@ -9,7 +10,7 @@
 #   make test
 SHELL := /bin/bash
 
-PROFILE ?= quick
+PROFILE ?= standard  # the headline; `make contribute` takes quick unless PROFILE is given
 SEEDS ?=            # default: the seeds the results folder already has for the profile, else 0
 DATA ?=
 DATASET ?=
@@ -139,11 +140,12 @@ weights: $(STAMP) ## train again the quick runs whose weights are shipped (resul
 		--keep-weights --weights-dir '$(RESULTS)/weights'
 
 # METHOD=name: train one method in its scenarios beside the committed results of PROFILE (in
-# build/contribute, results/ is only read) and write where it ranks to build/contribute/NAME.md
+# build/contribute, results/ is only read) and write where it ranks to build/contribute/NAME.md.
+# Without PROFILE, the quick look (the CLI's own default): a report in about half an hour.
 METHOD ?=
 contribute: $(STAMP) ## check METHOD's file, train it beside the committed results, report its rank (build/contribute)
 	@test -n '$(METHOD)' || { echo "error: say which method: make contribute METHOD=name (see make list)" >&2; exit 2; }
-	$(PY) -m pipeline contribute '$(METHOD)' --profile $(PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
+	$(PY) -m pipeline contribute '$(METHOD)' $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
 		$(if $(THREADS),--threads $(THREADS))
 
 findings: $(STAMP) ## agreement with the paper (tau, pairs it orders otherwise), its findings, the doubling test and the grid time, on PROFILE's results

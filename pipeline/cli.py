@@ -11,9 +11,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import UsageError
-from pipeline.profiles import PROFILES
-
-DEFAULT_PROFILE = "quick"
+from pipeline.profiles import HEADLINE, PROFILES, QUICK_LOOK
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:
@@ -33,7 +31,7 @@ def show_lines(args: argparse.Namespace) -> None:
 
 
 def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
-    p.add_argument("--profile", default=DEFAULT_PROFILE, help=f"{', '.join(PROFILES)} (default {DEFAULT_PROFILE})")
+    p.add_argument("--profile", default=HEADLINE, help=f"{', '.join(PROFILES)} (default {HEADLINE})")
     p.add_argument("--dataset", default=None, help="mni, fastmri or package.module:Dataset (default: the profile's)")
     p.add_argument("--data-dir", default=None, help="folder of fastMRI brain multicoil .h5 files")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
@@ -77,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="print the (scenario, method) grid of a profile")
-    p.add_argument("--profile", default=DEFAULT_PROFILE)
+    p.add_argument("--profile", default=HEADLINE)
 
     p = sub.add_parser("grid", help="print run ids of the grid, one per line (used by the Makefile)")
     add_grid_options(p)
@@ -132,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("contribute", help="check a method file, train it in its scenarios beside the committed "
                                           "results (in a scratch folder) and write where it ranks")
     p.add_argument("name", help="the method's registered name")
-    p.add_argument("--profile", default=DEFAULT_PROFILE, help=f"{', '.join(PROFILES)} (default {DEFAULT_PROFILE})")
+    p.add_argument("--profile", default=QUICK_LOOK, help=f"{', '.join(PROFILES)} (default {QUICK_LOOK}: a report "
+                                                          "in about half an hour)")
     p.add_argument("--results-dir", type=Path, default=Path("results"), help="the committed results (only read)")
     p.add_argument("--cache-dir", type=Path, default=Path(".cache"))
     p.add_argument("--scratch-dir", type=Path, default=Path("build/contribute"),
@@ -146,14 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("findings", help="agreement with the paper's ranking (every profile), then on a profile's results: the paper's findings "
                          "checked, the pairs ordered unlike the paper, the doubling test of the budget, the grid's time")
-    p.add_argument("--profile", default=DEFAULT_PROFILE)
+    p.add_argument("--profile", default=HEADLINE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
 
     p = sub.add_parser("compare", help="what a profile-wide setting changes: the same grid in two results "
                                        "folders, method by method (paired PSNR difference, rankings' tau)")
     p.add_argument("folder_a", type=Path, help="results folder of setting A (collected)")
     p.add_argument("folder_b", type=Path, help="results folder of setting B (collected)")
-    p.add_argument("--profile", default=DEFAULT_PROFILE)
+    p.add_argument("--profile", default=HEADLINE)
     p.add_argument("--scenarios", default=None, help="comma-separated subset (default: every scenario both hold)")
     p.add_argument("--labels", default=None, help="names of the two settings in the report, comma-separated "
                                                   "(default: the folders)")

@@ -62,6 +62,12 @@ class Profile:
 WHERE_EXACT = "projection-where-exact"
 FINAL_STEPS = ("denoiser", "prox", "projection", WHERE_EXACT)
 
+# The headline profile: the leaderboard's (the site's home page, the default of `make benchmark`,
+# `findings`, `list`, `compare`); the quick look: the default of `contribute`, whose report on a
+# new method should come in half an hour (it is `standard` stopped at 12 epochs).
+HEADLINE = "standard"
+QUICK_LOOK = "quick"
+
 MAX_EPOCHS = 10_000  # far beyond any profile; guards against a typo that would train for ever
 
 PROFILES: dict[str, Profile] = {

@@ -8,8 +8,9 @@ import os
 import pandas as pd
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli import build_parser, main
 from pipeline.grid import pairs
+from pipeline.profiles import HEADLINE, QUICK_LOOK
 from tests.conftest import ROOT, make, run_cli
 
 
@@ -71,6 +72,17 @@ def test_a_bare_make_lists_every_target_with_one_line_each():
     listed = {line.split()[0]: line.split(maxsplit=1)[1] for line in bare.stdout.splitlines()[1:]}
     assert sorted(listed) == sorted(public)
     assert all(len(text) > 10 for text in listed.values())
+
+
+def test_the_headline_is_the_default_profile_and_contribute_takes_the_quick_look():
+    parser = build_parser()
+    for command in (["findings"], ["list"], ["benchmark"], ["compare", "a", "b"]):
+        assert parser.parse_args(command).profile == HEADLINE == "standard"
+    assert parser.parse_args(["contribute", "mine"]).profile == QUICK_LOOK == "quick"
+    assert "--profile standard " in make("-n", "findings").stdout
+    bare, chosen = make("-n", "contribute", "METHOD=mine").stdout, make("-n", "contribute", "METHOD=mine", "PROFILE=smoke").stdout
+    assert "pipeline contribute 'mine'" in bare and "--profile" not in bare  # the CLI's own default: quick
+    assert "--profile smoke " in chosen
 
 
 def test_make_benchmark_runs_the_grid_in_parallel_then_does_nothing(tmp_path):

@@ -20,12 +20,11 @@ from markupsafe import escape
 from pipeline import leaderboard, storage
 from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError, choose
-from pipeline.profiles import PROFILES
+from pipeline.profiles import HEADLINE, PROFILES
 from pipeline.site.markup import ROOT
 from pipeline.site.pages import render_pages
 
 STAMP = ".ssibench-site"  # marks a folder that build_site made, so that it may replace its docs/ and html/
-HEADLINE = "standard"  # the profile the home page leads with, once it has results
 TUTORIAL = ROOT / "examples" / "step_by_step.ipynb"
 
 
