@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from pipeline import convergence, leaderboard, ranking
+from pipeline import leaderboard, ranking
 from pipeline.errors import UsageError
 
 def problems_of(method) -> list[str]:
@@ -64,17 +64,15 @@ def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: 
     return "\n".join(lines)
 
 
-def standing(profile: leaderboard.Profile, name: str, heading: str = "##", label: Callable[[str], str] = str,
-             ends: dict | None = None, tables: dict[str, pd.DataFrame] | None = None) -> list[str]:
+def standing(profile: leaderboard.Profile, name: str, heading: str = "##", label: Callable[[str], str] = str) -> list[str]:
     """Where ``name`` ranks in each scenario of ``profile`` (the report's body; a method's site page
     shows the same for its committed results), one Markdown section per scenario. ``label`` writes
     the names read from the results (methods, scenarios, the profile): the site escapes them.
-    ``ends`` (``convergence.convergence``) and ``tables`` (``leaderboard.scenario_table`` by
-    scenario) are computed here unless given: the site computes them once per profile."""
-    ends = convergence.convergence(profile.curves, profile.runs) if ends is None else ends
+    Curve verdicts and scenario tables are computed once per profile (``leaderboard``'s caches)."""
+    ends = leaderboard.curve_ends(profile)
     lines = []
     for scenario in profile.scenarios:
-        table = tables[scenario] if tables is not None else leaderboard.scenario_table(profile, scenario)
+        table = leaderboard.scenario_table(profile, scenario)
         if name in set(table.method):
             lines += scenario_section(profile, scenario, table, name, ends.get((scenario, name)), heading, label)
     return lines

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.agreement import DIVERGED, SEPARATION_DB, paper_methods, ranked_methods, separated_pairs
-from pipeline.convergence import Convergence, convergence
+from pipeline.convergence import Convergence
 from pipeline.doubling import means_at, read_curves, scores_by_epoch
-from pipeline.leaderboard import Profile
+from pipeline.leaderboard import Profile, curve_ends
 from pipeline.published import PUBLISHED
 from pipeline.ranking import Samples
 
@@ -79,7 +79,7 @@ def disagreements(profile: Profile, scenario: str, curves: pd.DataFrame | None =
     ours = table.psnr.fillna(DIVERGED)
     methods = list(table.index)
     samples = Samples.of(profile.per_image[profile.per_image.scenario == scenario], "psnr", methods)
-    ends = convergence(profile.curves, profile.runs)
+    ends = curve_ends(profile)
     at_half = half_budget_means(profile, scenario, read_curves(profile) if curves is None else curves)
     found = []
     for i, a in enumerate(methods):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from pipeline.convergence import RULE_TEXT as CURVE_RULE_TEXT
-from pipeline.convergence import Convergence, convergence
-from pipeline.leaderboard import Profile, paired_comparison, scenario_table
+from pipeline.convergence import Convergence
+from pipeline.leaderboard import Profile, curve_ends, paired_comparison, scenario_table
 
 EQUIVALENCE_DB = 0.5
 MULTI_OPERATOR_OR_EQUIVARIANT = ("ei", "moi", "mo-ei")
@@ -85,7 +85,7 @@ def check_findings(profile: Profile) -> list[Check]:
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
                         for m in profile.catalogue.methods.values() if m.noise_baseline and m.in_paper]
     comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
-    ends = convergence(profile.curves, profile.runs)
+    ends = curve_ends(profile)
     return [with_curves(measured(profile, check, comparisons), ends) for check in planned]
 
 

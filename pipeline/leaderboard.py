@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.tables import (
     CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, read_csv, summarise,
 )
-from pipeline import catalogue
+from pipeline import catalogue, convergence
 from pipeline.ranking import Samples, rank_distribution
 from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError
@@ -39,6 +39,7 @@ class Profile:
     # dataclasses.replace() with other results never inherits them
     tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
     rankings: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
+    ends: dict[tuple[str, str], convergence.Convergence] | None = field(init=False, default=None, repr=False, compare=False)
 
 
 def profile_named(results_dir: Path, name: str, read: list[Profile] | None = None) -> Profile:
@@ -121,6 +122,14 @@ def read_custom(results_dir: Path) -> list[CustomResults]:
 def read_evaluated(results_dir: Path) -> dict[str, pd.DataFrame]:
     """Each profile's ``evaluated.csv`` (checkpoints evaluated without training), by profile."""
     return {path.parent.name: read_table(path, EVALUATED_COLUMNS) for path in sorted(Path(results_dir).glob("*/evaluated.csv"))}
+
+
+def curve_ends(profile: Profile) -> dict[tuple[str, str], convergence.Convergence]:
+    """How each (scenario, method)'s learning curve ended, over every seed, a diverged run
+    included (``convergence.convergence`` of the profile's curves and runs; computed once)."""
+    if profile.ends is None:
+        profile.ends = convergence.convergence(profile.curves, profile.runs)
+    return profile.ends
 
 
 def scenario_table(profile: Profile, scenario: str) -> pd.DataFrame:

@@ -42,10 +42,8 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
                   disagreements=reversed_pairs[(p.name, scenario)], verdicts=disagreement.VERDICTS,
                   budgets=budgets[(p.name, scenario)], tau_enough=doubling.TAU_ENOUGH)
     weights = shipped_weights(results_dir, docs)
-    ranked = [(p, convergence.convergence(p.curves, p.runs), {s: leaderboard.scenario_table(p, s) for s in p.scenarios})
-              for p in profiles]  # once per profile, for every method page's ranking sections
     for method in known.methods.values():
-        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, ranked, weights.get(method.name, [])))
+        write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
         {"name": s, "title": known.scenarios[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
@@ -151,7 +149,7 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
     runs = p.runs[p.runs.scenario == scenario]
     per_epoch = leaderboard.seconds_per_epoch(p, scenario)
     ranks = leaderboard.rank_table(p, scenario).set_index("method")
-    ends = convergence.convergence(p.curves, p.runs)
+    ends = leaderboard.curve_ends(p)
     rows = [{**row, "curve_end": ends.get((scenario, row["method"])), "seconds_per_epoch": per_epoch.get(row["method"]),
              **(ranks.loc[row["method"]].to_dict() if row["method"] in ranks.index else {"p_best": None})}
             for row in table.to_dict("records")]
@@ -193,15 +191,15 @@ def hardware(runs) -> str:
     return f"{names}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} thread(s) per run"
 
 
-def method_page(method: MethodInfo, known: Catalogue, ranked: list[tuple[leaderboard.Profile, dict, dict]],
+def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile],
                 weights: list[dict]) -> dict:
-    """``ranked``: each profile with its curve verdicts and scenario tables (see ``contribute.standing``)."""
+    """The method's page: its doc, its variants, its shipped weights and where it ranks in each profile."""
     results = []
-    for p, ends, tables in ranked:
+    for p in profiles:
         rows = p.runs[p.runs.method == method.name]
         if not rows.empty:
             mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
             results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records"),
-                            "standing": "\n".join(contribute.standing(p, method.name, "####", md_text, ends, tables))})
+                            "standing": "\n".join(contribute.standing(p, method.name, "####", md_text))})
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
             "variants": known.variants_of(method.name), "weights": weights}
