@@ -10,7 +10,10 @@
 #   make test
 SHELL := /bin/bash
 
-PROFILE ?= standard  # the headline; `make contribute` takes quick unless PROFILE is given
+# the headline; `make contribute` and `make site` pass PROFILE only when it is given, so that
+# their own defaults hold: the quick look, and the home page's headline
+PROFILE ?= standard
+GIVEN_PROFILE = $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE))
 SEEDS ?=            # default: the seeds the results folder already has for the profile, else 0
 DATA ?=
 DATASET ?=
@@ -145,7 +148,7 @@ weights: $(STAMP) ## train again the quick runs whose weights are shipped (resul
 METHOD ?=
 contribute: $(STAMP) ## check METHOD's file, train it beside the committed results, report its rank (build/contribute)
 	@test -n '$(METHOD)' || { echo "error: say which method: make contribute METHOD=name (see make list)" >&2; exit 2; }
-	$(PY) -m pipeline contribute '$(METHOD)' $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE)) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
+	$(PY) -m pipeline contribute '$(METHOD)' $(GIVEN_PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
 		$(if $(THREADS),--threads $(THREADS))
 
 findings: $(STAMP) ## agreement with the paper (tau, pairs it orders otherwise), its findings, the doubling test and the grid time, on PROFILE's results
@@ -164,7 +167,7 @@ gpu-check: $(STAMP) ## the paper profile on a GPU: every method's status, step t
 
 site: $(SITE_STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
 	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)' \
-		$(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE))
+		$(GIVEN_PROFILE)
 
 serve: site ## build the site and serve it on http://127.0.0.1:PORT/
 	@echo "serving $(SITE)/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"

@@ -62,9 +62,9 @@ class Profile:
 WHERE_EXACT = "projection-where-exact"
 FINAL_STEPS = ("denoiser", "prox", "projection", WHERE_EXACT)
 
-# The headline profile: the leaderboard's (the site's home page, the default of `make benchmark`,
-# `findings`, `list`, `compare`); the quick look: the default of `contribute`, whose report on a
-# new method should come in half an hour (it is `standard` stopped at 12 epochs).
+# The headline profile: the leaderboard's (the site's home page, the default profile of every
+# command but one); the quick look: the default of `contribute`, whose report on a new method
+# should come in half an hour (it is `standard` stopped at 12 epochs).
 HEADLINE = "standard"
 QUICK_LOOK = "quick"
 
