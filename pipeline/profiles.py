@@ -34,6 +34,10 @@ class Profile:
     curve_images: int = 8
     # how a step is computed on a GPU (pipeline.speed.OPTIONS); in the config only when set
     speed: tuple[str, ...] = ()
+    # None: an epoch is one shuffled pass over the training images (SSIBench); a number: an epoch
+    # is that many optimiser steps, drawn from consecutive shuffled passes (``pipeline.batches``),
+    # so that the budget is counted in steps whatever the number of images; in the config when set
+    steps_per_epoch: int | None = None
 
     def final_step_for(self, noisy: bool, multicoil: bool) -> str:
         """The step the network ends on in a scenario with or without measurement noise and coil maps."""
@@ -41,10 +45,23 @@ class Profile:
             return "prox" if noisy or multicoil else "projection"
         return self.final_step
 
+    @property
+    def steps(self) -> int | None:
+        """The training budget in optimiser steps, where the profile counts it so."""
+        return self.epochs * self.steps_per_epoch if self.steps_per_epoch else None
+
     def as_config(self) -> dict:
+        """What the profile fixes for a run. The final step is recorded as the step a run computes
+        (``RunSpec.config``), not as the rule that chose it, so a rule that resolves to the same step
+        keeps a run current; only the retired rule WHERE_EXACT stays, so that the runs committed
+        under it keep their hash until they are replaced."""
         cfg = asdict(self)
         for key in ("description", "curve_points", "curve_images"):
             cfg.pop(key)
+        if self.final_step != WHERE_EXACT:
+            cfg.pop("final_step")
+        if self.steps_per_epoch is None:
+            cfg.pop("steps_per_epoch")
         cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
         if self.speed:
             cfg["speed"] = list(self.speed)
@@ -96,6 +113,17 @@ PROFILES: dict[str, Profile] = {
             discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT,
             # every 12 epochs on every test image: the doubling test reads epochs 12, 24, 48, 96
             curve_points=8, curve_images=16,
+        ),
+        Profile(
+            name="cpu",
+            description="the headline on a CPU, being built: every embedded brain slice (227 training, 64 "
+                        "test) at 64x64, 1,536 optimiser steps (8 epochs of 192 steps), SSIBench's model",
+            dataset="mni", img_size=64, n_train=None, n_test=None, epochs=8, batch_size=4,
+            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
+            discriminator_width=32, n_gallery=4, steps_per_epoch=192,
+            # every 192 steps on every test image: a point is the run stopped there, and the
+            # doubling test reads 192, 384, 768 and 1,536 steps
+            curve_points=8, curve_images=64,
         ),
         Profile(
             name="paper",

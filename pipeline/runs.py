@@ -28,6 +28,7 @@ from deepinv.training import AdversarialOptimizer, AdversarialTrainer
 from torch.utils.data import DataLoader
 
 from pipeline import checkpoints, custom, locks, provenance, storage, streams
+from pipeline.batches import ShuffledPasses
 from pipeline.curves import LearningCurve, curve_epochs
 from pipeline.data import DatasetSpec
 from pipeline.errors import UsageError
@@ -418,11 +419,15 @@ def as_list(losses) -> list:
 
 def train_loader(spec: RunSpec, train_split: MeasuredSplit, device: torch.device) -> DataLoader:
     """Shuffled training batches (on the run's shuffling stream, a CPU generator as the sampler
-    needs whatever the run's device); x only for supervised methods."""
+    needs whatever the run's device): one pass per epoch, or the profile's steps per epoch cut
+    from consecutive passes (``pipeline.batches``); x only for supervised methods."""
+    shuffling = streams.generator(spec.seed, streams.SHUFFLE)
+    profile = spec.profile
+    order = (dict(sampler=ShuffledPasses(len(train_split), profile.steps_per_epoch, profile.batch_size, shuffling))
+             if profile.steps_per_epoch else dict(shuffle=True, generator=shuffling))
     return DataLoader(
         MeasurementDataset(train_split, with_ground_truth=spec.method.uses_ground_truth),
-        batch_size=spec.profile.batch_size, shuffle=True, generator=streams.generator(spec.seed, streams.SHUFFLE),
-        pin_memory="pinned-memory" in spec.profile.speed and device.type == "cuda",
+        batch_size=profile.batch_size, pin_memory="pinned-memory" in profile.speed and device.type == "cuda", **order,
     )
 
 
