@@ -148,6 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default=HEADLINE)
     p.add_argument("--results-dir", type=Path, default=Path("results"))
 
+    p = sub.add_parser("check-terms", help="check that every term of every method's loss gives a parameter "
+                                           "gradient, at the first training step and a few steps later")
+    p.add_argument("--profile", default=HEADLINE, help=f"{', '.join(PROFILES)} (default {HEADLINE})")
+    p.add_argument("--final-step", default=None, help="override what the network ends on (as for run)")
+    p.add_argument("--scenarios", default=None, help="comma-separated subset of scenarios")
+    p.add_argument("--methods", default=None, help="comma-separated subset of methods")
+    p.add_argument("--steps", type=int, default=8, help="training steps between the two checks (default 8)")
+    p.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="measurement cache (git-ignored)")
+    p.add_argument("--table", action="store_true", help="also print every term's gradient as a Markdown table")
+
     p = sub.add_parser("compare", help="what a profile-wide setting changes: the same grid in two results "
                                        "folders, method by method (paired PSNR difference, rankings' tau)")
     p.add_argument("folder_a", type=Path, help="results folder of setting A (collected)")
@@ -460,6 +470,32 @@ def cmd_findings(args) -> int:
     return 0
 
 
+def cmd_check_terms(args) -> int:
+    from pipeline import liveterms
+    from pipeline.grid import pairs, split_names
+    from pipeline.methods import get_method
+    from pipeline.profiles import get_profile
+    from pipeline.scenarios import get_scenario
+
+    if args.steps < 1:
+        raise UsageError(f"--steps must be a positive integer, got {args.steps}")
+    profile = get_profile(args.profile, final_step=args.final_step)
+    if not pairs(split_names(args.scenarios), split_names(args.methods)):
+        raise UsageError(f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`")
+    grid = [(get_scenario(s), get_method(m, s)) for s, m in pairs(split_names(args.scenarios), split_names(args.methods))]
+    result = liveterms.check(profile, grid, args.cache_dir, args.steps,
+                             progress=lambda s, m: print(f"{s.name}/{m.name}", file=sys.stderr, flush=True))
+    if args.table:
+        print(liveterms.table(result))
+    for dead in result.dead:
+        print(f"error: {dead.line()}", file=sys.stderr)
+    if result.dead:
+        return 1
+    print(f"every term of {len(grid)} (scenario, method) pair(s) of profile '{profile.name}' gives a parameter "
+          f"gradient at steps 0 and {args.steps}")
+    return 0
+
+
 def cmd_compare(args) -> int:
     from pipeline.compare import compare, report
 
@@ -492,4 +528,4 @@ def set_threads(threads: int | None) -> None:
 
 
 COMMANDS = {"list": cmd_list, "grid": cmd_grid, "run": cmd_run, "benchmark": cmd_benchmark, "collect": cmd_collect,
-            "contribute": cmd_contribute, "changed-methods": cmd_changed_methods, "evaluate": cmd_evaluate, "findings": cmd_findings, "compare": cmd_compare, "site": cmd_site, "reproduce": cmd_reproduce}
+            "contribute": cmd_contribute, "changed-methods": cmd_changed_methods, "evaluate": cmd_evaluate, "findings": cmd_findings, "check-terms": cmd_check_terms, "compare": cmd_compare, "site": cmd_site, "reproduce": cmd_reproduce}

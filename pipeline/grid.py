@@ -58,11 +58,13 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
-    def names(text: str | None) -> list[str] | None:
-        return [t.strip() for t in text.split(",") if t.strip()] if text else None
+def split_names(text: str | None) -> list[str] | None:
+    """A comma-separated list of names given on the command line; None when not given."""
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
-    grid = pairs(names(args.scenarios), names(args.methods))
+
+def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
+    grid = pairs(split_names(args.scenarios), split_names(args.methods))
     if not grid:
         raise UsageError(
             f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`"
