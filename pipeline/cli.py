@@ -454,13 +454,14 @@ def cmd_evaluate(args) -> int:
 
 def cmd_findings(args) -> int:
     from pipeline import agreement, disagreement, doubling, gridtime
-    from pipeline.findings import check_findings, report
+    from pipeline.findings import check_findings, collapsed_report, report
     from pipeline.leaderboard import profile_named, read_profiles
 
     profiles = read_profiles(args.results_dir)
     profile = profile_named(args.results_dir, args.profile, profiles)
     print(agreement.report(profiles) + "\n")
     print(report(profile, check_findings(profile)))
+    print("\n" + collapsed_report(profile))
     curves = doubling.read_curves(profile)
     print("\n" + disagreement.report(profile, curves))
     budgets = doubling.report(profile, curves)

@@ -23,7 +23,7 @@ from pipeline.profiles import PROFILES
 from pipeline.provenance import PROJECT_ROOT
 from pipeline.scenarios import SCENARIOS
 from pipeline.tables import (
-    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv,
+    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, CURVE_LOSS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv,
     summarise, to_csv,
 )
 from pipeline.runs import RunSpec, read_per_image, read_run
@@ -68,7 +68,7 @@ def collect(specs: list[RunSpec], results_dir: Path, asked: set[str] | None = No
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
         images.append(per_image.assign(**ids))
         if (folder / "curve.csv").exists():
-            curves.append(read_csv(folder / "curve.csv").assign(**ids))
+            curves.append(with_loss(read_csv(folder / "curve.csv"), folder / "train_log.csv").assign(**ids))
         if (folder / "curve_per_image.csv").exists():
             curve_images.append(read_csv(folder / "curve_per_image.csv").assign(**ids))
     extra_columns = [f"{m}{suffix}" for m in extra for suffix in ("", "_ci_low", "_ci_high")]
@@ -80,7 +80,7 @@ def collect(specs: list[RunSpec], results_dir: Path, asked: set[str] | None = No
         if specs[0].custom:  # what these runs were made with, beside their tables
             storage.write_json(table_dir / "custom.json", {"label": specs[0].custom.label, **specs[0].custom.as_config()})
         for name, table in [("runs", runs), ("per_image", per_image), ("summary", summarise(runs, per_image)),
-                            ("curves", stacked(curves, CURVE_COLUMNS)),
+                            ("curves", stacked(curves, CURVE_COLUMNS + [CURVE_LOSS])),
                             ("curves_per_image", stacked(curve_images, CURVE_IMAGE_COLUMNS))]:
             storage.write_if_changed(table_dir / f"{name}.csv", to_csv(table, float_format="%.6g"))
         evaluated = collect_evaluated(table_dir)
@@ -88,6 +88,16 @@ def collect(specs: list[RunSpec], results_dir: Path, asked: set[str] | None = No
             storage.write_if_changed(table_dir / "evaluated.csv", to_csv(evaluated, float_format="%.6g"))
     catalogue.write(results_dir, catalogue.from_registry(registry(), SCENARIOS, PROFILES, PROJECT_ROOT))
     return runs, missing
+
+
+def with_loss(curve: pd.DataFrame, train_log: Path) -> pd.DataFrame:
+    """The curve with the training loss of the epoch that ends at each point (NaN where no log says)."""
+    log = read_csv(train_log) if train_log.exists() else None
+    terms = [c for c in log.columns if c != "epoch"] if log is not None else []
+    if not terms or log.empty:
+        return curve.assign(**{CURVE_LOSS: float("nan")})
+    total = log.assign(**{CURVE_LOSS: log[terms].sum(axis=1)})[["epoch", CURVE_LOSS]]
+    return curve.merge(total, on="epoch", how="left")
 
 
 def stacked(tables: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

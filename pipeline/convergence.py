@@ -12,6 +12,7 @@ Each run's curve is the test PSNR at a few epochs (``pipeline.curves``). Three n
 Averaged over seeds, a method is *unsteady* if its largest late step is at least
 ``UNSTEADY_DB`` (its final score is partly where the swing happened to stop), else *still
 rising* or *still falling* if its last step is at least ``MOVING_DB`` either way, else *flat*.
+A method with a collapsed run (``pipeline.collapse``) is *collapsed*, whatever its other seeds did.
 A method with a seed whose run diverged is *unsteady* too, whatever its curve did before the
 loss became non-finite (the curve stops there and would otherwise read as flat).
 The thresholds are fixed for every profile and stated with each result; the verdict explains a
@@ -26,9 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.collapse import RULE_TEXT as COLLAPSE_RULE, Collapse, collapses
+
 MOVING_DB = 0.2
 UNSTEADY_DB = 1.0
-RULE_TEXT = (f"unsteady: a step of ≥ {UNSTEADY_DB} dB between curve points in the second half of training; "
+RULE_TEXT = (f"{COLLAPSE_RULE}; unsteady: a step of ≥ {UNSTEADY_DB} dB between curve points in the second half of training; "
              f"still rising or falling: the last step is ≥ {MOVING_DB} dB either way; flat otherwise "
              f"(means over seeds)")
 
@@ -40,9 +43,12 @@ class Convergence:
     half_change: float  # dB, mean over seeds of the change over the second half (shown, never judged)
     diverged: int = 0  # seeds whose run diverged (their curve stops where the loss became non-finite)
     seeds: int = 0
+    collapsed: tuple[Collapse, ...] = ()  # its collapsed runs
 
     @property
     def state(self) -> str:
+        if self.collapsed:
+            return "collapsed"
         if self.diverged or self.late_step >= UNSTEADY_DB:
             return "unsteady"
         if abs(self.last_step) >= MOVING_DB:
@@ -56,9 +62,12 @@ class Convergence:
 
     @property
     def symbol(self) -> str:
-        return {"flat": "→", "rising": "↗", "falling": "↘", "unsteady": "↯"}[self.short]
+        return {"flat": "→", "rising": "↗", "falling": "↘", "unsteady": "↯", "collapsed": "✕"}[self.short]
 
     def describe(self) -> str:
+        if self.collapsed:
+            return (f"collapsed in {len(self.collapsed)} of {self.seeds} seeds: "
+                    + "; ".join(c.describe() for c in self.collapsed))
         if self.diverged:
             return f"unsteady (diverged in {self.diverged} of {self.seeds} seeds)"
         if self.state == "unsteady":
@@ -79,11 +88,14 @@ def curve_steps(curve: pd.DataFrame) -> tuple[float, float, float] | None:
     return float(psnr[-1] - psnr[-2]), late_step, half_change
 
 
-def convergence(curves: pd.DataFrame | None, runs: pd.DataFrame | None = None) -> dict[tuple[str, str], Convergence]:
+def convergence(curves: pd.DataFrame | None, runs: pd.DataFrame | None = None,
+                per_image: pd.DataFrame | None = None) -> dict[tuple[str, str], Convergence]:
     """Each (scenario, method) with a curve of at least two points, or a curve of a run that
-    diverged: how it ended (``runs``: the runs table, whose ``status`` says which seeds diverged)."""
+    diverged: how it ended (``runs``: the runs table, whose ``status`` says which seeds diverged;
+    with ``per_image`` too, which runs collapsed)."""
     if curves is None:
         return {}
+    collapsed = collapses(curves, per_image, runs) if runs is not None and per_image is not None else {}
     failed = set() if runs is None else set(runs.loc[runs.status == "diverged", ["scenario", "method", "seed"]]
                                              .itertuples(index=False, name=None))
     steps: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
@@ -95,7 +107,8 @@ def convergence(curves: pd.DataFrame | None, runs: pd.DataFrame | None = None) -
             measured = measured or (math.nan, math.nan, math.nan)
         if measured is not None:
             steps.setdefault((scenario, method), []).append(measured)
-    return {key: Convergence(*mean_steps(values), diverged=diverged.get(key, 0), seeds=len(values))
+    return {key: Convergence(*mean_steps(values), diverged=diverged.get(key, 0), seeds=len(values),
+                             collapsed=tuple(collapsed.get(key, ())))
             for key, values in steps.items()}
 
 

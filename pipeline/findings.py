@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from pipeline.collapse import RULE_TEXT as COLLAPSE_RULE
 from pipeline.convergence import RULE_TEXT as CURVE_RULE_TEXT
 from pipeline.convergence import Convergence
 from pipeline.leaderboard import Profile, curve_ends, paired_comparison, scenario_table
@@ -144,6 +145,17 @@ def finding_verdict(checks: list[Check]) -> str:
 
 
 RULE_TEXT = {"above": "CI above 0", "below": "CI below 0", "matches": f"CI within ±{EQUIVALENCE_DB} dB"}
+
+
+def collapsed_report(profile: Profile) -> str:
+    """The collapsed runs of a profile, by scenario and method, with where each collapse began."""
+    ends = curve_ends(profile)
+    found = [(key, end) for key, end in ends.items() if end.collapsed]
+    if not found:
+        return f"Collapsed runs: none ({COLLAPSE_RULE})."
+    lines = [f"Collapsed runs ({COLLAPSE_RULE}):"]
+    lines += [f"  {scenario:<9} {method}: {end.describe()}" for (scenario, method), end in found]
+    return "\n".join(lines)
 
 
 def report(profile: Profile, checks: list[Check]) -> str:

@@ -128,7 +128,7 @@ def curve_ends(profile: Profile) -> dict[tuple[str, str], convergence.Convergenc
     """How each (scenario, method)'s learning curve ended, over every seed, a diverged run
     included (``convergence.convergence`` of the profile's curves and runs; computed once)."""
     if profile.ends is None:
-        profile.ends = convergence.convergence(profile.curves, profile.runs)
+        profile.ends = convergence.convergence(profile.curves, profile.runs, profile.per_image)
     return profile.ends
 
 

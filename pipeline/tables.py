@@ -24,6 +24,9 @@ RUN_COLUMNS = [
 ]
 PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id", "psnr", "ssim"]
 CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]
+# written by collect beside them: the training loss over the epoch that ends at each point (the sum of
+# the loss terms' epoch means, generator and discriminator included); tables collected before it lack it
+CURVE_LOSS = "loss"
 CURVE_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "image_id", "psnr", "ssim"]
 # saved weights evaluated without training (``python -m pipeline evaluate``): never the leaderboard's
 EVALUATED_COLUMNS = [
