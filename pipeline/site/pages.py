@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import agreement, catalogue, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, tables
+from pipeline import agreement, catalogue, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, tables
 from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
 from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
@@ -112,7 +112,9 @@ def home(p: leaderboard.Profile) -> dict:
     return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
             "headline": rows, "gain_heatmap": json.dumps(gain_heatmap(gains.drop(index="zero-filled", errors="ignore"), p.scenarios)),
             "findings": findings.summary(findings.check_findings(p)),
-            "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT}
+            "collapsed": [{"scenario": s, "method": m, "what": end.describe()}
+                          for (s, m), end in leaderboard.curve_ends(p).items() if end.collapsed],
+            "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT, "collapse_rule": collapse.RULE_TEXT}
 
 
 def mean_rank(method: str, ranks: dict[str, pd.Series]) -> float:
