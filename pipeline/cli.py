@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline {list,grid,run,benchmark,collect,evaluate,findings,compare,site}``."""
+"""Command line: ``python -m pipeline COMMAND``, with the commands list, grid, run, benchmark,
+reproduce, collect, evaluate, contribute, changed-methods, findings, check-terms, compare, site."""
 
 from __future__ import annotations
 
