@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline import storage
+from pipeline import gate, storage
 from pipeline.errors import UsageError
+from pipeline.gate import FIX
+from pipeline.names import check_name
 
 FILE = "catalogue.json"
 
@@ -89,10 +91,52 @@ def read(results_dir: Path) -> Catalogue:
     if not path.is_file():
         raise UsageError(f"{path} is missing: {fix}")
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(gate.read_json_text(path))
         methods = {name: MethodInfo(**{f.name: tuple(m[f.name]) if f.type.startswith("tuple") else m[f.name]
                                        for f in fields(MethodInfo)}) for name, m in data["methods"].items()}
         scenarios = {name: ScenarioInfo(**s) for name, s in data["scenarios"].items()}
-        return Catalogue(methods, scenarios, dict(data["profiles"]))
+        known = Catalogue(methods, scenarios, dict(data["profiles"]))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UsageError(f"{path} is damaged ({type(error).__name__}: {error}): {fix}") from None
+        raise UsageError(f"{path} is damaged ({type(error).__name__}: {str(error)[:120]}): {fix}") from None
+    check(known, path)
+    return known
+
+
+TEXT = {"str": str, "str | None": (str, type(None)), "bool": bool, "dict": dict}
+
+
+def check(known: Catalogue, path: Path) -> None:
+    """Names by the name rule, keys equal to names, fields of their types, and references (a
+    method's scenarios, the method a variant varies, a noise baseline) to entries that exist."""
+    where = f"in {path}"
+    for key, info in [*known.methods.items(), *known.scenarios.items()]:
+        what = "method" if isinstance(info, MethodInfo) else "scenario"
+        check_name(key, what, where)
+        if info.name != key:
+            raise UsageError(f"{path}: the {what} entry {key!r} is named {str(info.name)[:60]!r}; {FIX}")
+        for f in fields(info):
+            value = getattr(info, f.name)
+            ok = all(isinstance(v, str) for v in value) if f.type.startswith("tuple") else isinstance(value, TEXT[f.type])
+            if not ok:
+                raise UsageError(f"{path}: {what} {key}'s {f.name} is {type(value).__name__}, not {f.type}; {FIX}")
+    for name, description in known.profiles.items():
+        check_name(name, "profile", where)
+        if not isinstance(description, str):
+            raise UsageError(f"{path}: profile {name}'s description is {type(description).__name__}, not str; {FIX}")
+    for m in known.methods.values():
+        for scenario in m.scenarios:
+            if scenario not in known.scenarios:
+                raise UsageError(f"{path}: method {m.name} names scenario {scenario[:60]!r}, which the catalogue lacks; {FIX}")
+        for field_name in ("variant_of", "noise_baseline"):
+            other = getattr(m, field_name)
+            if other is not None and other not in known.methods:
+                raise UsageError(f"{path}: method {m.name}'s {field_name} {other[:60]!r} is not in the catalogue; {FIX}")
+
+
+def check_agrees(known: Catalogue, results_dir: Path, table: Path, scenarios: set[str], methods: set[str]) -> None:
+    """Every scenario and method of a result table is described by the catalogue."""
+    for what, names, described in (("scenario", scenarios, known.scenarios), ("method", methods, known.methods)):
+        missing = sorted(names - set(described))
+        if missing:
+            raise UsageError(f"{table} has {what}(s) {', '.join(missing)[:120]} that {Path(results_dir) / FILE} does not "
+                             f"describe: the catalogue and the tables disagree; {FIX}")

@@ -365,6 +365,10 @@ def cmd_reproduce(args) -> int:
 
     if args.scratch_dir.resolve() == args.results_dir.resolve():
         raise UsageError("--scratch-dir must differ from --results-dir: the committed results are compared, never rewritten")
+    if args.results_dir.is_dir():
+        from pipeline.gate import check_links
+
+        check_links(args.results_dir)
     specs = committed(specs_from_args(args), args.results_dir)
     again = argparse.Namespace(**{**vars(args), "results_dir": args.scratch_dir, "executor": "inline"})
     if again.threads is None:
@@ -389,7 +393,11 @@ def cmd_collect(args) -> int:
     from pipeline.collect import collect, report
     from pipeline.grid import specs_from_args, table_specs
 
+    from pipeline.gate import check_links
+
     asked = specs_from_args(args)
+    if args.results_dir.is_dir():
+        check_links(args.results_dir)  # never read or write through a link that leaves the folder
     runs, missing = collect(table_specs(args, asked), args.results_dir, {s.run_id for s in asked})
     report(runs, missing, asked[0].tables_dir(args.results_dir))
     return 0

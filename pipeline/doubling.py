@@ -24,7 +24,8 @@ from pipeline.agreement import DIVERGED, MIN_RANKED, kendall_tau_b
 from pipeline.gridtime import hours_per_seed
 from pipeline.leaderboard import Profile
 from pipeline.published import PUBLISHED
-from pipeline.tables import CURVE_IMAGE_COLUMNS, bootstrap_ci, read_csv
+from pipeline import gate
+from pipeline.tables import CURVE_IMAGE_COLUMNS, bootstrap_ci
 
 TAU_ENOUGH = 0.9
 FILE = "curves_per_image.csv"
@@ -49,7 +50,7 @@ class Doubling:
 def read_curves(profile: Profile) -> pd.DataFrame:
     """The profile's learning curves image by image (empty without any)."""
     path = Path(profile.folder) / FILE
-    return read_csv(path)[CURVE_IMAGE_COLUMNS] if path.exists() else pd.DataFrame(columns=CURVE_IMAGE_COLUMNS)
+    return gate.read_table(path, CURVE_IMAGE_COLUMNS)[CURVE_IMAGE_COLUMNS] if path.exists() else pd.DataFrame(columns=CURVE_IMAGE_COLUMNS)
 
 
 def scores_by_epoch(profile: Profile, curves: pd.DataFrame, scenario: str) -> pd.DataFrame:

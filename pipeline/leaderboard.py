@@ -13,10 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.tables import (
-    CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, read_csv, summarise,
-)
-from pipeline import catalogue, convergence
+from pipeline.tables import CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, summarise
+from pipeline import catalogue, convergence, gate
 from pipeline.ranking import Samples, rank_distribution
 from pipeline.catalogue import Catalogue
 from pipeline.errors import UsageError
@@ -55,34 +53,34 @@ def profile_named(results_dir: Path, name: str, read: list[Profile] | None = Non
 def read_profiles(results_dir: Path) -> list[Profile]:
     """Every profile folder with result tables; a clear error if there is none or one is broken."""
     results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise UsageError(f"no results folder {results_dir}/: run `make benchmark` (or `make collect`) first")
+    gate.check_links(results_dir)
     folders = sorted(p.parent for p in results_dir.glob("*/runs.csv"))
     if not folders:
         raise UsageError(f"no results in {results_dir}/: run `make benchmark` (or `make collect`) first")
     known = catalogue.read(results_dir)
     profiles = []
     for folder in folders:
+        gate.check_folder_name(folder, "profile")
         runs = read_table(folder / "runs.csv", RUN_COLUMNS)
+        if not runs.profile.eq(folder.name).all():
+            raise UsageError(f"{folder / 'runs.csv'} holds rows of profile(s) "
+                             f"{', '.join(sorted(set(runs.profile) - {folder.name}))[:80]} in folder {folder.name}: {gate.FIX}")
         per_image = read_table(folder / "per_image.csv", PER_IMAGE_COLUMNS)
         if runs.empty:
             raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
         check_complete(folder, runs, per_image)
         curves = read_table(folder / "curves.csv", CURVE_COLUMNS) if (folder / "curves.csv").exists() else None
         profiles.append(Profile(folder.name, runs, per_image, folder, known, list(dict.fromkeys(runs.scenario)), curves))
+    for p in profiles:
+        catalogue.check_agrees(known, results_dir, p.folder / "runs.csv", set(p.runs.scenario), set(p.runs.method))
     return profiles
 
 
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise UsageError(f"{path} is missing: run `make collect PROFILE={path.parent.name}`")
-    try:
-        table = read_csv(path)
-    except (ValueError, UnicodeDecodeError) as error:  # empty, binary or broken CSV (parser errors are ValueErrors)
-        reason = str(error).splitlines()[0][:160]
-        raise UsageError(f"{path} cannot be read ({reason}): run `make collect PROFILE={path.parent.name}` again") from None
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise UsageError(f"{path} lacks column(s) {', '.join(missing)}: re-run `make collect PROFILE={path.parent.name}`")
-    return table
+    """A result table, through the gate for untrusted results folders (``pipeline.gate``)."""
+    return gate.read_table(path, columns)
 
 
 def check_complete(folder: Path, runs: pd.DataFrame, per_image: pd.DataFrame) -> None:
@@ -113,7 +111,13 @@ def read_custom(results_dir: Path) -> list[CustomResults]:
     found = []
     for folder in sorted(Path(results_dir).glob("*/custom/*")):
         if (folder / "runs.csv").exists() and (folder / "custom.json").exists():
-            parts = json.loads((folder / "custom.json").read_text())
+            gate.check_folder_name(folder, "custom label")
+            try:
+                parts = json.loads(gate.read_json_text(folder / "custom.json"))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise UsageError(f"{folder / 'custom.json'} is not valid JSON ({str(error)[:80]}): {gate.FIX}") from None
+            if not isinstance(parts, dict) or not all(isinstance(v, (str, list, type(None))) for v in parts.values()):
+                raise UsageError(f"{folder / 'custom.json'} is not a table of import paths: {gate.FIX}")
             found.append(CustomResults(folder.parent.parent.name, folder.name, parts,
                                        read_table(folder / "runs.csv", RUN_COLUMNS)))
     return found

@@ -4,11 +4,13 @@ shipped weights copied into its downloads."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from pipeline import leaderboard
+from pipeline import gate, leaderboard, storage
+from pipeline.names import check_name
 
 ERROR_MAX = 0.2  # colour scale of the error maps
 
@@ -20,9 +22,15 @@ def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Pat
     arrays = {}
     for method in order:
         path = p.folder / "runs" / scenario / method / f"seed{seed}" / "gallery.npz"
-        if path.exists():
-            arrays[method] = np.load(path)
-    out = docs / "assets" / "gallery" / p.name / scenario
+        if path.is_file():
+            arrays[method] = gate.read_gallery(path)
+    shapes = {m: a["recon"].shape[1:] for m, a in arrays.items()}
+    for method, shape in shapes.items():
+        if shape != next(iter(shapes.values())):  # one image size per gallery: the error maps subtract them
+            print(f"warning: {p.folder}/runs/{scenario}/{method}/seed{seed}/gallery.npz holds images of "
+                  f"{shape}, not {next(iter(shapes.values()))}: left out of the gallery", file=sys.stderr)
+            del arrays[method]
+    out = storage.inside(docs, docs / "assets" / "gallery" / p.name / scenario)
     out.mkdir(parents=True, exist_ok=True)
     url = f"../../assets/gallery/{p.name}/{scenario}"
     columns = [{"label": "ground truth"}] + [{"label": m} for m in arrays]
@@ -34,8 +42,8 @@ def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Pat
         row = [{"image": f"{url}/target-{k}.png", "error": None, "alt": f"ground truth {k}"}]
         for method, a in arrays.items():
             recon = a["recon"][k].astype(np.float32)
-            save_png(out / f"{method}-{k}.png", recon)
-            save_png(out / f"{method}-{k}-error.png", np.abs(recon - target) / ERROR_MAX, colormap=True)
+            save_png(storage.inside(out, out / f"{method}-{k}.png"), recon)
+            save_png(storage.inside(out, out / f"{method}-{k}-error.png"), np.abs(recon - target) / ERROR_MAX, colormap=True)
             row.append({"image": f"{url}/{method}-{k}.png", "error": f"{url}/{method}-{k}-error.png",
                         "alt": f"{method} {k}"})
         rows.append(row)
@@ -60,7 +68,10 @@ def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     for path in sorted(Path(results_dir).glob("weights/*/*/*/seed*.pt")):
         profile, scenario, method = path.parts[-4:-1]
-        target = docs / "downloads" / "weights" / profile / scenario / method / path.name
+        for name, what in ((profile, "profile"), (scenario, "scenario"), (method, "method")):
+            check_name(name, what, f"in the path of {path}")
+        gate.check_size(path, "weights")
+        target = storage.inside(docs, docs / "downloads" / "weights" / profile / scenario / method / path.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
         found.setdefault(method, []).append({

@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import agreement, catalogue, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, tables
+from pipeline import (
+    agreement, catalogue, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, storage,
+    tables,
+)
 from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
 from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
@@ -31,8 +34,9 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     reversed_pairs = {(p.name, s): disagreement.disagreements(p, s, curves[p.name]) for p in profiles for s in p.scenarios}
 
     def write(path: str, template: str, **context) -> None:
-        (docs / path).parent.mkdir(parents=True, exist_ok=True)
-        (docs / path).write_text(env.get_template(template).render(**context))
+        target = storage.inside(docs, docs / path)  # names in paths come from a results folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(env.get_template(template).render(**context))
 
     write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), profiles=[home(p) for p in profiles],
           default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus, reversed_pairs, budgets))
@@ -45,7 +49,7 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     for method in known.methods.values():
         write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
-        {"name": s, "title": known.scenarios[s].title, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
+        {"name": s, "title": known.scenarios[s].title if s in known.scenarios else s, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
     write("custom.md", "custom.md.j2", tables=[custom_table(c) for c in leaderboard.read_custom(results_dir)])
     write("evaluated.md", "evaluated.md.j2", tables=[{"profile": name, "rows": table.to_dict("records")}
@@ -72,7 +76,7 @@ def data_page(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path
     of their columns (``tables.TABLES`` and ``tables.COLUMNS``: the schema that writes them)."""
     downloads = []
     for p in profiles:
-        target = docs / "downloads" / p.name
+        target = storage.inside(docs, docs / "downloads" / p.name)
         target.mkdir(parents=True)
         files = []
         for name in tables.TABLES:
