@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         show_lines(args)
         return COMMANDS[args.command](args)
     except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {one_line(str(err))}", file=sys.stderr)
         return 2
     except OSError as err:
         line = os_error_line(err)
@@ -234,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         return code
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a folder name read from a results
+    folder, say) and bidirectional marks shown escaped, so an error is always one line as written."""
+    return "".join(c if c.isprintable() and c not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                   else c.encode("unicode_escape").decode() for c in text)
 
 
 NOTHING_LOST = "nothing finished was lost (results, caches and the site are written whole or not at all)"
