@@ -21,6 +21,15 @@ Departs from SSIBench only in its seeds: SSIBench seeds the masks and the unpair
 Random draws, as the reference (DeepInverse PR #409 in the version SSIBench's ``train.py`` calls,
 ``step(batch_size=len(x_net))``): one new mask per image at each step, the same masks on the
 generator and discriminator sides.
+
+Collapse measured on the retired ``standard`` profile (its network ended on the projection
+x + A†(y − Ax)), ``mri`` seed 0, by training the run again to step 384 with its weights kept: the
+first ReLU of the UNet's last decoder block (``Up_conv2``) was zero on every pixel of every test
+image, so the UNet added only a constant image (its output convolution's bias) to its input. A
+constant image lives at k-space's centre, which every mask samples, so the network's output
+held no k-space outside the measured samples (2.6e-13 of its energy) and the projection handed
+back the zero-filled image exactly; a dead ReLU passes no gradient, so the generator never
+recovered (the discriminator's loss fell to 0.04–0.1, the generator's rose to about 0.9).
 """
 
 from pipeline.discriminator import skipconv_discriminator

@@ -22,6 +22,14 @@ they derive from the run seed, on a stream of their own.
 
 Random draws, as the reference (DeepInverse PR #409): one new mask per image at each step, the
 same masks on the generator and discriminator sides.
+
+Collapse measured on the retired ``standard`` profile (its network ended on the projection
+x + A†(y − Ax)), ``mri`` seed 1, by training the run again to step 576 with its weights kept: the
+last ReLU of the UNet's last decoder block (``Up_conv2``) was zero on 99.8 % of the pixels of the
+test images, so the UNet added little but a constant image to its input; the network's output
+held 1.3e-7 of its energy outside the measured samples, the projection wrote the measured ones
+back, and the test PSNR stayed at 19.82 dB, 0.005 at most from zero-filled per pixel, while the
+discriminator's loss fell to 0.03.
 """
 
 from pipeline import streams
