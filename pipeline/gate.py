@@ -103,6 +103,10 @@ def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def check_cells(path: Path, table: pd.DataFrame, columns: list[str]) -> None:
+    keys = [c for c in ("profile", "scenario", "method", "seed") if c in table.columns]
+    if table[keys].isna().any(axis=None):  # a table cut inside its last row: say so, not "bad name nan"
+        raise UsageError(f"{path} has rows cut short: the tables in {path.parent} are incomplete; "
+                         f"run `make collect PROFILE={path.parent.name}` again")
     for column in table.columns:
         if column not in columns and column not in NUMBER_COLUMNS:  # a metric of the user's, or its CI
             check_name(str(column).removesuffix("_ci_low").removesuffix("_ci_high"), "metric column", f"in {path}")

@@ -37,7 +37,7 @@ def tree_digest(folder) -> str:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "--profile", "huge", "--scenario", "mri", "--method", "mc"], "unknown profile 'huge'; choose one of: smoke, quick, standard, paper"),
+    (["run", "--profile", "huge", "--scenario", "mri", "--method", "mc"], "unknown profile 'huge'; choose one of: smoke, quick, standard, cpu, paper"),
     (["run", "--profile", "smoke", "--scenario", "mars", "--method", "mc"], "unknown scenario 'mars'; choose one of: mri, noisy, single, multicoil"),
     (["run", "--profile", "smoke", "--scenario", "mri", "--method", "magic"], "unknown method 'magic'; choose one of:"),
     (["run", "--profile", "smoke", "--scenario", "noisy", "--method", "mc"], "method 'mc' does not apply to scenario 'noisy'; it applies to: mri, single, multicoil"),
