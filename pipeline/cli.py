@@ -489,7 +489,7 @@ def cmd_findings(args) -> int:
 
 def cmd_check_terms(args) -> int:
     from pipeline import liveterms
-    from pipeline.grid import pairs, split_names
+    from pipeline.grid import chosen_pairs
     from pipeline.methods import get_method
     from pipeline.profiles import get_profile
     from pipeline.scenarios import get_scenario
@@ -497,9 +497,7 @@ def cmd_check_terms(args) -> int:
     if args.steps < 1:
         raise UsageError(f"--steps must be a positive integer, got {args.steps}")
     profile = get_profile(args.profile, final_step=args.final_step)
-    if not pairs(split_names(args.scenarios), split_names(args.methods)):
-        raise UsageError(f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`")
-    grid = [(get_scenario(s), get_method(m, s)) for s, m in pairs(split_names(args.scenarios), split_names(args.methods))]
+    grid = [(get_scenario(s), get_method(m, s)) for s, m in chosen_pairs(args.scenarios, args.methods)]
     result = liveterms.check(profile, grid, args.cache_dir, args.steps,
                              progress=lambda s, m: print(f"{s.name}/{m.name}", file=sys.stderr, flush=True))
     if args.table:

@@ -63,12 +63,16 @@ def split_names(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
-def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
-    grid = pairs(split_names(args.scenarios), split_names(args.methods))
+def chosen_pairs(scenarios: str | None, methods: str | None) -> list[tuple[str, str]]:
+    """The (scenario, method) pairs named on the command line; a one-line error if there are none."""
+    grid = pairs(split_names(scenarios), split_names(methods))
     if not grid:
-        raise UsageError(
-            f"no method of {args.methods} applies to scenario(s) {args.scenarios}; see `python -m pipeline list`"
-        )
+        raise UsageError(f"no method of {methods} applies to scenario(s) {scenarios}; see `python -m pipeline list`")
+    return grid
+
+
+def specs_from_args(args: argparse.Namespace) -> list[RunSpec]:
+    grid = chosen_pairs(args.scenarios, args.methods)
     if args.seeds is not None:
         seeds = parse_seeds(args.seeds)
     else:

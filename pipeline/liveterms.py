@@ -94,8 +94,8 @@ def gradient_norm(value: torch.Tensor, params: list[torch.nn.Parameter]) -> floa
     if not value.requires_grad:
         return 0.0
     grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
-    return float(torch.sqrt(sum((g.detach().double() ** 2).sum() for g in grads if g is not None)
-                            + torch.zeros((), dtype=torch.float64)))
+    return float(torch.sqrt(sum(((g.detach().double() ** 2).sum() for g in grads if g is not None),
+                                torch.zeros((), dtype=torch.float64))))
 
 
 def probed_method(method: Method, steps: set[int], found: list) -> Method:
