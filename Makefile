@@ -54,7 +54,7 @@ TEST_ARGS ?=
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings check-terms list site serve perf gpu-check test browser clean _runs
+.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings check-terms data-overview list site serve perf gpu-check test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
@@ -157,6 +157,9 @@ findings: $(STAMP) ## agreement with the paper (tau, pairs it orders otherwise),
 check-terms: $(STAMP) ## check that every loss term of PROFILE's grid gives a parameter gradient (fails on a dead term)
 	$(PY) -m pipeline check-terms --profile $(PROFILE) --cache-dir '$(CACHE)' \
 		$(if $(FINAL_STEP),--final-step $(FINAL_STEP)) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
+
+data-overview: $(STAMP) ## write site/data/ again: the embedded dataset's split and slices, for the site's Data and scale page
+	$(PY) -m pipeline.data.overview
 
 # Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv
 perf: $(STAMP) ## pipeline overhead, cache and site costs -> results/perf.csv

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import h5py
 import numpy as np
 import pytest
 import torch
 
 from pipeline.data import DatasetSpec, load_images
+from pipeline.data import overview
 from pipeline.data.custom import custom_splits
 from pipeline.data.fastmri import fastmri_images
 from pipeline.data.mni import GAP, ORIENTATIONS, load_volume, mni_images, split_indices, template_path
@@ -51,6 +54,25 @@ def test_mni_all_slices_are_disjoint_between_train_and_test():
     images = mni_images(16, None, None)
     assert not set(images.train_ids) & set(images.test_ids)
     assert len(images.train_ids) > 3 * len(images.test_ids)
+
+
+def nearest_training_image(images) -> torch.Tensor:
+    """For each test image, the relative distance to the closest training image."""
+    train, test = images.train[:, 0].flatten(1), images.test[:, 0].flatten(1)
+    return (torch.cdist(test, train).min(dim=1).values / test.norm(dim=1))
+
+
+def test_no_test_image_is_a_copy_of_a_training_image():
+    """Ids differ is not enough: the template is left-right symmetric, so split 1 (both sides)
+    holds sagittal test slices that are exact copies of training slices; split 2 holds none."""
+    assert (nearest_training_image(mni_images(64, None, None, split=1)) < 1e-3).sum() == 6  # resizing noise only
+    assert nearest_training_image(mni_images(64, None, None)).min() > 0.1  # measured: 0.126
+
+
+def test_the_data_overview_on_the_site_matches_the_code():
+    committed = json.loads((overview.FOLDER / "mni.json").read_text())
+    assert committed == json.loads(json.dumps(overview.overview())), "run `make data-overview` and commit site/data/"
+    assert (overview.FOLDER / "mni-slices.png").is_file()
 
 
 def test_fastmri_reads_the_middle_slice_and_caches_it(tmp_path):

@@ -55,12 +55,14 @@ class DatasetSpec:
         return {"name": self.name, "data_dir": self.data_dir}
 
 
-def load_images(spec: DatasetSpec, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path) -> ImageSplit:
-    """Train/test ground-truth images (N, 2, H, W) of a built-in dataset."""
+def load_images(spec: DatasetSpec, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path,
+                mni_split: int = 2) -> ImageSplit:
+    """Train/test ground-truth images (N, 2, H, W) of a built-in dataset (``mni_split``: the version
+    of the embedded dataset's split, ``pipeline.data.mni``)."""
     if spec.name == "mni":
         from pipeline.data.mni import mni_images
 
-        return mni_images(img_size, n_train, n_test)
+        return mni_images(img_size, n_train, n_test, mni_split)
     from pipeline.data.fastmri import fastmri_images
 
     return fastmri_images(Path(spec.data_dir), img_size, n_train, n_test, cache_dir)
