@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import leaderboard, ranking
+from pipeline.formats import ci, signed
 from pipeline.errors import UsageError
 
 def problems_of(method) -> list[str]:
@@ -101,15 +102,27 @@ def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, cur
     lines = [title, "",
              f"**Rank {tied}{row['rank']} of {len(order)}** (a rank is shared where the paired 95 % CI contains zero).", "",
              f"- PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}], "
-             f"SSIM {row.ssim:.4f} [{row.ssim_ci_low:.4f}, {row.ssim_ci_high:.4f}] ({int(row.seeds)} seed(s))",
+             f"SSIM {row.ssim:.4f} [{row.ssim_ci_low:.4f}, {row.ssim_ci_high:.4f}] ({plural(int(row.seeds), 'seed')})",
              f"- learning curve: {curve.describe() if curve else 'no curve (fewer than two points)'}",
-             f"- cost: {per_epoch.get(name, float('nan')):.2f} s per epoch; the median method: {np.median(per_epoch):.2f} s",
-             "", "| against | ΔPSNR (dB) | 95 % CI | |", "| --- | --- | --- | --- |"]
+             f"- cost: {cost(per_epoch, name)}",
+             "", "| against | ΔPSNR (dB) | 95 % CI | verdict |", "| --- | --- | --- | --- |"]
     for other in others:
         diff, low, high = samples.difference(name, other)
-        lines.append(f"| {label(other)} | {diff:+.2f} | [{low:+.2f}, {high:+.2f}] | {'significant' if low > 0 or high < 0 else 'tie'} |")
+        lines.append(f"| {label(other)} | {signed(diff)} | {ci((low, high))} | {'significant' if low > 0 or high < 0 else 'tie'} |")
     lines += ["", f"Verdict: {verdict(samples, name, order, label)}", ""]
     return lines
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def cost(per_epoch: pd.Series, name: str) -> str:
+    """The method's training seconds per epoch beside the median trained method's."""
+    median = f"the median method: {np.median(per_epoch):.2f} s" if len(per_epoch) else "no method trained"
+    if name not in per_epoch.index:
+        return f"no training; {median}"
+    return f"{per_epoch[name]:.2f} s per epoch; {median}"
 
 
 def verdict(samples: ranking.Samples, name: str, order: list[str], label: Callable[[str], str] = str) -> str:
@@ -127,9 +140,9 @@ def verdict(samples: ranking.Samples, name: str, order: list[str], label: Callab
             above = (other, diff, low, high)
     parts = [f"ties with {', '.join(map(label, ties))}" if ties else "ties with no method"]
     if below:
-        parts.append(f"above {label(below[0])} by {below[1]:+.1f} dB [{below[2]:+.1f}, {below[3]:+.1f}]")
+        parts.append(f"above {label(below[0])} by {below[1]:.1f} dB [{below[2]:.1f}, {below[3]:.1f}]")
     if above:
-        parts.append(f"below {label(above[0])} by {above[1]:+.1f} dB [{above[2]:+.1f}, {above[3]:+.1f}]")
+        parts.append(f"below {label(above[0])} by {-above[1]:.1f} dB [{-above[3]:.1f}, {-above[2]:.1f}]")
     return "; ".join(parts)
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from pipeline.agreement import DIVERGED, SEPARATION_DB, paper_methods, ranked_methods, separated_pairs
 from pipeline.convergence import Convergence
 from pipeline.doubling import means_at, read_curves, scores_by_epoch
+from pipeline.formats import ci
 from pipeline.leaderboard import Profile, curve_ends
 from pipeline.published import PUBLISHED
 from pipeline.ranking import Samples
@@ -138,7 +139,7 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
         counts = ", ".join(f"{n} {v}" for v in VERDICTS.values() if (n := sum(d.verdict == v for d in found)))
         lines.append(f"  {scenario}: {len(found)} of {separated} reversed" + (f" ({counts})" if found else ""))
         for d in found:
-            ours = "no score" if math.isnan(d.diff) else f"{d.diff:+.2f} dB [{d.low:+.2f}, {d.high:+.2f}]"
+            ours = "no score" if math.isnan(d.diff) else f"{d.diff:+.2f} dB {ci((d.low, d.high))}"
             lines.append(f"    {d.winner} > {d.loser} in the paper by {d.paper_diff:.2f} dB; here {ours}: {d.verdict}"
                          + (f" ({d.why_unsettled})" if d.verdict == BUDGET else ""))
     return "\n".join(lines)

@@ -23,6 +23,7 @@ import pandas as pd
 from pipeline.collapse import RULE_TEXT as COLLAPSE_RULE
 from pipeline.convergence import RULE_TEXT as CURVE_RULE_TEXT
 from pipeline.convergence import Convergence
+from pipeline.formats import ci
 from pipeline.leaderboard import Profile, curve_ends, paired_comparison, scenario_table
 
 EQUIVALENCE_DB = 0.5
@@ -165,7 +166,7 @@ def report(profile: Profile, checks: list[Check]) -> str:
         mark = entry["verdict"].upper() if entry["holds"] else entry["verdict"]
         lines.append(f"\n{entry['finding']}: {mark} ({entry['n_hold']}/{len(entry['checks'])} checks)")
         for c in entry["checks"]:
-            measured_text = (f"{c.diff:+6.2f} dB [{c.low:+.2f}, {c.high:+.2f}]" if c.checked
+            measured_text = (f"{c.diff:+6.2f} dB {ci((c.low, c.high))}" if c.checked
                              else "no results for one of them")
             lines.append(f"  {c.verdict:>11}  {c.scenario:<9} {c.method} vs {c.baseline}: "
                          f"{measured_text}  (needs {RULE_TEXT[c.rule]})")

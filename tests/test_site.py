@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -52,7 +53,8 @@ def test_scenario_table_marks_references_and_the_best_learner(smoke_profile):
         table = leaderboard.scenario_table(smoke_profile, scenario)
         assert set(table.method) == {m for s, m in pairs() if s == scenario}
         paper = table[~table.variant]
-        assert list(paper.psnr) == sorted(paper.psnr, reverse=True)
+        ranked = paper[paper["rank"].notna()]  # in rank order (never =10, =11, =10 down the page), then PSNR
+        assert list(zip(ranked["rank"], -ranked.psnr)) == sorted(zip(ranked["rank"], -ranked.psnr))
         for i in table.index[table.variant]:  # each variant just below its parent
             assert table.method[i - 1] == table.variant_of[i] or table.variant[i - 1]
         assert set(table[table.reference].method) == {"supervised", "zero-filled"}
@@ -261,7 +263,8 @@ def test_several_seeds_are_averaged_with_their_spread(workspace):
     assert summary.loc["supervised", "psnr_seed_std"] == pytest.approx(runs.psnr.std(), rel=1e-5)
     html = build_site(workspace.results, workspace.results.parent / "site")
     assert '2 <small class="ci">±' in (html / "scenarios" / "smoke-noisy" / "index.html").read_text()
-    assert "over 2 seeds" in (html / "index.html").read_text()
+    home = (html / "index.html").read_text()
+    assert f"±{table.loc['supervised', 'psnr_seed_std']:.2f}</small>" in home
 
 
 def test_home_links_only_the_scenario_pages_that_exist_and_the_build_is_strict(tmp_path, smoke_grid):
@@ -405,3 +408,165 @@ def test_make_site_with_a_profile_leads_with_it(smoke_grid, tmp_path):
     assert done.returncode == 0, done.stderr
     refused = make("site", f"RESULTS={smoke_grid.results}", f"SITE={tmp_path / 'other'}", "PROFILE=nope")
     assert refused.returncode != 0 and "unknown profile 'nope'" in refused.stderr
+
+
+# The five-minute review (a researcher's first read of the site), each defect it found guarded.
+
+def test_the_home_page_ranks_first_and_states_the_scale(built_site, smoke_profile):
+    home = (built_site / "index.html").read_text()
+    assert home.index('class="caveat"') < home.index('class="sortable leaderboard"') < home.index("gain-heatmap") \
+        < home.index('class="agreement"') < home.index('class="findings"')
+    caveat = re.sub(r"<[^>]+>", "", home.split('class="caveat">')[1].split("</p>")[0])
+    assert "4 test images at 32×32" in caveat and "1 seed" in caveat and "Data and scale" in caveat
+
+
+def test_relative_rank_compares_fields_of_different_sizes():
+    from pipeline.site.pages import relative_rank, relative_ranks
+
+    small = pd.DataFrame({"method": list("abcd"), "mean_rank": [1.0, 2.0, 3.0, 4.0]})
+    large = pd.DataFrame({"method": list("abcdefg"), "mean_rank": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]})
+    scored = lambda frame: frame.set_index("method").assign(psnr=1.0)
+    relative = {"s": relative_ranks(small, scored(small)), "l": relative_ranks(large, scored(large))}
+    assert relative["s"]["b"] == pytest.approx(1 / 3) and relative["l"]["b"] == pytest.approx(1 / 6)
+    assert relative_rank("d", relative) == pytest.approx((1 + 0.5) / 2)  # last of 4, middle of 7
+    assert relative_rank("g", relative) == 1.0 and relative_rank("nowhere", relative) == float("inf")
+
+
+def test_a_method_page_quotes_the_leaderboards_ci_and_no_raw_entity(built_site, smoke_profile):
+    page = (built_site / "methods" / "zero-filled" / "index.html").read_text()
+    for scenario in smoke_profile.scenarios:
+        row = leaderboard.scenario_table(smoke_profile, scenario).set_index("method").loc["zero-filled"]
+        assert f"[{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}]" in page  # the shared bootstrap, not a mean of CIs
+    assert "&amp;#" not in page and "&#45;" not in html.unescape(page)
+
+
+def test_a_method_without_training_has_no_time_and_is_a_line_in_the_cost_view(built_site):
+    page = (built_site / "scenarios" / "smoke-mri" / "index.html").read_text()
+    table = page.split('<table class="sortable scenario-table">')[1].split("</table>")[0]
+    row = table.split('href="../../methods/zero-filled/"')[1].split("</tr>")[0]
+    assert "no training" in row and ">inf<" not in page
+    figure = json.loads(html.unescape(page.split('class="plotly-figure cost-figure" data-figure="')[1].split('"')[0]))
+    points = [t for t in figure["data"] if t["mode"] == "markers"]
+    assert "zero-filled" not in {t["name"] for t in points}
+    (line,) = [t for t in figure["data"] if t["name"] == "zero-filled (no training)"]
+    low, high = min(t["x"][0] for t in points), max(t["x"][0] for t in points)
+    span = [10 ** v for v in figure["layout"]["xaxis"]["range"]] if figure["layout"]["xaxis"]["type"] == "log" \
+        else figure["layout"]["xaxis"]["range"]
+    assert span[0] < low and high < span[1] and span[0] > 0.5 * low and line["x"] == span
+    front = next(t for t in figure["data"] if t["name"] == "Pareto front")
+    assert not {"zero-filled", "supervised"} & {t["name"] for t in points if t["x"][0] in front["x"] and t["y"][0] in front["y"]}
+    assert "runs at once" in figure["layout"]["title"]["text"] or "one run at a time" in figure["layout"]["title"]["text"]
+
+
+def test_the_cost_view_counts_the_runs_that_shared_the_machine():
+    from pipeline.site.pages import most_at_once
+
+    runs = pd.DataFrame({"finished_at": ["2026-01-01T00:10:00+00:00", "2026-01-01T00:12:00+00:00",
+                                         "2026-01-01T00:30:00+00:00"],
+                         "train_seconds": [600.0, 300.0, 100.0], "eval_seconds": [0.0, 0.0, 0.0]})
+    assert most_at_once(runs) == 2  # 00:00-00:10 and 00:07-00:12 overlap; 00:28-00:30 runs alone
+    assert most_at_once(runs.iloc[[0, 2]]) == 1
+
+
+def test_every_method_has_a_colour_of_its_own_and_the_heat_map_says_where_it_saturates(smoke_profile):
+    from pipeline.site.figures import GAIN_SCALE_DB, curve_figure, gain_heatmap, method_colours
+
+    colours = method_colours(list(smoke_profile.catalogue.methods))
+    assert len(set(colours.values())) == len(colours) <= 24
+    traces = curve_figure(smoke_profile, "mri")["data"]
+    assert len({t["line"]["color"] for t in traces}) == len(traces)
+    heatmap = gain_heatmap(pd.DataFrame({"mri": [1.0, -7.0]}, index=["a", "b"]), ["mri"])
+    assert f"±{GAIN_SCALE_DB:g}" in heatmap["data"][0]["colorbar"]["title"]["text"]
+
+
+@pytest.mark.parametrize("bounds, shown", [((-0.004, 2.67), "[-0.004, +2.670]"), ((0.0, 2.671), "[+0.00, +2.67]"),
+                                           ((0.00004, 1.0), "[+0.0000, +1.0000]"), ((-1.234, -0.5), "[-1.23, -0.50]")])
+def test_a_ci_keeps_the_sign_that_decides_significance(bounds, shown):
+    from pipeline.site.markup import ci
+
+    assert ci(bounds) == shown
+
+
+def two_profiles(smoke_grid, tmp_path):
+    """The smoke tables, and a copy of them as profile quick: a results folder with two profiles."""
+    results = tmp_path / "results"
+    copy_tables(smoke_grid.results, results)
+    shutil.copytree(results / "smoke", results / "quick")
+    for name in ("runs.csv", "per_image.csv", "summary.csv", "curves.csv", "curves_per_image.csv"):
+        if (results / "quick" / name).is_file():
+            frame = pd.read_csv(results / "quick" / name)
+            frame["profile"] = "quick"
+            frame.to_csv(results / "quick" / name, index=False)
+    return results
+
+
+def test_the_menu_lists_the_headline_first_and_no_empty_page(smoke_grid, tmp_path):
+    from pipeline.site.build import navigation
+
+    results = two_profiles(smoke_grid, tmp_path)
+    html_dir = build_site(results, tmp_path / "site", headline="smoke")
+    docs = tmp_path / "site" / "docs"
+    nav = navigation(docs, leaderboard.read_profiles(results)[0].catalogue, ["smoke", "quick"])
+    sections = [next(iter(entry)) for entry in nav]
+    assert sections.index("Scenarios") < sections.index("Methods") < sections.index("Other profiles") == len(sections) - 1
+    scenarios = [next(iter(e.values())) for e in nav[sections.index("Scenarios")]["Scenarios"]]
+    assert scenarios == [f"scenarios/smoke-{s}.md" for s in ("mri", "noisy", "single", "multicoil")]
+    (quick,) = nav[-1]["Other profiles"]
+    assert quick["Profile quick"][0] == {"Leaderboard": "profiles/quick.md"}
+    assert "custom.md" not in str(nav) and "evaluated.md" not in str(nav)  # nothing to show: not in the menu
+    assert not (html_dir / "custom").exists() and (html_dir / "profiles" / "quick" / "index.html").is_file()
+    home = (html_dir / "index.html").read_text()
+    assert 'data-profile="smoke"' in home and 'class="sortable leaderboard" data-profile="quick"' not in home
+    assert 'href="../../methods/ei/"' in (html_dir / "profiles" / "quick" / "index.html").read_text()
+
+
+def test_a_report_reads_as_prose(smoke_profile):
+    from pipeline import contribute
+
+    text = "\n".join(contribute.standing(smoke_profile, "ei"))
+    assert "seed(s)" not in text and "| against | ΔPSNR (dB) | 95 % CI | verdict |" in text
+    assert not re.search(r"(below|above) \S+ by [+-]", text)  # "below x by -1.6 dB" was a double negative
+
+
+def test_a_shell_comment_in_the_report_stays_code():
+    from pipeline.site.pages import headings_down
+
+    text = "# Report\n\n```bash\n# a comment\nmake x\n```\n## mri\n"
+    assert headings_down(text, 2) == "### Report\n\n```bash\n# a comment\nmake x\n```\n#### mri\n"
+
+
+def test_scenario_pages_state_the_profile_as_a_sentence_and_link_the_data(built_site):
+    page = (built_site / "scenarios" / "smoke-noisy" / "index.html").read_text()
+    intro = re.sub(r"<[^>]+>", "", page.split("</h1>")[1].split("</p>")[0])
+    assert "Profile smoke: tests:" in intro and "no noise. tests" not in intro
+    assert 'href="../../data-and-scale/"' in page
+
+
+def test_the_data_and_scale_page_states_the_split(built_site):
+    from pipeline.data.overview import FOLDER
+
+    data = json.loads((FOLDER / "mni.json").read_text())
+    page = re.sub(r"<[^>]+>", " ", (built_site / "data-and-scale" / "index.html").read_text())
+    assert "MNI ICBM152" in page and "one average brain" in page and "sagittal" in page
+    assert f"{sum(data['split']['train'].values())}" in page and f"{sum(data['split']['test'].values())}" in page
+    assert (built_site / "assets" / "data" / "mni-slices.png").is_file()
+
+
+def test_the_reproducibility_page_folds_each_scenarios_runs(built_site, smoke_profile):
+    page = (built_site / "reproducibility" / "index.html").read_text()
+    assert page.count('<details class="runs">') == len(smoke_profile.scenarios)
+    assert "torch threads per run" in page
+
+
+def test_gallery_images_are_big_enough_to_see_and_link_to_themselves(built_site):
+    from PIL import Image
+
+    gallery = built_site / "assets" / "gallery" / "smoke" / "mri"
+    assert min(Image.open(png).size[0] for png in gallery.glob("*-0*.png")) >= 256
+    assert Image.open(gallery / "colourbar.png").size[0] == 256
+    page = (built_site / "scenarios" / "smoke-mri" / "index.html").read_text()
+    assert re.search(r'<a href="([^"]+ei-0-error\.png)"><img src="\1"', page)
+
+
+def test_readme_is_the_front_door():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 250

@@ -50,11 +50,12 @@ def build_site(results_dir: Path, out_dir: Path, config_file: Path = ROOT / "mkd
     try:
         storage.copy_folder(ROOT / "site" / "assets", docs / "assets", ignore=shutil.ignore_patterns("README.md"))
         shutil.copy(plotly_js(), docs / "assets" / "plotly.min.js")
-        shutil.copy(ROOT / "site" / "pages" / "how-to.md", docs / "how-to.md")
+        for page in guide_pages():
+            shutil.copy(page, docs / page.name)
         write_tutorial(docs)
         known = profiles[0].catalogue
         render_pages(profiles, known, docs, results_dir)
-        mkdocs_build(config_file, docs, work / "html", known)
+        mkdocs_build(config_file, docs, work / "html", navigation(docs, known, [p.name for p in profiles]))
         for part in ("docs", "html"):
             storage.replace_folder(work / part, out_dir / part)
     finally:
@@ -130,14 +131,14 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def mkdocs_build(config_file: Path, docs: Path, html: Path, known: Catalogue) -> None:
+def mkdocs_build(config_file: Path, docs: Path, html: Path, nav: list) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     from mkdocs.exceptions import Abort
 
     config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(html), strict=True)
-    config["nav"] = navigation(docs, known)
+    config["nav"] = nav
     warnings = WarningsKept()
     logging.getLogger("mkdocs").addHandler(warnings)
     try:
@@ -159,18 +160,38 @@ class WarningsKept(logging.Handler):
         self.messages.append(record.getMessage().splitlines()[0])
 
 
-def navigation(docs: Path, known: Catalogue) -> list:
-    """Home, leaderboards by profile, methods, then the reference pages."""
-    def titled(folder: str) -> list:
-        pages = sorted((docs / folder).glob("*.md"), key=lambda page: page_order(page, list(known.scenarios)))
-        return [{first_heading(p): f"{folder}/{p.name}"} for p in pages]
+# the written pages of site/pages/, in the menu's order (any other file follows, by name)
+GUIDE = ("how-to.md", "profiles-guide.md", "leaderboards.md", "results-guide.md", "methods-guide.md", "costs.md",
+         "cluster.md", "untrusted-input.md", "development.md")
 
+
+def guide_pages() -> list[Path]:
+    """The written pages (``site/pages/*.md``): those of ``GUIDE`` first, in its order."""
+    pages = sorted((ROOT / "site" / "pages").glob("*.md"))
+    return sorted(pages, key=lambda page: (GUIDE.index(page.name) if page.name in GUIDE else len(GUIDE), page.name))
+
+
+def navigation(docs: Path, known: Catalogue, profiles: list[str]) -> list:
+    """Home and the headline's scenarios, the methods, the reference pages, then the other
+    profiles (``profiles``: the headline first), each with its leaderboard and scenarios. A page
+    the build did not write (no custom runs, no evaluated checkpoints) is not listed."""
+    def scenarios(profile: str) -> list:
+        pages = [f"scenarios/{profile}-{scenario}.md" for scenario in known.scenarios]
+        return [{first_heading(docs / page): page} for page in pages if (docs / page).is_file()]
+
+    def titled(name: str) -> dict:
+        return {first_heading(docs / name): name}
+
+    headline, others = profiles[0], profiles[1:]
+    written = [name for name in ("custom.md", "evaluated.md") if (docs / name).is_file()]
     return [
-        {"Home": "index.md"}, {"Scenarios": titled("scenarios")}, {"Methods": method_navigation(docs, known)},
-        {"Tutorial": "tutorial.md"}, {"Published numbers": "published.md"}, {"Custom runs": "custom.md"},
-        {"Evaluated checkpoints": "evaluated.md"}, {"Data": "data.md"}, {"How to": "how-to.md"},
-        {"Contribute a method": "contribute.md"},
-        {"Reproducibility": "reproducibility.md"},
+        {"Home": "index.md"}, {"Scenarios": scenarios(headline)}, {"Methods": method_navigation(docs, known)},
+        {"Data and scale": "data-and-scale.md"}, {"Tutorial": "tutorial.md"},
+        {"Guide": [titled(page.name) for page in guide_pages()]},
+        {"Contribute a method": "contribute.md"}, {"Published numbers": "published.md"},
+        {"Downloads": "data.md"}, {"Reproducibility": "reproducibility.md"}, *[titled(name) for name in written],
+        *([{"Other profiles": [{f"Profile {name}": [{"Leaderboard": f"profiles/{name}.md"}, *scenarios(name)]}
+                                for name in others]}] if others else []),
     ]
 
 
@@ -189,11 +210,6 @@ def method_navigation(docs: Path, known: Catalogue) -> list:
         prefix = "↳ " if method and method.variant_of else ""
         entries.append({prefix + first_heading(page): f"methods/{page.name}"})
     return entries
-
-
-def page_order(path: Path, scenarios: list[str]) -> tuple:
-    profile, _, scenario = path.stem.partition("-")
-    return (profile, scenarios.index(scenario) if scenario in scenarios else len(scenarios), path.stem)
 
 
 def first_heading(page: Path) -> str:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeline import agreement, leaderboard
 
 GAIN_SCALE_DB = 5.0  # the heat map's colours saturate beyond ± this gain (its text gives the value)
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+           "#756bb1", "#636363", "#9c9ede", "#cedb9c", "#e7969c", "#de9ed6")  # 24: one per method, every figure
+
+
+def method_colours(methods: list[str]) -> dict[str, str]:
+    """One colour per method, the same in every figure of the site (``methods`` in a fixed order;
+    beyond the palette's 24, colours repeat)."""
+    return {m: PALETTE[k % len(PALETTE)] for k, m in enumerate(methods)}
 
 
 def gain_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
@@ -36,7 +47,10 @@ def curve_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
     if curves.empty:
         return None
     mean = curves.groupby(["method", "epoch"], sort=False)[["psnr", "images"]].mean().reset_index()
-    traces = [{"type": "scatter", "mode": "lines+markers", "name": method, "x": list(group.epoch), "y": list(group.psnr)}
+    colours = method_colours(list(p.catalogue.methods))
+    traces = [{"type": "scatter", "mode": "lines+markers", "name": method, "x": list(group.epoch), "y": list(group.psnr),
+               "line": {"color": colours.get(method), "dash": "dot" if p.catalogue.methods.get(method) and
+                        p.catalogue.methods[method].variant_of else "solid"}, "marker": {"color": colours.get(method)}}
               for method, group in mean.groupby("method", sort=True)]
     images = int(curves.images.max())
     return {"data": traces,
@@ -95,34 +109,44 @@ def rank_figure(ranks) -> dict:
     }
 
 
-def cost_figure(points, hardware: str) -> dict:
-    """PSNR against training time per run, one point per trained method, the Pareto front (no other
-    method is both cheaper and better) drawn as a step line, and the PSNR of the methods without
-    training (zero-filled) as a horizontal line. ``points``: method, psnr, train_seconds."""
+def cost_figure(points, hardware: str, colours: dict[str, str]) -> dict:
+    """PSNR against training time per run: one point per trained method (a trace each, coloured as
+    in every figure, named in the legend and on hover), the Pareto front of the self-supervised
+    methods (no other is both cheaper and better) as a step line, and each method without
+    training (zero-filled) as a horizontal line, never a point. The time axis covers the trained
+    methods. ``points``: method, psnr, train_seconds, trains, reference."""
     points = points.dropna(subset=["psnr"])
-    untrained = points[points.train_seconds <= 0]
-    points = points[points.train_seconds > 0].sort_values(["train_seconds", "psnr"], ascending=[True, False])
+    untrained = points[~points.trains]
+    trained = points[points.trains].sort_values(["train_seconds", "psnr"], ascending=[True, False])
     front, best = [], float("-inf")
-    for row in points.itertuples():
+    for row in trained[~trained.reference].itertuples():
         if row.psnr > best:
             front.append(row)
             best = row.psnr
+    low, high = (trained.train_seconds.min(), trained.train_seconds.max()) if len(trained) else (1.0, 10.0)
+    logarithmic = high > 10 * low
+    span = [low / 1.3, high * 1.3] if logarithmic else [low - 0.08 * (high - low + 1), high + 0.08 * (high - low + 1)]
+    on_front = {r.method for r in front}
     return {
         "data": [
             {"type": "scatter", "mode": "lines", "x": [r.train_seconds for r in front], "y": [r.psnr for r in front],
              "line": {"shape": "hv", "dash": "dot", "color": "#b3261e"}, "name": "Pareto front", "hoverinfo": "skip"},
-            {"type": "scatter", "mode": "markers+text", "x": list(points.train_seconds), "y": list(points.psnr),
-             "text": list(points.method), "textposition": "top center", "name": "methods",
-             "marker": {"size": 9, "color": ["#b3261e" if m in {r.method for r in front} else "#3f51b5"
-                                             for m in points.method]},
-             "hovertemplate": "%{text}: %{y:.2f} dB, %{x:.0f} s<extra></extra>"},
-        ] + [{"type": "scatter", "mode": "lines+text", "x": [points.train_seconds.min(), points.train_seconds.max()],
-              "y": [row.psnr, row.psnr], "text": [f"{row.method} (no training)", ""], "textposition": "bottom right",
-              "line": {"dash": "dash", "color": "#888"}, "name": row.method, "hoverinfo": "skip"}
-             for row in untrained.itertuples()],
-        "layout": {"title": {"text": f"PSNR against training time per run ({hardware})"}, "height": 460,
-                   "showlegend": False, "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
-                   "xaxis": {"title": {"text": "training time per run (s, mean over seeds)"}, "type": "log"},
+            *[{"type": "scatter", "mode": "markers", "x": [row.train_seconds], "y": [row.psnr], "name": row.method,
+               "marker": {"size": 12 if row.method in on_front else 9, "color": colours.get(row.method, "#3f51b5"),
+                          "symbol": "diamond" if row.reference else "circle",
+                          "line": {"width": 2 if row.method in on_front else 0, "color": "#b3261e"}},
+               "hovertemplate": f"{row.method}: %{{y:.2f}} dB, %{{x:.0f}} s<extra></extra>"}
+              for row in trained.itertuples()],
+            *[{"type": "scatter", "mode": "lines", "x": span, "y": [row.psnr, row.psnr],
+               "line": {"dash": "dash", "color": "#888"}, "name": f"{row.method} (no training)",
+               "hovertemplate": f"{row.method} (no training): %{{y:.2f}} dB<extra></extra>"}
+              for row in untrained.itertuples()],
+        ],
+        "layout": {"title": {"text": f"PSNR against training time per run ({hardware})"}, "height": 480,
+                   "showlegend": True, "legend": {"font": {"size": 10}}, "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
+                   "xaxis": {"title": {"text": "training time per run (s, mean over seeds)"},
+                             "type": "log" if logarithmic else "linear",
+                             "range": [float(np.log10(v)) for v in span] if logarithmic else span},
                    "yaxis": {"title": {"text": "PSNR (dB, mean over seeds)"}}},
     }
 
@@ -133,7 +157,8 @@ def gain_heatmap(gains, scenarios: list[str]) -> dict:
     values = [[None if v != v else round(float(v), 2) for v in row] for row in gains[scenarios].to_numpy()]
     return {
         "data": [{"type": "heatmap", "z": values, "x": scenarios, "y": list(gains.index), "zmid": 0, "zmin": -GAIN_SCALE_DB, "zmax": GAIN_SCALE_DB,
-                  "colorscale": "RdBu", "reversescale": True, "colorbar": {"title": {"text": "dB"}},
+                  "colorscale": "RdBu", "reversescale": True,
+                  "colorbar": {"title": {"text": f"dB (colours stop at ±{GAIN_SCALE_DB:g})"}},
                   "text": [["—" if v is None else f"{v:+.2f}" for v in row] for row in values],
                   "texttemplate": "%{text}", "hovertemplate": "%{y} in %{x}: %{z:+.2f} dB over zero-filled<extra></extra>"}],
         "layout": {"title": {"text": "Gain in PSNR over zero-filled (dB, mean over seeds)"},

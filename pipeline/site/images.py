@@ -16,7 +16,8 @@ ERROR_MAX = 0.2  # colour scale of the error maps
 
 
 def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Path) -> dict:
-    """PNG files of the targets, each method's reconstructions and error maps (lowest seed)."""
+    """PNG files of the targets, each method's reconstructions and error maps (lowest seed), by
+    test image, and the error maps' colour bar."""
     seed = int(p.runs[p.runs.scenario == scenario].seed.min())
     order = ["zero-filled"] + [m for m in methods if m != "zero-filled"]
     arrays = {}
@@ -33,24 +34,30 @@ def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Pat
     out = storage.inside(docs, docs / "assets" / "gallery" / p.name / scenario)
     out.mkdir(parents=True, exist_ok=True)
     url = f"../../assets/gallery/{p.name}/{scenario}"
-    columns = [{"label": "ground truth"}] + [{"label": m} for m in arrays]
-    rows = []
+    save_png(out / "colourbar.png", np.tile(np.linspace(0, 1, 256, dtype=np.float32), (12, 1)), colormap=True, at_least=0)
+    images = []
     n_images = min((len(a["recon"]) for a in arrays.values()), default=0)
     for k in range(n_images):
-        target = next(iter(arrays.values()))["target"][k].astype(np.float32)
+        first = next(iter(arrays.values()))
+        target = first["target"][k].astype(np.float32)
         save_png(out / f"target-{k}.png", target)
-        row = [{"image": f"{url}/target-{k}.png", "error": None, "alt": f"ground truth {k}"}]
+        tiles = [{"label": "ground truth", "image": f"{url}/target-{k}.png", "error": None, "alt": f"ground truth {k}"}]
         for method, a in arrays.items():
             recon = a["recon"][k].astype(np.float32)
             save_png(storage.inside(out, out / f"{method}-{k}.png"), recon)
             save_png(storage.inside(out, out / f"{method}-{k}-error.png"), np.abs(recon - target) / ERROR_MAX, colormap=True)
-            row.append({"image": f"{url}/{method}-{k}.png", "error": f"{url}/{method}-{k}-error.png",
-                        "alt": f"{method} {k}"})
-        rows.append(row)
-    return {"seed": seed, "columns": columns, "rows": rows, "error_max": ERROR_MAX}
+            tiles.append({"label": method, "image": f"{url}/{method}-{k}.png", "error": f"{url}/{method}-{k}-error.png",
+                          "alt": f"{method} {k}"})
+        images.append({"position": int(first["image"][k]), "tiles": tiles})
+    return {"seed": seed, "images": images, "error_max": ERROR_MAX, "colourbar": f"{url}/colourbar.png"}
 
 
-def save_png(path: Path, image: np.ndarray, colormap: bool = False) -> None:
+PNG_SIDE = 256  # gallery PNGs are enlarged (nearest neighbour) to at least this: a click shows them big
+
+
+def save_png(path: Path, image: np.ndarray, colormap: bool = False, at_least: int = PNG_SIDE) -> None:
+    """``image`` (values in [0, 1]) as a PNG, grey or through the error maps' colour map, each pixel
+    repeated so that the file is at least ``at_least`` pixels high."""
     from matplotlib import colormaps
     from PIL import Image
 
@@ -59,6 +66,8 @@ def save_png(path: Path, image: np.ndarray, colormap: bool = False) -> None:
         pixels = (colormaps["inferno"](values)[..., :3] * 255).astype(np.uint8)
     else:
         pixels = (values * 255).astype(np.uint8)
+    factor = max(1, -(-at_least // pixels.shape[0]))
+    pixels = pixels.repeat(factor, axis=0).repeat(factor, axis=1)
     Image.fromarray(pixels).save(path)
 
 

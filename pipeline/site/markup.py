@@ -14,6 +14,8 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from pipeline.formats import ci, signed
+
 ROOT = Path(__file__).resolve().parent.parent.parent  # the project (site/, mkdocs.yml, examples/)
 TEMPLATES = ROOT / "site" / "templates"
 
@@ -26,7 +28,8 @@ def environment() -> Environment:
     in an HTML attribute of a raw HTML block, which autoescape covers.)"""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=False, keep_trailing_newline=True)
-    env.filters.update(score=score, md_text=md_text, code=code, code_block=code_block, link=link)
+    env.filters.update(score=score, md_text=md_text, code=code, code_block=code_block, link=link, signed=signed, ci=ci,
+                       capitalize_first=capitalize_first)
     return env
 
 
@@ -123,3 +126,8 @@ def inline_math(line: str) -> str:
     pieces = re.split(r":math:`([^`]*)`", line)
     return "".join(inline_text(piece) if k % 2 == 0 else '<span class="arithmatex">' + escape_text(rf"\({piece}\)") + "</span>"
                    for k, piece in enumerate(pieces))
+
+
+def capitalize_first(text: str) -> Markup:
+    """Escaped text (``md_text``) whose first letter starts a sentence."""
+    return Markup(text[:1].upper() + text[1:])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from pipeline import (
     agreement, catalogue, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, storage,
@@ -18,7 +19,7 @@ from pipeline import (
 )
 from pipeline.catalogue import Catalogue, MethodInfo
 from pipeline.published import PUBLISHED, SOURCE
-from pipeline.site.figures import cost_figure, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
+from pipeline.site.figures import GAIN_SCALE_DB, cost_figure, method_colours, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
 from pipeline.site.images import gallery, shipped_weights
 from pipeline.site.markup import docstring_markdown, environment, md_text
 
@@ -38,11 +39,15 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(env.get_template(template).render(**context))
 
-    write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), profiles=[home(p) for p in profiles],
-          default_profile=profiles[0].name, linked=set(profiles[0].scenarios), agreement=agreement_panel(profiles, taus, reversed_pairs, budgets))
+    headline, others = profiles[0], profiles[1:]
+    write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), headline=home(headline),
+          others=[{"name": o.name, "description": o.catalogue.describe_profile(o.name)} for o in others],
+          linked=set(headline.scenarios), agreement=agreement_panel(profiles, taus, reversed_pairs, budgets))
+    for other in others:
+        write(f"profiles/{other.name}.md", "profile.md.j2", headline=home(other, root="../../", md_root="../"))
     for p in profiles:
         for scenario in p.scenarios:
-            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name]),
+            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name], p is headline),
                   disagreements=reversed_pairs[(p.name, scenario)], verdicts=disagreement.VERDICTS,
                   budgets=budgets[(p.name, scenario)], tau_enough=doubling.TAU_ENOUGH)
     weights = shipped_weights(results_dir, docs)
@@ -51,12 +56,16 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     write("published.md", "published.md.j2", source=SOURCE, scenarios=[
         {"name": s, "title": known.scenarios[s].title if s in known.scenarios else s, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
         for s, rows in PUBLISHED.items()])
-    write("custom.md", "custom.md.j2", tables=[custom_table(c) for c in leaderboard.read_custom(results_dir)])
-    write("evaluated.md", "evaluated.md.j2", tables=[{"profile": name, "rows": table.to_dict("records")}
-                                                     for name, table in leaderboard.read_evaluated(results_dir).items()])
-    write("reproducibility.md", "reproducibility.md.j2",
-          profiles=[{"name": p.name, "runs": p.runs.to_dict("records")} for p in profiles])
+    custom = [custom_table(c) for c in leaderboard.read_custom(results_dir)]
+    if custom:  # a page only when there is something to show: the menu lists no empty page
+        write("custom.md", "custom.md.j2", tables=custom)
+    evaluated = leaderboard.read_evaluated(results_dir)
+    if evaluated:
+        write("evaluated.md", "evaluated.md.j2", tables=[{"profile": name, "rows": table.to_dict("records")}
+                                                         for name, table in evaluated.items()])
+    write("reproducibility.md", "reproducibility.md.j2", profiles=[reproducibility(p) for p in profiles])
     write("data.md", "data.md.j2", **data_page(profiles, docs, results_dir))
+    write("data-and-scale.md", "data-and-scale.md.j2", **data_and_scale(profiles, docs))
     write("contribute.md", "contribute.md.j2", **contribute_page())
 
 
@@ -68,7 +77,23 @@ def contribute_page() -> dict:
     headings one level down, under the page's); the report is missing until it has been made."""
     report = EXAMPLE.with_suffix(".report.md")
     text = report.read_text() if report.is_file() else ""
-    return {"code": EXAMPLE.read_text(), "report": re.sub(r"^(#+) ", r"\1## ", text, flags=re.M)}
+    return {"code": EXAMPLE.read_text(), "report": headings_down(text, 2)}
+
+
+def headings_down(markdown: str, levels: int) -> str:
+    """``markdown`` with its headings ``levels`` deeper; a ``#`` line inside a fenced code block
+    (a shell comment) is code, and stays as it is."""
+    lines, fence = [], None
+    for line in markdown.splitlines(keepends=True):
+        opened = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence is None and opened:
+            fence = opened.group(1)
+        elif fence is not None and line.strip().startswith(fence):
+            fence = None
+        elif fence is None and re.match(r"#+ ", line):
+            line = "#" * levels + line
+        lines.append(line)
+    return "".join(lines)
 
 
 def data_page(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> dict:
@@ -90,6 +115,27 @@ def data_page(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path
         for name, (row, columns) in tables.TABLES.items()]}
 
 
+def reproducibility(p: leaderboard.Profile) -> dict:
+    """A profile's runs by scenario, with what all its runs share (versions, device) said once."""
+    shared = {column: ", ".join(str(v) for v in dict.fromkeys(p.runs[column].astype(str)))
+              for column in ("torch", "deepinv", "python", "device", "device_name", "threads")}
+    return {"name": p.name, "shared": shared,
+            "scenarios": [{"name": s, "runs": p.runs[p.runs.scenario == s].to_dict("records")} for s in p.scenarios]}
+
+
+DATA_OVERVIEW = Path(__file__).resolve().parents[2] / "site" / "data"  # written by `make data-overview`
+
+
+def data_and_scale(profiles: list[leaderboard.Profile], docs: Path) -> dict:
+    """The embedded dataset's split and figure (``pipeline.data.overview`` wrote them into the
+    repository: the site reads no template) and each profile's scale, from its runs."""
+    target = docs / "assets" / "data"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DATA_OVERVIEW / "mni-slices.png", target)
+    return {"data": json.loads((DATA_OVERVIEW / "mni.json").read_text()),
+            "profiles": [{"name": p.name, "scale": scale(p)} for p in profiles]}
+
+
 def custom_table(results: leaderboard.CustomResults) -> dict:
     """A table of runs with custom parts: their import paths, and every metric column they have."""
     extra = [c for c in results.runs.columns if c not in leaderboard.RUN_COLUMNS and not c.endswith(("_ci_low", "_ci_high"))]
@@ -97,34 +143,58 @@ def custom_table(results: leaderboard.CustomResults) -> dict:
             "rows": results.runs.to_dict("records")}
 
 
-def home(p: leaderboard.Profile) -> dict:
-    """The profile's headline: the paper's methods (variants are on the scenario pages) ordered by
-    their mean rank (over the bootstrap samples, then over the scenarios each runs in), with the
-    heat map of their gain over zero-filled."""
+def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
+    """The profile's leaderboard: the paper's methods (variants are on the scenario pages) ordered
+    by their relative rank, each scenario's rank and PSNR, the heat map of their gain over
+    zero-filled, the findings checked and the collapsed runs. ``root`` and ``md_root`` lead from
+    the page that shows it to the site's root (raw HTML and Markdown links)."""
     tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
     tables = {s: t[~t.variant] for s, t in tables.items()}
-    ranks = {s: leaderboard.rank_table(p, s).set_index("method").mean_rank for s in p.scenarios}
-    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (mean_rank(m, ranks), m))
+    relative = {s: relative_ranks(leaderboard.rank_table(p, s), tables[s]) for s in p.scenarios}
+    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (relative_rank(m, relative), m))
     rows = []
     for method in methods:
-        cells = [tables[s].loc[method].to_dict() if method in tables[s].index else None for s in p.scenarios]
-        rank = mean_rank(method, ranks)
+        cells = [{**tables[s].loc[method].to_dict(), "field": int(tables[s].psnr.notna().sum())}
+                 if method in tables[s].index else None for s in p.scenarios]
+        rank = relative_rank(method, relative)
         rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells,
-                     "mean_rank": rank if np.isfinite(rank) else None})
+                     "relative_rank": rank if np.isfinite(rank) else None})
     gains = pd.DataFrame({s: t.psnr - t.psnr.get("zero-filled", float("nan")) for s, t in tables.items()},
                          index=methods, columns=p.scenarios)
-    return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "n_runs": len(p.runs), "scenarios": p.scenarios,
-            "headline": rows, "gain_heatmap": json.dumps(gain_heatmap(gains.drop(index="zero-filled", errors="ignore"), p.scenarios)),
+    return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "scale": scale(p), "n_runs": len(p.runs),
+            "scenarios": p.scenarios, "root": root, "md_root": md_root, "headline": rows, "gain_scale": GAIN_SCALE_DB,
+            "gain_heatmap": json.dumps(gain_heatmap(gains.drop(index="zero-filled", errors="ignore"), p.scenarios)),
             "findings": findings.summary(findings.check_findings(p)),
             "collapsed": [{"scenario": s, "method": m, "what": end.describe()}
                           for (s, m), end in leaderboard.curve_ends(p).items() if end.collapsed],
             "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT, "collapse_rule": collapse.RULE_TEXT}
 
 
-def mean_rank(method: str, ranks: dict[str, pd.Series]) -> float:
-    """A method's mean bootstrap rank, averaged over the scenarios it has a rank in (diverged
-    everywhere: after every ranked method)."""
-    found = [r[method] for r in ranks.values() if method in r.index]
+def scale(p: leaderboard.Profile) -> str:
+    """The profile's data, image size, device, budget and seeds in one line, from its runs."""
+    runs = p.runs
+    def values(column: str) -> str:
+        return "/".join(str(v) for v in dict.fromkeys(runs[column].dropna()))
+    trained = runs[runs.epochs > 0]
+    epochs = "/".join(str(int(e)) for e in sorted(set(trained.epochs))) if len(trained) else "0"
+    seeds = runs.seed.nunique()
+    return (f"dataset {values('dataset')}, {values('n_train')} training and {values('n_test')} test images at "
+            f"{values('img_size')}×{values('img_size')}, trained on {values('device')} for {epochs} epochs, "
+            f"{seeds} seed{'s' if seeds != 1 else ''}")
+
+
+def relative_ranks(ranks: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Each of the scenario's paper methods' mean bootstrap rank as a share of its field:
+    (mean rank - 1) / (field - 1), 0 first and 1 last, so that fields of different sizes compare."""
+    scored = table.index[table.psnr.notna()]
+    mean = ranks.set_index("method").mean_rank.reindex(scored)
+    return (mean - 1) / max(len(scored) - 1, 1)
+
+
+def relative_rank(method: str, relative: dict[str, pd.Series]) -> float:
+    """A method's relative rank averaged over the scenarios it has one in (diverged everywhere:
+    after every ranked method)."""
+    found = [r[method] for r in relative.values() if method in r.index]
     return float(np.mean(found)) if found else float("inf")
 
 
@@ -150,19 +220,21 @@ def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[ag
     return {"scenarios": scenarios, "rows": rows, "target": AGREEMENT_TARGET}
 
 
-def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement]) -> dict:
+def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[agreement.Agreement],
+                  headline: bool) -> dict:
     table = leaderboard.scenario_table(p, scenario)
     runs = p.runs[p.runs.scenario == scenario]
     per_epoch = leaderboard.seconds_per_epoch(p, scenario)
     ranks = leaderboard.rank_table(p, scenario).set_index("method")
     ends = leaderboard.curve_ends(p)
-    rows = [{**row, "curve_end": ends.get((scenario, row["method"])), "seconds_per_epoch": per_epoch.get(row["method"]),
+    rows = [{**row, "curve_end": ends.get((scenario, row["method"])), "seconds_per_epoch": per_epoch.get(row["method"], float("nan")),
              **(ranks.loc[row["method"]].to_dict() if row["method"] in ranks.index else {"p_best": None})}
             for row in table.to_dict("records")]
     published = PUBLISHED.get(scenario, {})
     return {
         "scenario": p.catalogue.scenarios.get(scenario, {"title": scenario, "description": ""}),
-        "profile": {"name": p.name, "description": p.catalogue.describe_profile(p.name)},
+        "profile": {"name": p.name, "description": p.catalogue.describe_profile(p.name), "scale": scale(p),
+                    "page": "../index.md" if headline else f"../profiles/{p.name}.md"},
         "table": rows,
         "curve_rule": convergence.RULE_TEXT,
         "figures": [json.dumps(metric_figure(table, metric)) for metric in ("psnr", "ssim")],
@@ -170,7 +242,9 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
         "wide_ranks": [r for r in ranks.reset_index().itertuples() if r.rank_high - r.rank_low >= WIDE_RANKS],
         "wide_ranks_at": WIDE_RANKS,
         "significance": {metric: significance_map(p, scenario, list(ranks.index), metric) for metric in ("psnr", "ssim")},
-        "cost_figure": json.dumps(cost_figure(table[["method", "psnr", "train_seconds"]], hardware(runs))),
+        "hardware": hardware(runs),
+        "cost_figure": json.dumps(cost_figure(table.assign(trains=table.method.map(per_epoch).notna())[
+            ["method", "psnr", "train_seconds", "trains", "reference"]], hardware(runs), method_colours(list(p.catalogue.methods)))),
         "agreement": {a.metric: a for a in taus if a.scenario == scenario},
         "n_test": int(runs.n_test.max()) if len(runs) else 0,
         "gain_figure": json.dumps(figure) if (figure := gain_figure(p, scenario)) else None,
@@ -191,10 +265,25 @@ def significance_map(p: leaderboard.Profile, scenario: str, methods: list[str], 
 
 
 def hardware(runs) -> str:
-    """Where the runs trained, for the cost figure: device names, device kind and torch threads."""
+    """Where the runs trained, for the cost figure: device names and kind, torch threads, and how
+    many runs trained at once (from their start and end times: they shared the machine)."""
     names = ", ".join(dict.fromkeys(runs.device_name.astype(str)))
     threads = "/".join(str(t) for t in sorted(set(runs.threads.dropna().astype(int))))
-    return f"{names}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} thread(s) per run"
+    at_once = most_at_once(runs)
+    shared = f", up to {at_once} runs at once" if at_once > 1 else ", one run at a time"
+    return f"{names}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} torch thread{'s' if threads != '1' else ''} per run{shared}"
+
+
+def most_at_once(runs) -> int:
+    """The most runs whose training and evaluation overlapped in time (ends from ``finished_at``)."""
+    end = pd.to_datetime(runs.finished_at, errors="coerce", utc=True)
+    start = end - pd.to_timedelta(runs.train_seconds + runs.eval_seconds, unit="s")
+    events = sorted([(t, 1) for t in start.dropna()] + [(t, -1) for t in end.dropna()])
+    running = most = 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    return most
 
 
 def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile],
@@ -202,10 +291,10 @@ def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard
     """The method's page: its doc, its variants, its shipped weights and where it ranks in each profile."""
     results = []
     for p in profiles:
-        rows = p.runs[p.runs.method == method.name]
-        if not rows.empty:
-            mean = rows.groupby("scenario", sort=False)[["psnr", "psnr_ci_low", "psnr_ci_high", "ssim"]].mean()
-            results.append({"profile": p.name, "rows": mean.reset_index().to_dict("records"),
-                            "standing": "\n".join(contribute.standing(p, method.name, "####", md_text))})
+        rows = [leaderboard.scenario_table(p, s).set_index("method").loc[method.name].to_dict() | {"scenario": s}
+                for s in p.scenarios if method.name in set(p.runs.method[p.runs.scenario == s])]
+        if rows:  # the scenario tables' means and CIs (the shared bootstrap), as the leaderboard shows them
+            results.append({"profile": p.name, "rows": rows,
+                            "standing": Markup("\n".join(contribute.standing(p, method.name, "####", md_text)))})
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
             "variants": known.variants_of(method.name), "weights": weights}
