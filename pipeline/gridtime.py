@@ -41,7 +41,7 @@ def report(profile: Profile, jobs: tuple[int, ...] = JOBS) -> str:
     seeds = runs.seed.nunique()
     per_scenario = ", ".join(f"{s} {hours_per_seed(seconds[runs.scenario == s], runs.method):.1f}" for s in profile.scenarios)
     walls = ", ".join(f"JOBS={j}: {wall_hours(list(seconds), j):.1f} h" for j in jobs)
-    return (f"Grid time, profile {profile.name} ({len(runs)} runs in the tables, {seeds} seed(s); training and "
+    return (f"Grid time, profile {profile.name} ({len(runs)} runs in the tables, {seeds} seed{'' if seeds == 1 else 's'}; training and "
             f"evaluation seconds as each run measured them, one thread per run: a run beside other work is slower)\n"
             f"  run-hours per seed: {per_scenario}; all: {hours_per_seed(seconds, [runs.scenario, runs.method]):.1f}\n"
             f"  wall time of these runs in grid order, one run per job: {walls}")

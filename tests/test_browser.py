@@ -145,10 +145,11 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
     for k in range(figures.count()):
         assert figures.nth(k).locator("svg.main-svg").count() > 0  # plotly drew it
 
-    images = page.locator(".gallery img")
+    images = page.locator("details.gallery-image[open] .gallery img")  # the first test image; the others fold
     assert images.count() > 0
     images.last.scroll_into_view_if_needed()
-    page.wait_for_function("() => [...document.querySelectorAll('.gallery img')].every(i => i.complete)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('details.gallery-image[open] .gallery img')].every(i => i.complete)")
     widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert all(w > 0 for w in widths)
     assert_no_horizontal_scroll(page, "table.scenario-table")

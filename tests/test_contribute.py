@@ -58,7 +58,7 @@ def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
     assert re.search(r"^mri/flip-ei/seed1: epoch 1/\d+, test PSNR", done.stderr, re.M), done.stderr  # --lines passed on
     report = (project / "build" / "contribute" / "flip-ei.md").read_text()
     assert re.search(r"^## mri\n\n\*\*Rank =?[1-5] of 5\*\*", report, re.M), report
-    assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seed\(s\)\)", report)
+    assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seeds\)", report)
     assert re.search(r"^\| zero-filled \| [+-]\d+\.\d\d \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \| (significant|tie) \|$", report, re.M)
     assert re.search(r"^Verdict: ties with ", report, re.M)
     assert "make contribute METHOD=flip-ei PROFILE=smoke" in report

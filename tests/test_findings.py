@@ -251,7 +251,7 @@ def test_grid_time_report_sums_run_hours_per_seed(smoke_profile):
     runs = pd.DataFrame([{"scenario": s, "method": m, "seed": seed, "train_seconds": 3600.0 * hours, "eval_seconds": 0.0}
                          for s, m, hours in [("mri", "mc", 1), ("mri", "ei", 2), ("noisy", "mo-ei", 3)] for seed in (0, 1)])
     text = report(replace(smoke_profile, runs=runs, scenarios=["mri", "noisy"]), jobs=(2, 16))
-    assert "6 runs in the tables, 2 seed(s)" in text
+    assert "6 runs in the tables, 2 seeds" in text
     assert "run-hours per seed: mri 3.0, noisy 3.0; all: 6.0" in text
     assert "JOBS=2: 6.0 h, JOBS=16: 3.0 h" in text  # grid order, seeds inner: each slot 1 + 2 + 3 h; 16: the 3 h run
     mid_grid = runs[(runs.scenario == "mri") | (runs.seed == 0)]  # noisy's seed 1 not run yet
@@ -271,7 +271,7 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
     out = capsys.readouterr().out
     (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
     assert "(n = 4; training at 2B " in line and ("NOT enough" in line or "enough" in line)
-    assert "Grid time, profile smoke (4 runs in the tables, 1 seed(s)" in out
+    assert "Grid time, profile smoke (4 runs in the tables, 1 seed" in out
 
 
 # --- where ours and the paper disagree ------------------------------------------------------------

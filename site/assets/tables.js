@@ -2,7 +2,7 @@
 // its column's header (data-label). Checked again when the window is resized, so that a
 // table is a table wherever it fits and nothing ever scrolls sideways.
 function labelCells(table) {
-  var header = table.tHead ? Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
+  var header = table.tHead && table.tHead.rows.length ? Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
     return th.textContent.trim();
   }) : [];
   Array.prototype.forEach.call(table.tBodies, function (body) {
@@ -25,6 +25,7 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("article table").forEach(labelCells);
   fitTables();
   window.addEventListener("resize", fitTables);
+  window.addEventListener("load", fitTables);  // again once every image and figure has its size
   document.querySelectorAll("article details, .matrix-toggle input").forEach(function (el) {
     el.addEventListener(el.tagName === "DETAILS" ? "toggle" : "change", fitTables);
   });
