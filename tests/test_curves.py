@@ -49,14 +49,19 @@ def test_collect_gathers_the_curves_of_trained_methods(smoke_grid):
     assert (curves.epoch == PROFILES["smoke"].epochs).all()
 
 
-@pytest.mark.parametrize("scenario, method", [("mri", "noise2inverse"), ("noisy", "ddssl"), ("mri", "mo-ei")])
-def test_a_curve_point_on_every_test_image_is_the_final_score_of_the_run_stopped_there(scenario, method, tmp_path):
-    """What the doubling test rests on: the point at epoch B of a 2B-epoch run equals, image by
-    image, the evaluation of a B-epoch run (methods with random evaluation and random draws included)."""
+@pytest.mark.parametrize("scenario, method, steps_per_epoch", [
+    ("mri", "noise2inverse", None), ("noisy", "ddssl", None), ("mri", "mo-ei", None),
+    ("mri", "ei", 3), ("mri", "adversarial", 3),  # a budget in steps (the cpu profile's), a discriminator
+])
+def test_a_curve_point_on_every_test_image_is_the_final_score_of_the_run_stopped_there(scenario, method, steps_per_epoch,
+                                                                                       tmp_path):
+    """What the doubling test (and a quick look read from the headline's curves) rests on: the
+    point at epoch B of a 2B-epoch run equals, image by image, the evaluation of a B-epoch run
+    (methods with random evaluation and random draws included, epochs of whole passes or of steps)."""
     smoke = PROFILES["smoke"]
     scored = {}
     for epochs in (1, 2):
-        profile = replace(smoke, epochs=epochs, curve_points=epochs, curve_images=smoke.n_test)
+        profile = replace(smoke, epochs=epochs, curve_points=epochs, curve_images=smoke.n_test, steps_per_epoch=steps_per_epoch)
         spec = RunSpec(profile, SCENARIOS[scenario], get_method(method, scenario), 0, DatasetSpec("mni"))
         scored[epochs], _ = execute(spec, tmp_path / f"results-{epochs}", tmp_path / "cache", torch.device("cpu"),
                                     progress=False)
