@@ -124,7 +124,7 @@ def cost_figure(points, hardware: str, colours: dict[str, str]) -> dict:
             front.append(row)
             best = row.psnr
     low, high = (trained.train_seconds.min(), trained.train_seconds.max()) if len(trained) else (1.0, 10.0)
-    logarithmic = high > 10 * low
+    logarithmic = low > 0 and high > 10 * low  # a log axis needs positive times
     pad = 0.05 * (high - low) if high > low else 0.05 * high
     span = [low / 1.3, high * 1.3] if logarithmic else [low - pad, high + pad]
     on_front = {r.method for r in front}
