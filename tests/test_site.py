@@ -519,6 +519,11 @@ def test_the_menu_lists_the_headline_first_and_no_empty_page(smoke_grid, tmp_pat
     (quick,) = nav[-1]["Other profiles"]
     assert quick["Profile quick"][0] == {"Leaderboard": "profiles/quick.md"}
     assert "custom.md" not in str(nav) and "evaluated.md" not in str(nav)  # nothing to show: not in the menu
+    from pipeline.site.reference import PAGES
+
+    files = [next(iter(entry.values())) for entry in nav]
+    listed = [f for f in files if isinstance(f, str) and f in {p.file for p in PAGES}]
+    assert listed == [p.file for p in PAGES if p.file not in ("custom.md", "evaluated.md")]  # one list, its order
     assert not (html_dir / "custom").exists() and (html_dir / "profiles" / "quick" / "index.html").is_file()
     home = (html_dir / "index.html").read_text()
     assert 'data-profile="smoke"' in home and 'class="sortable leaderboard" data-profile="quick"' not in home
@@ -534,7 +539,7 @@ def test_a_report_reads_as_prose(smoke_profile):
 
 
 def test_a_shell_comment_in_the_report_stays_code():
-    from pipeline.site.pages import headings_down
+    from pipeline.site.reference import headings_down
 
     text = "# Report\n\n```bash\n# a comment\nmake x\n```\n## mri\n"
     assert headings_down(text, 2) == "### Report\n\n```bash\n# a comment\nmake x\n```\n#### mri\n"

@@ -23,6 +23,7 @@ from pipeline.errors import UsageError, choose
 from pipeline.profiles import HEADLINE, PROFILES
 from pipeline.site.markup import ROOT
 from pipeline.site.pages import render_pages
+from pipeline.site.reference import PAGES
 
 STAMP = ".ssibench-site"  # marks a folder that build_site made, so that it may replace its docs/ and html/
 TUTORIAL = ROOT / "examples" / "step_by_step.ipynb"
@@ -172,9 +173,9 @@ def guide_pages() -> list[Path]:
 
 
 def navigation(docs: Path, known: Catalogue, profiles: list[str]) -> list:
-    """Home and the headline's scenarios, the methods, the reference pages, then the other
-    profiles (``profiles``: the headline first), each with its leaderboard and scenarios. A page
-    the build did not write (no custom runs, no evaluated checkpoints) is not listed."""
+    """Home and the headline's scenarios, the methods, the tutorial, the guide, the reference pages
+    (``reference.PAGES``, in its order, those written), then the other profiles (``profiles``: the
+    headline first), each with its leaderboard and scenarios."""
     def scenarios(profile: str) -> list:
         pages = [f"scenarios/{profile}-{scenario}.md" for scenario in known.scenarios]
         return [{first_heading(docs / page): page} for page in pages if (docs / page).is_file()]
@@ -183,13 +184,10 @@ def navigation(docs: Path, known: Catalogue, profiles: list[str]) -> list:
         return {first_heading(docs / name): name}
 
     headline, others = profiles[0], profiles[1:]
-    written = [name for name in ("custom.md", "evaluated.md") if (docs / name).is_file()]
     return [
         {"Home": "index.md"}, {"Scenarios": scenarios(headline)}, {"Methods": method_navigation(docs, known)},
-        {"Data and scale": "data-and-scale.md"}, {"Tutorial": "tutorial.md"},
-        {"Guide": [titled(page.name) for page in guide_pages()]},
-        {"Contribute a method": "contribute.md"}, {"Published numbers": "published.md"},
-        {"Downloads": "data.md"}, {"Reproducibility": "reproducibility.md"}, *[titled(name) for name in written],
+        {"Tutorial": "tutorial.md"}, {"Guide": [titled(page.name) for page in guide_pages()]},
+        *[{page.title: page.file} for page in PAGES if (docs / page.file).is_file()],
         *([{"Other profiles": [{f"Profile {name}": [{"Leaderboard": f"profiles/{name}.md"}, *scenarios(name)]}
                                 for name in others]}] if others else []),
     ]

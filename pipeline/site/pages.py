@@ -5,8 +5,6 @@ computed from the profiles' tables; and ``render_pages``, which writes every pag
 from __future__ import annotations
 
 import json
-import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +12,17 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import (
-    agreement, catalogue, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, storage,
-    tables,
+    agreement, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking, storage,
 )
 from pipeline.catalogue import Catalogue, MethodInfo
-from pipeline.published import PUBLISHED, SOURCE
-from pipeline.site.figures import GAIN_SCALE_DB, cost_figure, method_colours, curve_figure, gain_figure, gain_heatmap, metric_figure, rank_figure
+from pipeline.published import PUBLISHED
+from pipeline.site import reference
+from pipeline.site.figures import (
+    GAIN_SCALE_DB, cost_figure, curve_figure, gain_figure, gain_heatmap, method_colours, metric_figure, rank_figure,
+)
 from pipeline.site.images import gallery, shipped_weights
 from pipeline.site.markup import docstring_markdown, environment, md_text
+from pipeline.site.reference import scale
 
 AGREEMENT_TARGET = 0.8  # Kendall's τ with the paper's PSNR ranking that a profile should reach
 WIDE_RANKS = 3  # a 95 % rank interval this wide (rank_high - rank_low) or wider is named under the blob plot
@@ -53,94 +54,11 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     weights = shipped_weights(results_dir, docs)
     for method in known.methods.values():
         write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
-    write("published.md", "published.md.j2", source=SOURCE, scenarios=[
-        {"name": s, "title": known.scenarios[s].title if s in known.scenarios else s, "rows": sorted(rows.items(), key=lambda kv: -kv[1][0])}
-        for s, rows in PUBLISHED.items()])
-    custom = [custom_table(c) for c in leaderboard.read_custom(results_dir)]
-    if custom:  # a page only when there is something to show: the menu lists no empty page
-        write("custom.md", "custom.md.j2", tables=custom)
-    evaluated = leaderboard.read_evaluated(results_dir)
-    if evaluated:
-        write("evaluated.md", "evaluated.md.j2", tables=[{"profile": name, "rows": table.to_dict("records")}
-                                                         for name, table in evaluated.items()])
-    write("reproducibility.md", "reproducibility.md.j2", profiles=[reproducibility(p) for p in profiles])
-    write("data.md", "data.md.j2", **data_page(profiles, docs, results_dir))
-    write("data-and-scale.md", "data-and-scale.md.j2", **data_and_scale(profiles, docs))
-    write("contribute.md", "contribute.md.j2", **contribute_page())
-
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flip_ei.py"  # README's worked example
-
-
-def contribute_page() -> dict:
-    """The worked example's method file and the report ``make contribute`` wrote for it (its
-    headings one level down, under the page's); the report is missing until it has been made."""
-    report = EXAMPLE.with_suffix(".report.md")
-    text = report.read_text() if report.is_file() else ""
-    return {"code": EXAMPLE.read_text(), "report": headings_down(text, 2)}
-
-
-def headings_down(markdown: str, levels: int) -> str:
-    """``markdown`` with its headings ``levels`` deeper; a ``#`` line inside a fenced code block
-    (a shell comment) is code, and stays as it is."""
-    lines, fence = [], None
-    for line in markdown.splitlines(keepends=True):
-        opened = re.match(r"\s*(`{3,}|~{3,})", line)
-        if fence is None and opened:
-            fence = opened.group(1)
-        elif fence is not None and line.strip().startswith(fence):
-            fence = None
-        elif fence is None and re.match(r"#+ ", line):
-            line = "#" * levels + line
-        lines.append(line)
-    return "".join(lines)
-
-
-def data_page(profiles: list[leaderboard.Profile], docs: Path, results_dir: Path) -> dict:
-    """The result tables of every profile, copied into the site's downloads, and the dictionary
-    of their columns (``tables.TABLES`` and ``tables.COLUMNS``: the schema that writes them)."""
-    downloads = []
-    for p in profiles:
-        target = storage.inside(docs, docs / "downloads" / p.name)
-        target.mkdir(parents=True)
-        files = []
-        for name in tables.TABLES:
-            if (p.folder / name).is_file():
-                shutil.copy(p.folder / name, target)
-                files.append({"name": name, "url": f"downloads/{p.name}/{name}", "kb": (p.folder / name).stat().st_size / 1024})
-        downloads.append({"profile": p.name, "files": files})
-    shutil.copy(Path(results_dir) / catalogue.FILE, docs / "downloads")
-    return {"downloads": downloads, "catalogue_url": f"downloads/{catalogue.FILE}", "tables": [
-        {"name": name, "row": row, "columns": [(c, *tables.COLUMNS[c]) for c in columns]}
-        for name, (row, columns) in tables.TABLES.items()]}
-
-
-def reproducibility(p: leaderboard.Profile) -> dict:
-    """A profile's runs by scenario, with what all its runs share (versions, device) said once."""
-    shared = {column: ", ".join(str(v) for v in dict.fromkeys(p.runs[column].astype(str)))
-              for column in ("torch", "deepinv", "python", "device", "device_name", "threads")}
-    return {"name": p.name, "shared": shared,
-            "scenarios": [{"name": s, "runs": p.runs[p.runs.scenario == s].to_dict("records")} for s in p.scenarios]}
-
-
-DATA_OVERVIEW = Path(__file__).resolve().parents[2] / "site" / "data"  # written by `make data-overview`
-
-
-def data_and_scale(profiles: list[leaderboard.Profile], docs: Path) -> dict:
-    """The embedded dataset's split and figure (``pipeline.data.overview`` wrote them into the
-    repository: the site reads no template) and each profile's scale, from its runs."""
-    target = docs / "assets" / "data"
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(DATA_OVERVIEW / "mni-slices.png", target)
-    return {"data": json.loads((DATA_OVERVIEW / "mni.json").read_text()),
-            "profiles": [{"name": p.name, "scale": scale(p)} for p in profiles]}
-
-
-def custom_table(results: leaderboard.CustomResults) -> dict:
-    """A table of runs with custom parts: their import paths, and every metric column they have."""
-    extra = [c for c in results.runs.columns if c not in leaderboard.RUN_COLUMNS and not c.endswith(("_ci_low", "_ci_high"))]
-    return {"profile": results.profile, "label": results.label, "parts": results.parts, "metrics": ["psnr", "ssim", *extra],
-            "rows": results.runs.to_dict("records")}
+    site = reference.Site(profiles, known, docs, results_dir)
+    for page in reference.PAGES:
+        context = page.context(site)
+        if context is not None:  # nothing to show: the page is neither written nor in the menu
+            write(page.file, page.template, **context)
 
 
 def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
@@ -168,19 +86,6 @@ def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
             "collapsed": [{"scenario": s, "method": m, "what": end.describe()}
                           for (s, m), end in leaderboard.curve_ends(p).items() if end.collapsed],
             "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT, "collapse_rule": collapse.RULE_TEXT}
-
-
-def scale(p: leaderboard.Profile) -> str:
-    """The profile's data, image size, device, budget and seeds in one line, from its runs."""
-    runs = p.runs
-    def values(column: str) -> str:
-        return "/".join(str(v) for v in dict.fromkeys(runs[column].dropna()))
-    trained = runs[runs.epochs > 0]
-    epochs = "/".join(str(int(e)) for e in sorted(set(trained.epochs))) if len(trained) else "0"
-    seeds = runs.seed.nunique()
-    return (f"dataset {values('dataset')}, {values('n_train')} training and {values('n_test')} test images at "
-            f"{values('img_size')}×{values('img_size')}, trained on {values('device')} for {epochs} epochs, "
-            f"{seeds} seed{'s' if seeds != 1 else ''}")
 
 
 def relative_ranks(ranks: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
