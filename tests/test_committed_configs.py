@@ -1,0 +1,41 @@
+"""Every committed run is current: the config the code builds for it is the one in its folder.
+
+A run is redone when its config hash changes, so a change that should leave results alone (a
+refactor, a move of modules) must leave every committed config as it is. The run is rebuilt from
+its folder's names (profile, scenario, method, seed, dataset) with the profile's own final step,
+or with the step it records where its folder was run with ``--final-step`` (the pilots).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from pipeline.grid import run_spec
+from tests.conftest import ROOT
+
+CONFIGS = sorted((ROOT / "results").rglob("runs/*/*/seed*/config.json"))
+
+
+def rebuilt_config(committed: dict) -> dict:
+    """The config today's code gives the committed run: with its profile's step, else with the
+    step it records (a run made with ``--final-step``)."""
+    args = argparse.Namespace(profile=committed["profile"]["name"], epochs=None, final_step=None, speed=None,
+                              dataset=committed["dataset"]["name"], data_dir=committed["dataset"]["data_dir"])
+    spec = run_spec(args, committed["scenario"]["name"], committed["method"]["name"], committed["seed"])
+    if spec.config()["final_step"] != committed["final_step"]:
+        args.final_step = committed["final_step"]
+        spec = run_spec(args, committed["scenario"]["name"], committed["method"]["name"], committed["seed"])
+    return {"config_hash": spec.config_hash(), **spec.config()}
+
+
+def test_the_committed_results_hold_runs():
+    assert len(CONFIGS) > 300  # quick, standard, the cpu pilots
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.parent.relative_to(ROOT / "results")))
+def test_every_committed_run_has_the_config_the_code_builds(path):
+    committed = json.loads(path.read_text())
+    assert rebuilt_config(committed) == committed
