@@ -159,7 +159,7 @@ check-terms: $(STAMP) ## check that every loss term of PROFILE's grid gives a pa
 		$(if $(FINAL_STEP),--final-step $(FINAL_STEP)) $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(METHODS),--methods $(METHODS))
 
 data-overview: $(STAMP) ## write site/data/ again: the embedded dataset's split and slices, for the site's Data and scale page
-	$(PY) -m pipeline.data.overview
+	$(PY) -m pipeline.setting.data.overview
 
 # Overhead of the pipeline over bare DeepInverse, cache and site costs: results/perf.csv
 perf: $(STAMP) ## pipeline overhead, cache and site costs -> results/perf.csv

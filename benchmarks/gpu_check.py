@@ -5,7 +5,7 @@ the first time the code runs on CUDA. On synthetic fastMRI brain multicoil files
 HDF5 layout (``tests/fastmri_files.py``, 10 volumes: 8 training slices, 2 test slices), for each
 (scenario, method) of the grid it
 
-1. does the real run (``pipeline.runs.execute``: measurements cached, learning curve, training,
+1. does the real run (``pipeline.run.execute.execute``: measurements cached, learning curve, training,
    evaluation, record) for one epoch on the device, into a scratch folder: its status (ok,
    diverged, or the error's first line), training and evaluation seconds, peak GPU memory;
 2. times ``--epochs`` more epochs of training from the same state (the first epoch warmed the
@@ -13,7 +13,7 @@ HDF5 layout (``tests/fastmri_files.py``, 10 volumes: 8 training slices, 2 test s
 
 Then, side by side in one process as ``benchmarks/overhead.py`` does on a CPU, it times our
 training step against a bare DeepInverse loop for mc, ei, mo-ei and ssdu (``mri``), and each speed
-option of ``pipeline.speed`` against plain float32 (mc, ``mri``), with the PSNR that bf16 reaches
+option of ``pipeline.setting.speed`` against plain float32 (mc, ``mri``), with the PSNR that bf16 reaches
 after a fixed number of steps beside float32's over three seeds. Everything goes to
 ``results/gpu.csv`` (one row per measure, with the device, torch, CUDA and the commit).
 
@@ -40,15 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages, the tests' fastMRI writer
 
 from benchmarks.overhead import interleaved, step_seconds, synchronize  # noqa: E402
-from pipeline import provenance  # noqa: E402
-from pipeline.data import DatasetSpec  # noqa: E402
-from pipeline.grid import pairs  # noqa: E402
-from pipeline.measurements import load_measurements  # noqa: E402
+from pipeline.base import provenance  # noqa: E402
+from pipeline.setting.data import DatasetSpec  # noqa: E402
+from pipeline.grid.plan import pairs  # noqa: E402
+from pipeline.setting.measurements import load_measurements  # noqa: E402
 from pipeline.methods import get_method  # noqa: E402
-from pipeline.profiles import get_profile  # noqa: E402
-from pipeline.runs import RunSpec, execute, read_run  # noqa: E402
-from pipeline.scenarios import get_scenario  # noqa: E402
-from pipeline.speed import OPTIONS  # noqa: E402
+from pipeline.setting.profiles import get_profile  # noqa: E402
+from pipeline.run.spec import RunSpec, read_run
+from pipeline.run.execute import execute  # noqa: E402
+from pipeline.setting.scenarios import get_scenario  # noqa: E402
+from pipeline.setting.speed import OPTIONS  # noqa: E402
 from tests.fastmri_files import write_folder  # noqa: E402
 
 VOLUMES = 10  # SSIBench's 80/20 split: 8 training slices (2 steps of 4), 2 test slices

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import torch
 
-from pipeline.data import DatasetSpec
-from pipeline.measurements import load_measurements
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import load_measurements
 from pipeline.methods import get_method
-from pipeline.model import build_model
-from pipeline.profiles import get_profile
-from pipeline.runs import RunSpec, method_setup, seed_everything, train_loader
-from pipeline.scenarios import get_scenario
+from pipeline.setting.model import build_model
+from pipeline.setting.profiles import get_profile
+from pipeline.run.spec import RunSpec
+from pipeline.run.setup import method_setup, seed_everything
+from pipeline.run.training import train_loader
+from pipeline.setting.scenarios import get_scenario
 
 PAIRS = [("moc-ssdu", "moc-ssdu-full", "mri"), ("noise2recon-ssdu", "noise2recon-ssdu-full", "noisy")]
 

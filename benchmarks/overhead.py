@@ -1,6 +1,6 @@
 """``make perf``: what the pipeline costs on top of DeepInverse, measured side by side in one process.
 
-1. Training step: our run's training (``pipeline.runs.train``: deepinv's Trainer on the cached
+1. Training step: our run's training (``pipeline.run.training.train``: deepinv's Trainer on the cached
    measurements) against a bare loop over the same model, data, physics and losses. The two are
    interleaved over several repeats, so drift of the machine hits both alike; the ratio of their
    medians is reported (goal ≤ 1.05).
@@ -29,14 +29,17 @@ from pathlib import Path
 
 import torch
 
-from pipeline import provenance
-from pipeline.data import DatasetSpec
-from pipeline.measurements import load_measurements
+from pipeline.base import provenance
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import load_measurements
 from pipeline.methods import get_method
-from pipeline.model import build_model
-from pipeline.profiles import get_profile
-from pipeline.runs import RunSpec, execute, method_setup, seed_everything, train, train_loader
-from pipeline.scenarios import get_scenario
+from pipeline.setting.model import build_model
+from pipeline.setting.profiles import get_profile
+from pipeline.run.spec import RunSpec
+from pipeline.run.execute import execute
+from pipeline.run.setup import method_setup, seed_everything
+from pipeline.run.training import train, train_loader
+from pipeline.setting.scenarios import get_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

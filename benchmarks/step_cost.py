@@ -5,7 +5,7 @@
 1. Multi-coil MoDL's conjugate-gradient data step, as the standard profile builds it (ending on
    the prox in multi-coil), differentiated two ways: DeepInverse's implicit backward (its
    default, a second CG solve per step for the incoming gradient) and autograd through the
-   forward iterations (the project's choice, ``pipeline.model.autograd_data_steps``). For each: how
+   forward iterations (the project's choice, ``pipeline.setting.model.autograd_data_steps``). For each: how
    many iterations every solve takes (tolerance 1e-4, at most 50), how far the parameter
    gradient is from autograd's (also with the loss scaled by 1e4: the implicit backward's CG
    has an absolute eps that stalls it at a gradient's scale), and the step time ratio.
@@ -26,12 +26,12 @@ from pathlib import Path
 
 import torch
 
-import pipeline.model
-from pipeline.data import DatasetSpec
-from pipeline.measurements import MeasurementDataset, load_measurements
-from pipeline.model import build_model
-from pipeline.profiles import PROFILES
-from pipeline.scenarios import SCENARIOS
+import pipeline.setting.model
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import MeasurementDataset, load_measurements
+from pipeline.setting.model import build_model
+from pipeline.setting.profiles import PROFILES
+from pipeline.setting.scenarios import SCENARIOS
 
 PROFILE = PROFILES["standard"]
 
@@ -83,16 +83,16 @@ def mc_step(model, physics, y, scale: float = 1.0) -> float:
 @contextmanager
 def backward(implicit: bool):
     """The model as the project builds it (autograd through the solves), or with DeepInverse's
-    default implicit backward: ``pipeline.model``'s switch turned off for the duration."""
+    default implicit backward: ``pipeline.setting.model``'s switch turned off for the duration."""
     if not implicit:
         yield
         return
-    original = pipeline.model.autograd_data_steps
-    pipeline.model.autograd_data_steps = lambda physics: nullcontext()
+    original = pipeline.setting.model.autograd_data_steps
+    pipeline.setting.model.autograd_data_steps = lambda physics: nullcontext()
     try:
         yield
     finally:
-        pipeline.model.autograd_data_steps = original
+        pipeline.setting.model.autograd_data_steps = original
 
 
 def gradient(model, physics, y, implicit: bool, scale: float = 1.0) -> tuple[torch.Tensor, list[int]]:

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/step_profile.py [--profile cpu] [--steps 40] [--threads 1]
 
 For one method per family (MC, EI, splitting, adversarial) in ``mri``, the pipeline's own
-training (``pipeline.runs.train``: DeepInverse's Trainer, our losses and hooks) runs ``--steps``
+training (``pipeline.run.training.train``: DeepInverse's Trainer, our losses and hooks) runs ``--steps``
 steps under ``torch.profiler``, after as many steps of warm-up. Each step's time is split into:
 
 - the UNet's forward and backward: every UNet call of the step is counted (a forward hook) and
@@ -30,12 +30,14 @@ from deepinv.models import UNet
 from torch.profiler import ProfilerActivity, profile
 from torch.utils.flop_counter import FlopCounterMode
 
-from pipeline.data import DatasetSpec
-from pipeline.measurements import load_measurements
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import load_measurements
 from pipeline.methods import get_method
-from pipeline.profiles import get_profile
-from pipeline.runs import RunSpec, method_setup, network, train, training_physics
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.profiles import get_profile
+from pipeline.run.spec import RunSpec
+from pipeline.run.setup import method_setup, network, training_physics
+from pipeline.run.training import train
+from pipeline.setting.scenarios import SCENARIOS
 
 FAMILIES = {"MC": "mc", "EI/MOI": "ei", "splitting": "ssdu", "adversarial": "adversarial"}
 FFT_OPS = ("fft", "Fft")

@@ -6,13 +6,14 @@ from dataclasses import replace
 
 import torch
 
-from pipeline.batches import ShuffledPasses
-from pipeline.data import DatasetSpec
+from pipeline.run.batches import ShuffledPasses
+from pipeline.setting.data import DatasetSpec
 from pipeline.methods import get_method
-from pipeline.profiles import PROFILES
-from pipeline.runs import RunSpec, train_loader
-from pipeline.measurements import load_measurements
-from pipeline.scenarios import get_scenario
+from pipeline.setting.profiles import PROFILES
+from pipeline.run.spec import RunSpec
+from pipeline.run.training import train_loader
+from pipeline.setting.measurements import load_measurements
+from pipeline.setting.scenarios import get_scenario
 
 
 def test_each_pass_holds_every_image_once_and_an_epoch_goes_on_where_the_last_stopped():

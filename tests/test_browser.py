@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from pipeline.site import build_site
+from pipeline.render import build_site
 from tests.conftest import ROOT
 from tests.test_hostile_site import IDS, PAYLOADS, hostile_results
 

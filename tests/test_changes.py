@@ -1,4 +1,4 @@
-"""Which methods the pull-request check runs: ``pipeline.changes`` on a copy of the package, and
+"""Which methods the pull-request check runs: ``pipeline.grid.changes`` on a copy of the package, and
 the workflow that calls it (valid YAML, only ``make`` targets that exist)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import subprocess
 
 import yaml
 
-from pipeline.changes import changed_files, touched_methods
+from pipeline.grid.changes import changed_files, touched_methods
 from tests.conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "contribute.yml"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from pipeline.cli import main
-from pipeline.site import build_site
+from pipeline.render import build_site
 from tests.conftest import ROOT
 
 

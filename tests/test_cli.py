@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import build_parser, main
-from pipeline.grid import pairs
-from pipeline.profiles import HEADLINE, QUICK_LOOK
+from pipeline.grid.plan import pairs
+from pipeline.setting.profiles import HEADLINE, QUICK_LOOK
 from tests.conftest import ROOT, make, run_cli
 
 

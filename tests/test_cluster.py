@@ -12,9 +12,9 @@ import time
 import pandas as pd
 import pytest
 
-from pipeline import slurm
+from pipeline.grid import slurm
 from pipeline.cli import main
-from pipeline.cluster import ClusterOptions, Task, job_parameters, report, submit_and_wait
+from pipeline.grid.cluster import ClusterOptions, Task, job_parameters, report, submit_and_wait
 from tests.conftest import ROOT
 
 # Put on a job's PYTHONPATH, this stops every training for good at its first step, after writing the
@@ -142,10 +142,13 @@ def test_a_slurm_marker_names_its_job_only_for_the_same_command(tmp_path):
 @pytest.mark.parametrize("quiet", [False, True])
 def test_a_job_logs_a_line_per_learning_curve_point_unless_quiet(quiet):
     """A job's log gets the run's curve points as lines (progress bars would fill it with redraws)."""
-    from pipeline.cli import build_parser, run_argv
-    from pipeline.grid import specs_from_args
+    from pipeline.cli import build_parser
+    from pipeline.commands.options import execution, grid_request
+    from pipeline.grid.executor import run_argv
+    from pipeline.grid.plan import requested_specs
 
     args = build_parser().parse_args(["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "mc",
                                       "--seeds", "0", *(["--quiet"] if quiet else [])])
-    argv = run_argv(args, specs_from_args(args)[0])
+    request = grid_request(args)
+    argv = run_argv(request, execution(args), requested_specs(request)[0])
     assert ("--quiet" in argv, "--lines" in argv) == (quiet, not quiet)

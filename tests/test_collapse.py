@@ -1,13 +1,13 @@
-"""Collapsed runs are named (``pipeline.collapse``), from the tables alone."""
+"""Collapsed runs are named (``pipeline.analysis.collapse``), from the tables alone."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from pipeline.collapse import collapses, flat_start
-from pipeline.convergence import convergence
-from pipeline.tables import read_csv
+from pipeline.analysis.collapse import collapses, flat_start
+from pipeline.analysis.convergence import convergence
+from pipeline.base.tables import read_csv
 
 EPOCHS = [12, 24, 36, 48, 60, 72]
 

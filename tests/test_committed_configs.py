@@ -8,12 +8,13 @@ or with the step it records where its folder was run with ``--final-step`` (the 
 
 from __future__ import annotations
 
-import argparse
 import json
+from dataclasses import replace
 
 import pytest
 
-from pipeline.grid import run_spec
+from pipeline.grid.plan import run_spec
+from pipeline.grid.request import GridRequest
 from tests.conftest import ROOT
 
 CONFIGS = sorted((ROOT / "results").rglob("runs/*/*/seed*/config.json"))
@@ -22,12 +23,12 @@ CONFIGS = sorted((ROOT / "results").rglob("runs/*/*/seed*/config.json"))
 def rebuilt_config(committed: dict) -> dict:
     """The config today's code gives the committed run: with its profile's step, else with the
     step it records (a run made with ``--final-step``)."""
-    args = argparse.Namespace(profile=committed["profile"]["name"], epochs=None, final_step=None, speed=None,
-                              dataset=committed["dataset"]["name"], data_dir=committed["dataset"]["data_dir"])
-    spec = run_spec(args, committed["scenario"]["name"], committed["method"]["name"], committed["seed"])
+    request = GridRequest(profile=committed["profile"]["name"], dataset=committed["dataset"]["name"],
+                          data_dir=committed["dataset"]["data_dir"])
+    run = (committed["scenario"]["name"], committed["method"]["name"], committed["seed"])
+    spec = run_spec(request, *run)
     if spec.config()["final_step"] != committed["final_step"]:
-        args.final_step = committed["final_step"]
-        spec = run_spec(args, committed["scenario"]["name"], committed["method"]["name"], committed["seed"])
+        spec = run_spec(replace(request, final_step=committed["final_step"]), *run)
     return {"config_hash": spec.config_hash(), **spec.config()}
 
 

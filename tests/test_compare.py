@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.agreement import kendall_tau_b
+from pipeline.analysis.agreement import kendall_tau_b
 from pipeline.cli import main
-from pipeline.compare import compare, report
+from pipeline.analysis.compare import compare, report
 from tests.conftest import Workspace, run_cli
 
 METHODS = "mc,supervised,zero-filled"
@@ -50,8 +50,8 @@ def test_paired_differences_and_rankings(smoke_grid, projected):
 def test_a_method_that_diverged_under_one_setting_is_shown_and_ranks_last(smoke_grid, projected):
     from dataclasses import replace
 
-    from pipeline.compare import compare_scenario
-    from pipeline.leaderboard import profile_named
+    from pipeline.analysis.compare import compare_scenario
+    from pipeline.analysis.leaderboard import profile_named
 
     a, b = profile_named(smoke_grid.results, "smoke"), profile_named(projected.results, "smoke")
     diverged = (b.runs.scenario == "mri") & (b.runs.method == "supervised")

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from pipeline.convergence import MOVING_DB, UNSTEADY_DB, convergence
+from pipeline.analysis.convergence import MOVING_DB, UNSTEADY_DB, convergence
 
 EPOCHS = [2, 4, 6, 8, 10, 12]
 

@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 import torch
 
-from pipeline.curves import curve_epochs
-from pipeline.data import DatasetSpec
+from pipeline.run.curves import curve_epochs
+from pipeline.setting.data import DatasetSpec
 from pipeline.methods import get_method
-from pipeline.profiles import PROFILES
-from pipeline.runs import RunSpec, execute
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.profiles import PROFILES
+from pipeline.run.spec import RunSpec
+from pipeline.run.execute import execute
+from pipeline.setting.scenarios import SCENARIOS
 
 
 @pytest.mark.parametrize("epochs, points, expected", [

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.custom import CustomParts, metric_name
-from pipeline.names import NAME
-from pipeline.site import build_site
+from pipeline.setting.imported import CustomParts, metric_name
+from pipeline.base.names import NAME
+from pipeline.render import build_site
 
 MODEL = "tests.example_pkg.models:make_model"
 PHYSICS = "tests.example_pkg.physics:mri_x4"

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.data import DatasetSpec, load_images
-from pipeline.data import overview
-from pipeline.data.custom import custom_splits
-from pipeline.data.fastmri import fastmri_images
-from pipeline.data.mni import GAP, ORIENTATIONS, load_volume, mni_images, split_indices, template_path
-from pipeline.errors import UsageError
-from pipeline.profiles import PROFILES
+from pipeline.setting.data import DatasetSpec, load_images
+from pipeline.setting.data import overview
+from pipeline.setting.data.custom import custom_splits
+from pipeline.setting.data.fastmri import fastmri_images
+from pipeline.setting.data.mni import GAP, ORIENTATIONS, load_volume, mni_images, split_indices, template_path
+from pipeline.base.errors import UsageError
+from pipeline.setting.profiles import PROFILES
 from tests.fastmri_files import write_folder, write_volume
 
 
@@ -105,7 +105,7 @@ def test_fastmri_with_too_few_volumes_for_a_test_split_says_so(tmp_path):
 
 
 def test_fastmri_middle_slice_is_the_one_read(tmp_path):
-    from pipeline.data.fastmri import middle_slice
+    from pipeline.setting.data.fastmri import middle_slice
     import h5py
 
     path = tmp_path / "vol.h5"

@@ -14,10 +14,10 @@ import pytest
 import torch
 from deepinv.loss import Loss
 
-import pipeline.grid
+import pipeline.grid.plan
 from pipeline.cli import main
 from pipeline.methods import get_method
-from pipeline.site import build_site
+from pipeline.render import build_site
 from tests.conftest import ROOT, blocked_in_training
 
 
@@ -35,8 +35,8 @@ class NaNFromEpoch(Loss):
 
 def test_a_diverging_loss_is_recorded_and_the_grid_goes_on(workspace, monkeypatch, capsys, tmp_path):
     diverging = replace(get_method("mc"), losses=lambda setup: [NaNFromEpoch(1)])
-    real = pipeline.grid.get_method
-    monkeypatch.setattr(pipeline.grid, "get_method", lambda name, scenario=None:
+    real = pipeline.grid.plan.get_method
+    monkeypatch.setattr(pipeline.grid.plan, "get_method", lambda name, scenario=None:
                         diverging if name == "mc" else real(name, scenario))
     grid = ["--profile", "smoke", "--epochs", "3", "--scenarios", "mri", "--methods", "mc,ei,zero-filled"]
     assert main(workspace.args("benchmark", *grid)) == 0

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import agreement, findings, leaderboard
+from pipeline.analysis import agreement, findings, leaderboard
 from pipeline.methods import registry
-from pipeline.published import PUBLISHED
+from pipeline.analysis.published import PUBLISHED
 from tests.conftest import run_cli
 
 
@@ -85,7 +85,7 @@ def test_missing_results_are_not_checked_and_never_hold(smoke_profile):
 def test_a_scenario_with_one_method_is_not_ranked_against_the_paper(smoke_profile):
     """Mid-grid, a scenario whose first method alone has results gets no τ, no doubling test and
     no disagreements (NaN τ, 0 of 0 pairs), and the terminal says why."""
-    from pipeline import disagreement, doubling
+    from pipeline.analysis import disagreement, doubling
 
     alone = (smoke_profile.per_image.scenario != "single") | (smoke_profile.per_image.method == "ei")
     runs = (smoke_profile.runs.scenario != "single") | (smoke_profile.runs.method == "ei")
@@ -183,7 +183,7 @@ def test_a_failing_check_says_how_both_learning_curves_ended(smoke_profile):
 
 
 def test_separated_pairs_count_only_what_the_paper_separates_by_a_decibel():
-    from pipeline.agreement import separated_pairs
+    from pipeline.analysis.agreement import separated_pairs
 
     paper = [30.0, 28.5, 28.6, 25.0]  # 28.5 vs 28.6 is a near-tie of one seed: not evidence
     assert separated_pairs([4.0, 3.0, 2.0, 1.0], paper) == (5, 5)
@@ -202,7 +202,7 @@ def synthetic_scores(means_by_epoch: dict[int, dict[str, float]], seeds=(0, 1, 2
 
 
 def test_the_doubling_test_finds_a_significant_pair_reversed_at_half_the_budget():
-    from pipeline.doubling import compare
+    from pipeline.analysis.doubling import compare
 
     scores = synthetic_scores({12: {"ei": 20.0, "ssdu": 21.0, "mc": 18.0}, 24: {"ei": 22.0, "ssdu": 21.2, "mc": 18.0}})
     row = compare(scores, "mri", 12)
@@ -211,7 +211,7 @@ def test_the_doubling_test_finds_a_significant_pair_reversed_at_half_the_budget(
 
 
 def test_the_doubling_test_holds_when_doubling_moves_no_ranked_pair():
-    from pipeline.doubling import compare
+    from pipeline.analysis.doubling import compare
 
     scores = synthetic_scores({24: {"ei": 22.0, "ssdu": 21.0, "mc": 18.0}, 48: {"ei": 22.3, "ssdu": 21.4, "mc": 18.0}})
     row = compare(scores, "mri", 24)
@@ -219,7 +219,7 @@ def test_the_doubling_test_holds_when_doubling_moves_no_ranked_pair():
 
 
 def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_profile):
-    from pipeline.doubling import training_hours
+    from pipeline.analysis.doubling import training_hours
 
     runs = pd.DataFrame([
         {"scenario": "mri", "method": m, "seed": seed, "status": status, "epochs": epochs, "train_seconds": seconds}
@@ -240,13 +240,13 @@ def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_pr
     ([1, 2, 5], 16, 5),        # more jobs than runs: the longest run
 ])
 def test_grid_wall_time_replays_the_runs_in_order_on_the_free_slots(hours, jobs, wall):
-    from pipeline.gridtime import wall_hours
+    from pipeline.analysis.gridtime import wall_hours
 
     assert wall_hours([h * 3600.0 for h in hours], jobs) == pytest.approx(wall)
 
 
 def test_grid_time_report_sums_run_hours_per_seed(smoke_profile):
-    from pipeline.gridtime import report
+    from pipeline.analysis.gridtime import report
 
     runs = pd.DataFrame([{"scenario": s, "method": m, "seed": seed, "train_seconds": 3600.0 * hours, "eval_seconds": 0.0}
                          for s, m, hours in [("mri", "mc", 1), ("mri", "ei", 2), ("noisy", "mo-ei", 3)] for seed in (0, 1)])
@@ -288,7 +288,7 @@ def image_curves(methods_at_half: dict[str, float], methods_at_end: dict[str, fl
 def reversed_mo_ei(smoke_profile, curves: pd.DataFrame):
     """The (mo-ei, moi) disagreement when MO-EI scores 2 dB below MOI, with these image-by-image
     curves (and their means as the runs' learning curves)."""
-    from pipeline import disagreement
+    from pipeline.analysis import disagreement
 
     levels = dict(PAPER)
     levels[("mri", "mo-ei")] = PAPER[("mri", "moi")] - 2.0  # the paper has MO-EI 1.85 dB above MOI
@@ -299,7 +299,7 @@ def reversed_mo_ei(smoke_profile, curves: pd.DataFrame):
 
 
 def test_the_papers_own_numbers_disagree_with_it_nowhere(smoke_profile):
-    from pipeline import disagreement
+    from pipeline.analysis import disagreement
 
     profile = with_levels(smoke_profile, PAPER)
     assert all(disagreement.disagreements(profile, s) == [] for s in profile.scenarios)
@@ -308,7 +308,7 @@ def test_the_papers_own_numbers_disagree_with_it_nowhere(smoke_profile):
 
 
 def test_a_significant_reversal_with_steady_curves_is_settled(smoke_profile):
-    from pipeline import disagreement
+    from pipeline.analysis import disagreement
 
     pair = reversed_mo_ei(smoke_profile, image_curves({"mo-ei": 20.0, "moi": 21.9}, {"mo-ei": 20.1, "moi": 22.0}))
     assert pair.paper_diff == pytest.approx(PAPER[("mri", "mo-ei")] - PAPER[("mri", "moi")])
@@ -317,7 +317,7 @@ def test_a_significant_reversal_with_steady_curves_is_settled(smoke_profile):
 
 
 def test_a_reversal_training_may_still_undo_is_not_settled(smoke_profile):
-    from pipeline import disagreement
+    from pipeline.analysis import disagreement
 
     rising = reversed_mo_ei(smoke_profile, image_curves({"mo-ei": 19.5, "moi": 22.0}, {"mo-ei": 20.0, "moi": 22.0}))
     assert rising.verdict == disagreement.BUDGET and rising.why_unsettled.startswith("mo-ei still rising (+0.50 dB")
@@ -336,13 +336,13 @@ def test_a_reversal_training_may_still_undo_is_not_settled(smoke_profile):
     (float("nan"), float("nan"), "", True, True, "diverged here"),
 ])
 def test_disagreement_verdicts(low, high, why, checked, diverged, verdict):
-    from pipeline.disagreement import Disagreement
+    from pipeline.analysis.disagreement import Disagreement
 
     assert Disagreement("mri", "mo-ei", "moi", 1.85, -0.5, low, high, why, checked, diverged).verdict == verdict
 
 
 def test_a_significant_reversal_without_curves_is_not_called_settled(smoke_profile):
-    from pipeline import disagreement
+    from pipeline.analysis import disagreement
 
     levels = dict(PAPER)
     levels[("mri", "mo-ei")] = PAPER[("mri", "moi")] - 2.0
@@ -353,7 +353,7 @@ def test_a_significant_reversal_without_curves_is_not_called_settled(smoke_profi
 
 
 def test_a_winner_that_diverged_everywhere_is_a_disagreement(smoke_profile):
-    from pipeline import disagreement
+    from pipeline.analysis import disagreement
 
     profile = with_levels(smoke_profile, PAPER)
     gone = (profile.per_image.scenario == "mri") & (profile.per_image.method == "mo-ei")

@@ -1,4 +1,4 @@
-"""A results folder is untrusted input (``pipeline.gate``): every bad name, size, shape or link in it is
+"""A results folder is untrusted input (``pipeline.analysis.gate``): every bad name, size, shape or link in it is
 refused in one line before the site, ``findings`` or ``compare`` use it, and nothing is ever
 written outside ``--out``. Each case edits a copy of the smoke results (run folders included)."""
 
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import gate
+from pipeline.analysis import gate
 from pipeline.cli import main
-from pipeline.leaderboard import read_profiles
+from pipeline.analysis.leaderboard import read_profiles
 
 TABLES = ("runs.csv", "per_image.csv", "summary.csv", "curves.csv", "curves_per_image.csv")
 

@@ -1,4 +1,4 @@
-"""Fuzzing the results folder (``pipeline.gate``): hostile names, cells, catalogue fields, gallery
+"""Fuzzing the results folder (``pipeline.analysis.gate``): hostile names, cells, catalogue fields, gallery
 headers and folder names, drawn by hypothesis, planted in a copy of the smoke results.
 
 Whatever is planted, the site build, ``findings`` and ``compare`` either succeed or exit 2 with one

@@ -12,14 +12,15 @@ import pytest
 import torch
 
 from benchmarks import gpu_check
-from pipeline import checkpoints, streams
+from pipeline.run import checkpoints
+from pipeline.base import streams
 from pipeline.methods import Setup, get_method
 from pipeline.methods import adversarial
-from pipeline.measurements import MeasurementDataset, MeasuredSplit
-from pipeline.model import build_model
-from pipeline.profiles import get_profile
-from pipeline.scenarios import get_scenario
-from pipeline.speed import OPTIONS
+from pipeline.setting.measurements import MeasurementDataset, MeasuredSplit
+from pipeline.setting.model import build_model
+from pipeline.setting.profiles import get_profile
+from pipeline.setting.scenarios import get_scenario
+from pipeline.setting.speed import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ("mc", "adversarial", "zero-filled")  # trained, trained with a discriminator, not trained

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from deepinv.loss import Loss
 
-from pipeline.guard import ground_truth_hidden, guard
+from pipeline.run.guard import ground_truth_hidden, guard
 from pipeline.methods import Method, registry
 
 
@@ -20,7 +20,7 @@ class PeekingLoss(Loss):
         self.cache_dir = cache_dir
 
     def forward(self, x_net, y, physics, model=None, **kwargs):
-        from pipeline.data import DatasetSpec, load_images
+        from pipeline.setting.data import DatasetSpec, load_images
 
         images = load_images(DatasetSpec("mni"), x_net.shape[-1], 8, 4, self.cache_dir)
         return ((x_net - images.train[: len(x_net)]) ** 2).mean()
@@ -34,7 +34,7 @@ def test_the_guard_catches_a_loss_that_reads_the_images_through_the_data_module(
 
 
 def test_hidden_ground_truth_comes_back_after_the_guard(tmp_path):
-    from pipeline.data import DatasetSpec, load_images
+    from pipeline.setting.data import DatasetSpec, load_images
 
     with ground_truth_hidden():
         assert load_images(DatasetSpec("mni"), 32, 8, 4, tmp_path).train.isnan().all()

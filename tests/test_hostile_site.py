@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.site import build_site
+from pipeline.render import build_site
 
 
 @dataclass(frozen=True)

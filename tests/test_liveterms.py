@@ -1,4 +1,4 @@
-"""Every loss term alive: each term of each method gives a parameter gradient (``pipeline.liveterms``).
+"""Every loss term alive: each term of each method gives a parameter gradient (``pipeline.run.liveterms``).
 
 The check trains real (smoke-sized) networks with the pipeline's own training for a few steps.
 """
@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline import liveterms
+from pipeline.run import liveterms
 from pipeline.cli import main
-from pipeline.grid import pairs
+from pipeline.grid.plan import pairs
 from pipeline.methods import get_method
-from pipeline.profiles import PROFILES, WHERE_EXACT
-from pipeline.scenarios import get_scenario
+from pipeline.setting.profiles import PROFILES, WHERE_EXACT
+from pipeline.setting.scenarios import get_scenario
 
 STEPS = 2
 # the rule the committed quick and standard results were made with; retired with them (issue 38)

@@ -8,15 +8,15 @@ from deepinv.loss import SplittingLoss
 from deepinv.models import Reconstructor
 from deepinv.physics.generator import BernoulliSplittingMaskGenerator
 
-from pipeline.discriminator import SkipConvDiscriminator
+from pipeline.setting.discriminator import SkipConvDiscriminator
 from pipeline.losses import FullMeasurementLoss, MOConsistencyLoss, SplittingConsistencyLoss, unwrap
 from pipeline.losses.adversarial import (
     MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator,
     UAIRGeneratorLoss, UnpairedMeasurements,
 )
-from pipeline import streams
+from pipeline.base import streams
 from pipeline.methods import Setup, get_method
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.scenarios import SCENARIOS
 
 SIZE = 16
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pipeline.data import DatasetSpec
-from pipeline.measurements import MeasurementDataset, cache_path, load_measurements
-from pipeline.profiles import PROFILES
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import MeasurementDataset, cache_path, load_measurements
+from pipeline.setting.profiles import PROFILES
+from pipeline.setting.scenarios import SCENARIOS
 
 SMOKE = PROFILES["smoke"]
 MNI = DatasetSpec("mni")

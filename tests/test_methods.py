@@ -13,14 +13,16 @@ from deepinv.loss import AugmentConsistencyLoss, EILoss, Loss, SplittingLoss
 from deepinv.transform import Rotate
 from torchvision.transforms import InterpolationMode
 
-from pipeline.data import DatasetSpec
+from pipeline.setting.data import DatasetSpec
 from pipeline.losses import AdjointMCLoss, MOConsistencyLoss, unwrap
-from pipeline.measurements import load_measurements
+from pipeline.setting.measurements import load_measurements
 from pipeline.methods import Method, get_method, registry, variants_of
-from pipeline.model import build_model
-from pipeline.profiles import PROFILES
-from pipeline.runs import RunSpec, method_setup, train, training_physics
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.model import build_model
+from pipeline.setting.profiles import PROFILES
+from pipeline.run.spec import RunSpec
+from pipeline.run.setup import method_setup, training_physics
+from pipeline.run.training import train
+from pipeline.setting.scenarios import SCENARIOS
 from tests.conftest import ROOT, run_cli
 
 SMOKE = PROFILES["smoke"]
@@ -61,7 +63,7 @@ class SpyLoss(Loss):
         self.seen.append(x)
         global_state = torch.get_rng_state()
         value = self.loss(x=x, **kwargs)
-        # every draw of a loss comes from a named stream of the run (pipeline.streams), never
+        # every draw of a loss comes from a named stream of the run (pipeline.base.streams), never
         # from torch's global state (libcpab's CPAB and an unseeded noise model once did)
         assert torch.equal(torch.get_rng_state(), global_state), f"{type(self.loss).__name__} drew from the global RNG"
         return value

@@ -9,9 +9,9 @@ import torch
 from deepinv.loss import SplittingLoss
 from deepinv.models import MoDL, UNet
 
-from pipeline.model import AutogradMoDL, ConsistentMoDL, build_model
-from pipeline.profiles import PROFILES
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.model import AutogradMoDL, ConsistentMoDL, build_model
+from pipeline.setting.profiles import PROFILES
+from pipeline.setting.scenarios import SCENARIOS
 
 SMOKE = PROFILES["smoke"]
 SIZE = 16
@@ -64,9 +64,9 @@ def test_the_projection_gives_back_the_measured_samples_under_real_masks(scenari
                                             ("multicoil", "prox")])
 def test_the_final_step_is_chosen_by_the_physics(scenario, step):
     """Projection where it is exact (noiseless, single-coil), MoDL's own prox elsewhere: recorded."""
-    from pipeline.data import DatasetSpec
+    from pipeline.setting.data import DatasetSpec
     from pipeline.methods import get_method
-    from pipeline.runs import RunSpec
+    from pipeline.run.spec import RunSpec
 
     chosen = SCENARIOS[scenario]
     quick = PROFILES["quick"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import torch
 
-from pipeline import provenance
-from pipeline.data import DatasetSpec
-from pipeline.measurements import load_measurements
+from pipeline.base import provenance
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import load_measurements
 from pipeline.methods import get_method
-from pipeline.model import build_model, count_parameters, pick_device
-from pipeline.profiles import get_profile
-from pipeline.runs import RunSpec, method_setup
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.model import build_model, count_parameters, pick_device
+from pipeline.setting.profiles import get_profile
+from pipeline.run.spec import RunSpec
+from pipeline.run.setup import method_setup
+from pipeline.setting.scenarios import SCENARIOS
 from tests.fastmri_files import write_folder
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from deepinv.physics import LinearPhysics
 
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.scenarios import SCENARIOS
 
 SIZE = 16
 

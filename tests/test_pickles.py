@@ -10,14 +10,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pipeline import storage
+from pipeline.base import storage
 from pipeline.cli import main
-from pipeline.data import DatasetSpec
-from pipeline.data.fastmri import fastmri_images
-from pipeline.errors import UsageError
-from pipeline.measurements import cache_path, load_measurements
-from pipeline.profiles import PROFILES
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.data.fastmri import fastmri_images
+from pipeline.base.errors import UsageError
+from pipeline.setting.measurements import cache_path, load_measurements
+from pipeline.setting.profiles import PROFILES
+from pipeline.setting.scenarios import SCENARIOS
 from tests.fastmri_files import write_folder
 
 SMOKE = PROFILES["smoke"]

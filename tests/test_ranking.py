@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import tables
-from pipeline.ranking import Samples, rank_distribution, ranks_in_samples, significance
-from pipeline.site import build_site
-from pipeline.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, SUMMARY_COLUMNS, summarise, to_csv
+from pipeline.base import tables
+from pipeline.analysis.ranking import Samples, rank_distribution, ranks_in_samples, significance
+from pipeline.render import build_site
+from pipeline.base.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, SUMMARY_COLUMNS, summarise, to_csv
 
 # ei beats mc by 1 dB on seed 0 and loses by 3 dB on seed 1; zero-filled is 2 dB below ei on both.
 # Drawing two seeds with replacement: (0, 0) with probability 1/4 puts ei first; (0, 1), (1, 0)

@@ -12,18 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import provenance
+from pipeline.base import provenance
 from pipeline.cli import main
-from pipeline.data import DatasetSpec
-from pipeline.errors import UsageError
-from pipeline.leaderboard import read_table
-from pipeline.measurements import cache_path
+from pipeline.setting.data import DatasetSpec
+from pipeline.base.errors import UsageError
+from pipeline.analysis.leaderboard import read_table
+from pipeline.setting.measurements import cache_path
 from pipeline.methods import registry
-from pipeline.scenarios import SCENARIOS
-from pipeline.storage import inside
-from pipeline.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv, safe_cell, to_csv
-from pipeline.grid import pairs
-from pipeline.profiles import PROFILES
+from pipeline.setting.scenarios import SCENARIOS
+from pipeline.base.storage import inside
+from pipeline.base.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv, safe_cell, to_csv
+from pipeline.grid.plan import pairs
+from pipeline.setting.profiles import PROFILES
 from tests.conftest import blocked_in_training, run_cli
 
 RUN_FILES = {"run.json", "config.json", "per_image.csv", "train_log.csv", "gallery.npz"}

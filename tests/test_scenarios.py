@@ -11,12 +11,12 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
-from pipeline.discovery import entry_of
-from pipeline.errors import UsageError
-from pipeline.grid import pairs
+from pipeline.base.discovery import entry_of
+from pipeline.base.errors import UsageError
+from pipeline.grid.plan import pairs
 from pipeline.methods import Method, registry
-from pipeline.names import NAME, RULE
-from pipeline.scenarios import SCENARIOS, Scenario
+from pipeline.base.names import NAME, RULE
+from pipeline.setting.scenarios import SCENARIOS, Scenario
 from tests.conftest import ROOT
 
 
@@ -33,18 +33,18 @@ def test_the_papers_four_scenarios_come_first_and_configs_hold_only_physics():
 
 NEW_SCENARIO = '''"""Noiseless single-coil MRI at acceleration 8: a user's scenario file."""
 
-from pipeline.scenarios import Scenario
+from pipeline.setting.scenarios import Scenario
 
 SCENARIO = Scenario("mri-x8", "Noiseless single-coil, x8", "As mri, at acceleration 8.", acceleration=8)
 '''
 
 
 def test_a_new_scenario_file_appears_in_list_grid_tables_and_site(tmp_path):
-    """Adding one file to pipeline/scenarios/ is all it takes (checked on a copy of the project)."""
+    """Adding one file to pipeline/setting/scenarios/ is all it takes (checked on a copy of the project)."""
     for part in ("pipeline", "site", "examples"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "mkdocs.yml", tmp_path)
-    (tmp_path / "pipeline" / "scenarios" / "mri_x8.py").write_text(NEW_SCENARIO)
+    (tmp_path / "pipeline" / "setting" / "scenarios" / "mri_x8.py").write_text(NEW_SCENARIO)
 
     def pipeline(*args: str) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=tmp_path, capture_output=True,
@@ -89,13 +89,13 @@ def test_a_registered_name_against_the_rule_is_a_one_line_error_naming_its_file(
 
 
 def test_a_file_registering_nothing_or_a_name_twice_is_a_one_line_error(tmp_path, monkeypatch):
-    from pipeline.discovery import discover
+    from pipeline.base.discovery import discover
 
     package = tmp_path / "plugins"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "a.py").write_text("from pipeline.scenarios import Scenario\nSCENARIO = Scenario('dup', 't', 'd')\n")
-    (package / "b.py").write_text("from pipeline.scenarios import Scenario\nSCENARIO = Scenario('dup', 't', 'd')\n")
+    (package / "a.py").write_text("from pipeline.setting.scenarios import Scenario\nSCENARIO = Scenario('dup', 't', 'd')\n")
+    (package / "b.py").write_text("from pipeline.setting.scenarios import Scenario\nSCENARIO = Scenario('dup', 't', 'd')\n")
     (package / "c.py").write_text("SCENARIO = 'not one'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(UsageError) as twice:

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import agreement, findings, leaderboard
+from pipeline.analysis import agreement, findings, leaderboard
 from pipeline.cli import main
-from pipeline.errors import UsageError
-from pipeline.grid import pairs
+from pipeline.base.errors import UsageError
+from pipeline.grid.plan import pairs
 from pipeline.methods import registry
-from pipeline.published import PUBLISHED
-from pipeline.site import build_site
-from pipeline.site.build import STAMP
-from pipeline.site.markup import docstring_markdown
+from pipeline.analysis.published import PUBLISHED
+from pipeline.render import build_site
+from pipeline.render.build import STAMP
+from pipeline.render.markup import docstring_markdown
 from tests.conftest import ROOT, make, run_cli
 
 
@@ -161,7 +161,7 @@ def test_home_page_lists_every_run_and_loads_nothing_remote(built_site, smoke_pr
 
 
 def test_each_scenario_page_lists_the_pairs_it_orders_unlike_the_paper(built_site, smoke_profile):
-    from pipeline.disagreement import disagreements
+    from pipeline.analysis.disagreement import disagreements
 
     home = (built_site / "index.html").read_text()
     for scenario in ("mri", "multicoil"):
@@ -178,7 +178,7 @@ def test_each_scenario_page_lists_the_pairs_it_orders_unlike_the_paper(built_sit
 
 
 def test_a_scenario_page_shows_the_doubling_test_of_its_curves(workspace):
-    from pipeline import doubling
+    from pipeline.analysis import doubling
 
     grid = ["--profile", "smoke", "--epochs", "2", "--scenarios", "mri", "--methods", "zero-filled,supervised,mc,ei"]
     assert main(workspace.args("benchmark", *grid)) == 0
@@ -202,7 +202,7 @@ def test_method_page_shows_its_source_unmangled(built_site):
 
 
 def test_a_method_page_shows_where_it_ranks_as_the_contribution_report_does(built_site, smoke_profile):
-    from pipeline import contribute
+    from pipeline.analysis import contribute
 
     page = (built_site / "methods" / "ei" / "index.html").read_text()
     assert "Where it ranks in each scenario" in page
@@ -334,7 +334,7 @@ def test_without_a_catalogue_the_site_says_to_collect_again(smoke_grid, tmp_path
 
 
 def test_a_strict_mkdocs_failure_says_why_in_one_line(smoke_grid, tmp_path, monkeypatch):
-    from pipeline.site import build as site
+    from pipeline.render import build as site
 
     real = site.write_tutorial
 
@@ -349,8 +349,8 @@ def test_a_strict_mkdocs_failure_says_why_in_one_line(smoke_grid, tmp_path, monk
 
 
 def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_profile):
-    from pipeline import agreement
-    from pipeline.site.pages import AGREEMENT_TARGET, agreement_panel
+    from pipeline.analysis import agreement
+    from pipeline.render.pages import AGREEMENT_TARGET, agreement_panel
 
     taus = {"smoke": [agreement.Agreement("smoke", s, metric, tau, 10) for s, tau in
                       [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}
@@ -421,7 +421,7 @@ def test_the_home_page_ranks_first_and_states_the_scale(built_site, smoke_profil
 
 
 def test_relative_rank_compares_fields_of_different_sizes():
-    from pipeline.site.pages import relative_rank, relative_ranks
+    from pipeline.render.pages import relative_rank, relative_ranks
 
     small = pd.DataFrame({"method": list("abcd"), "mean_rank": [1.0, 2.0, 3.0, 4.0]})
     large = pd.DataFrame({"method": list("abcdefg"), "mean_rank": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]})
@@ -464,7 +464,7 @@ def test_a_method_without_training_has_no_time_and_is_a_line_in_the_cost_view(bu
 
 
 def test_the_cost_view_counts_the_runs_that_shared_the_machine():
-    from pipeline.site.pages import most_at_once
+    from pipeline.render.pages import most_at_once
 
     runs = pd.DataFrame({"finished_at": ["2026-01-01T00:10:00+00:00", "2026-01-01T00:12:00+00:00",
                                          "2026-01-01T00:30:00+00:00"],
@@ -474,7 +474,7 @@ def test_the_cost_view_counts_the_runs_that_shared_the_machine():
 
 
 def test_every_method_has_a_colour_of_its_own_and_the_heat_map_says_where_it_saturates(smoke_profile):
-    from pipeline.site.figures import GAIN_SCALE_DB, curve_figure, gain_heatmap, method_colours
+    from pipeline.render.figures import GAIN_SCALE_DB, curve_figure, gain_heatmap, method_colours
 
     colours = method_colours(list(smoke_profile.catalogue.methods))
     assert len(set(colours.values())) == len(colours) <= 24
@@ -487,7 +487,7 @@ def test_every_method_has_a_colour_of_its_own_and_the_heat_map_says_where_it_sat
 @pytest.mark.parametrize("bounds, shown", [((-0.004, 2.67), "[-0.004, +2.670]"), ((0.0, 2.671), "[+0.00, +2.67]"),
                                            ((0.00004, 1.0), "[+0.0000, +1.0000]"), ((-1.234, -0.5), "[-1.23, -0.50]")])
 def test_a_ci_keeps_the_sign_that_decides_significance(bounds, shown):
-    from pipeline.site.markup import ci
+    from pipeline.render.markup import ci
 
     assert ci(bounds) == shown
 
@@ -506,7 +506,7 @@ def two_profiles(smoke_grid, tmp_path):
 
 
 def test_the_menu_lists_the_headline_first_and_no_empty_page(smoke_grid, tmp_path):
-    from pipeline.site.build import navigation
+    from pipeline.render.build import navigation
 
     results = two_profiles(smoke_grid, tmp_path)
     html_dir = build_site(results, tmp_path / "site", headline="smoke")
@@ -519,7 +519,7 @@ def test_the_menu_lists_the_headline_first_and_no_empty_page(smoke_grid, tmp_pat
     (quick,) = nav[-1]["Other profiles"]
     assert quick["Profile quick"][0] == {"Leaderboard": "profiles/quick.md"}
     assert "custom.md" not in str(nav) and "evaluated.md" not in str(nav)  # nothing to show: not in the menu
-    from pipeline.site.reference import PAGES
+    from pipeline.render.reference import PAGES
 
     files = [next(iter(entry.values())) for entry in nav]
     listed = [f for f in files if isinstance(f, str) and f in {p.file for p in PAGES}]
@@ -531,7 +531,7 @@ def test_the_menu_lists_the_headline_first_and_no_empty_page(smoke_grid, tmp_pat
 
 
 def test_a_report_reads_as_prose(smoke_profile):
-    from pipeline import contribute
+    from pipeline.analysis import contribute
 
     text = "\n".join(contribute.standing(smoke_profile, "ei"))
     assert "seed(s)" not in text and "| against | ΔPSNR (dB) | 95 % CI | verdict |" in text
@@ -539,7 +539,7 @@ def test_a_report_reads_as_prose(smoke_profile):
 
 
 def test_a_shell_comment_in_the_report_stays_code():
-    from pipeline.site.reference import headings_down
+    from pipeline.render.reference import headings_down
 
     text = "# Report\n\n```bash\n# a comment\nmake x\n```\n## mri\n"
     assert headings_down(text, 2) == "### Report\n\n```bash\n# a comment\nmake x\n```\n#### mri\n"
@@ -553,7 +553,7 @@ def test_scenario_pages_state_the_profile_as_a_sentence_and_link_the_data(built_
 
 
 def test_the_data_and_scale_page_states_the_split(built_site):
-    from pipeline.data.overview import FOLDER
+    from pipeline.setting.data.overview import FOLDER
 
     data = json.loads((FOLDER / "mni.json").read_text())
     page = re.sub(r"<[^>]+>", " ", (built_site / "data-and-scale" / "index.html").read_text())

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import locks
+from pipeline.base import locks
 from tests.conftest import ROOT, make
 from tests.fastmri_files import write_folder
 

@@ -10,9 +10,9 @@ import torch
 from deepinv.models import UNet
 
 from pipeline.cli import main
-from pipeline.errors import UsageError
-from pipeline.model import AutocastUNet, build_model
-from pipeline.profiles import PROFILES, get_profile
+from pipeline.base.errors import UsageError
+from pipeline.setting.model import AutocastUNet, build_model
+from pipeline.setting.profiles import PROFILES, get_profile
 
 SMOKE = PROFILES["smoke"]
 

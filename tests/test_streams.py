@@ -7,13 +7,14 @@ import itertools
 import pytest
 import torch
 
-from pipeline import streams
-from pipeline.data import DatasetSpec
-from pipeline.measurements import load_measurements
+from pipeline.base import streams
+from pipeline.setting.data import DatasetSpec
+from pipeline.setting.measurements import load_measurements
 from pipeline.methods import get_method
-from pipeline.profiles import PROFILES
-from pipeline.runs import RunSpec, method_setup, training_physics
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.profiles import PROFILES
+from pipeline.run.spec import RunSpec
+from pipeline.run.setup import method_setup, training_physics
+from pipeline.setting.scenarios import SCENARIOS
 
 SMOKE = PROFILES["smoke"]
 

@@ -1,4 +1,5 @@
-"""The package's imports flow one way: the CLI on top, nothing importing it back, no circles.
+"""The package's imports flow one way: the CLI on top, nothing importing it back, no circles,
+and each role folder imports only the folders below it (as its docstring says).
 
 Read from the source (every ``import`` statement, also those inside functions), so a lazy import
 cannot hide a circle.
@@ -7,8 +8,25 @@ cannot hide a circle.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 
+import pipeline.cli
+from pipeline import analysis, base, commands, grid, losses, methods, render, run, setting
 from tests.conftest import ROOT
+
+# each role folder -> the folders it may import (the package's docstring draws the same order)
+MAY_IMPORT = {
+    base: [],
+    setting: [base],
+    losses: [base, setting],
+    methods: [base, setting, losses],
+    run: [base, setting, losses, methods],
+    analysis: [base, setting, methods, run],
+    grid: [base, setting, methods, run, analysis],
+    render: [base, setting, analysis],
+    commands: [base, setting, losses, methods, run, analysis, grid, render],
+}
 
 
 def module_name(path) -> str:
@@ -64,10 +82,31 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
+def role_of(module: str) -> str:
+    """``pipeline.run.spec`` -> ``pipeline.run``; a top-level module is its own role."""
+    return ".".join(module.split(".")[:2])
+
+
 def test_only_the_entry_point_imports_the_cli():
     graph = imports_of_package()
-    assert "pipeline.cli" in graph and "pipeline.runs" in graph["pipeline.cli"]  # the reading works
-    assert sorted(m for m, imported in graph.items() if "pipeline.cli" in imported) == ["pipeline.__main__"]
+    cli = pipeline.cli.__name__
+    assert commands.__name__ in graph[cli]  # the reading works
+    assert sorted(m for m, imported in graph.items() if cli in imported) == [module_name(ROOT / "pipeline" / "__main__.py")]
+
+
+def test_each_role_folder_imports_only_the_folders_below_it():
+    allowed = {role.__name__: {r.__name__ for r in below} for role, below in MAY_IMPORT.items()}
+    found = {(role_of(m), role_of(d)) for m, deps in imports_of_package().items() for d in deps
+             if role_of(m) != role_of(d) and role_of(m) in allowed}
+    assert (run.__name__, setting.__name__) in found  # the reading works
+    assert sorted((a, b) for a, b in found if b not in allowed[a]) == []
+
+
+def test_every_module_is_in_a_role_folder_but_the_entry_points():
+    top = sorted(p.name for p in (ROOT / "pipeline").glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "cli.py"]
+    folders = {p.name for p in (ROOT / "pipeline").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == {role.__name__.rpartition(".")[2] for role in MAY_IMPORT}
 
 
 def test_no_modules_import_each_other():
@@ -76,3 +115,13 @@ def test_no_modules_import_each_other():
 
 def test_a_circle_is_found():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_command_line_and_the_site_start_without_torch():
+    """`make site` runs on the site's light install (no torch): the parser, the site and the
+    analyses it shows must not import the training stack; the commands that train import it
+    when they run."""
+    code = ("import sys, pipeline.cli, pipeline.render, pipeline.analysis.findings, pipeline.analysis.compare; "
+            "pipeline.cli.build_parser(); print(sorted(m for m in ('torch', 'deepinv') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import torch
 from deepinv.loss import Loss, MCLoss
 from deepinv.loss.metric import Metric
 
-from pipeline.scenarios import Scenario
+from pipeline.setting.scenarios import Scenario
 
 
 class AdjointMCLoss(Loss):

@@ -147,7 +147,7 @@ class UAIRGeneratorLoss(GeneratorLoss):
         y_new, operator = self.mo.remeasure(x_net)
         y_cycle = operator.A(model(y_new, operator))
         y_new, y_cycle = self.mo.to_domain(y_new), self.mo.to_domain(y_cycle)
-        self.terms = {  # kept for the live-terms check (pipeline.liveterms)
+        self.terms = {  # kept for the live-terms check (pipeline.run.liveterms)
             "adversarial": self.adversarial_loss(None, y_new, D), "cycle": self.weight_mc * self.metric(y_cycle, y_new),
         }
         return self.terms["adversarial"] + self.terms["cycle"]

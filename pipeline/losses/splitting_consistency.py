@@ -43,7 +43,7 @@ class SplittingConsistencyLoss(SplittingLoss):
         y2, physics2 = self.split(mask2, y, physics)
         x2 = network(y2, physics2)
         self.complement.update(mask=1 - physics.mask)
-        self.terms = {  # kept for the live-terms check (pipeline.liveterms)
+        self.terms = {  # kept for the live-terms check (pipeline.run.liveterms)
             "agreement": self.metric(self.complement.A(x_net), self.complement.A(x2)),
             "consistency of x1": self.metric(physics.A(x_net), y),
             "consistency of x2": self.metric(physics.A(x2), y),

@@ -1,6 +1,6 @@
 """The methods registry: one file per method in this folder, discovered by name.
 
-A method file defines ``METHOD = Method(...)``, named by the rule of ``pipeline.names``: its
+A method file defines ``METHOD = Method(...)``, named by the rule of ``pipeline.base.names``: its
 losses (built from a ``Setup``), the scenarios it applies to and its metadata. Its module
 docstring states the loss in maths; the site shows it. Adding a file is all it takes for the
 method to appear in ``python -m pipeline list``, the Makefile grid, the result tables and the site.
@@ -20,10 +20,10 @@ from deepinv.physics import Physics
 from deepinv.physics.generator import PhysicsGenerator
 from torch.utils.data import Dataset
 
-from pipeline import streams
-from pipeline.discovery import discover
-from pipeline.errors import UsageError, choose
-from pipeline.scenarios import SCENARIOS, Scenario
+from pipeline.base import streams
+from pipeline.base.discovery import discover
+from pipeline.base.errors import UsageError, choose
+from pipeline.setting.scenarios import SCENARIOS, Scenario
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Setup:
     scenario: Scenario
     img_size: int
     device: torch.device
-    seed: int  # the run seed: every random stream below derives from it (``pipeline.streams``)
+    seed: int  # the run seed: every random stream below derives from it (``pipeline.base.streams``)
     physics_generator: PhysicsGenerator  # the scenario's mask generator on the loss-operators stream
     rng: torch.Generator  # the method's own random draws (splits, transforms, added noise)
     unpaired: Dataset | None = None  # training measurements without x (adversarial "real" data)

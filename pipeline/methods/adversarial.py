@@ -32,11 +32,11 @@ back the zero-filled image exactly; a dead ReLU passes no gradient, so the gener
 recovered (the discriminator's loss fell to 0.04–0.1, the generator's rose to about 0.9).
 """
 
-from pipeline.discriminator import skipconv_discriminator
+from pipeline.setting.discriminator import skipconv_discriminator
 from pipeline.losses.adversarial import (
     MOAdversarialDiscriminatorLoss, MOAdversarialGeneratorLoss, MultiOperator, UnpairedMeasurements,
 )
-from pipeline import streams
+from pipeline.base import streams
 from pipeline.methods import Method, Setup
 
 DOMAIN = "adjoint"

@@ -23,9 +23,9 @@ from deepinv.loss import EILoss
 from deepinv.physics import GaussianNoise
 from deepinv.transform import RandomNoise
 
-from pipeline import streams
+from pipeline.base import streams
 from pipeline.methods import Method, Setup
-from pipeline.seeded import SeededR2RLoss
+from pipeline.setting.seeded import SeededR2RLoss
 
 ALPHA = 0.5
 

@@ -10,7 +10,7 @@ with :math:`T_g` a random continuous piecewise-affine (CPAB) diffeomorphism (3 t
 zero boundary, volume preserving) and :math:`A_s` a new operator from the mask generator.
 Draws as SSIBench (DeepInverse's ``MOEILoss``): one new mask and one diffeomorphism per batch,
 applied to every image of it; the diffeomorphism comes from the method's random stream
-(libcpab alone would use torch's global state, see ``pipeline.seeded``).
+(libcpab alone would use torch's global state, see ``pipeline.setting.seeded``).
 Assumes the image distribution is invariant to small diffeomorphisms and that several
 operators are available. SSIBench's new method; in the noisy scenario it is the non-robust
 baseline of robust MO-EI.
@@ -20,7 +20,7 @@ from deepinv.loss import MOEILoss
 
 from pipeline.losses import measurement_consistency
 from pipeline.methods import Method, Setup
-from pipeline.seeded import SeededCPABDiffeomorphism
+from pipeline.setting.seeded import SeededCPABDiffeomorphism
 
 
 def mo_ei_term(setup: Setup) -> MOEILoss:

@@ -10,7 +10,7 @@ Not self-supervised: it reads the ground truth :math:`x`, which no other method 
 from deepinv.loss import SupLoss
 
 from pipeline.methods import Method
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.scenarios import SCENARIOS
 
 METHOD = Method(
     name="supervised",

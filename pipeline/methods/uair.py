@@ -32,8 +32,8 @@ back, and the test PSNR stayed at 19.82 dB, 0.005 at most from zero-filled per p
 discriminator's loss fell to 0.03.
 """
 
-from pipeline import streams
-from pipeline.discriminator import skipconv_discriminator
+from pipeline.base import streams
+from pipeline.setting.discriminator import skipconv_discriminator
 from pipeline.losses.adversarial import MultiOperator, UAIRDiscriminatorLoss, UAIRGeneratorLoss
 from pipeline.methods import Method, Setup
 

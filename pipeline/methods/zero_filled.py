@@ -6,7 +6,7 @@ The reference floor of every scenario: what a method must beat to have learnt an
 from deepinv.models import Reconstructor
 
 from pipeline.methods import Method, Setup
-from pipeline.scenarios import SCENARIOS
+from pipeline.setting.scenarios import SCENARIOS
 
 
 class ZeroFilled(Reconstructor):

@@ -1,0 +1,114 @@
+"""What a profile-wide setting changes: the same grid in two results folders, compared run by run.
+
+A setting that applies to every method (what the network ends on, how a solver is
+differentiated, a speed option) is judged by running the grid twice, into two results
+folders, and comparing them here. For each method of a scenario both folders hold: its mean
+PSNR under each, and the paired difference (same method, seed and test image; 95 % CI from the
+two-level bootstrap of ``pipeline.analysis.ranking``: seeds, then images). For the scenario: Kendall's
+τ-b between the two rankings, and each ranking's agreement with the paper (τ and the share of
+its ≥ 1 dB pairs in the same order).
+
+Nothing here trains; it reads the collected tables (``python -m pipeline collect``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.analysis import agreement
+from pipeline.base.errors import UsageError
+from pipeline.analysis.leaderboard import Profile, profile_named
+from pipeline.analysis.ranking import Samples
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One method under the two settings."""
+
+    method: str
+    psnr_a: float
+    psnr_b: float
+    delta: float  # b - a, paired over the (seed, image) rows both have (NaN: none in common)
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class ScenarioShift:
+    scenario: str
+    methods: list[Shift]
+    tau_between: float  # Kendall's τ-b of the two PSNR rankings
+    paper_a: agreement.Agreement | None  # agreement with the paper under each setting
+    paper_b: agreement.Agreement | None
+
+
+def restricted(profile: Profile, scenario: str, methods: list[str]) -> Profile:
+    """The profile's results of one scenario, for the given methods only (fresh tables)."""
+    keep = lambda t: t[(t.scenario == scenario) & t.method.isin(methods)]  # noqa: E731
+    return replace(profile, runs=keep(profile.runs), per_image=keep(profile.per_image), scenarios=[scenario])
+
+
+def psnr_agreement(profile: Profile, scenario: str) -> agreement.Agreement | None:
+    found = [a for a in agreement.agreement(profile) if a.scenario == scenario and a.metric == "psnr"]
+    return found[0] if found else None
+
+
+def compare_scenario(a: Profile, b: Profile, scenario: str) -> ScenarioShift:
+    """Every method both folders have runs of in the scenario. A method whose every run diverged
+    under one setting has no score there (NaN, shown as diverged) and ranks last in τ."""
+    ran = lambda p: set(p.runs.method[p.runs.scenario == scenario])  # noqa: E731
+    methods = sorted(ran(a) & ran(b))
+    if not methods:
+        raise UsageError(f"the two folders have no method in common in scenario '{scenario}'")
+    a, b = restricted(a, scenario, methods), restricted(b, scenario, methods)
+    labelled = pd.concat([a.per_image.assign(method=a.per_image.method + "\0a"),
+                          b.per_image.assign(method=b.per_image.method + "\0b")])
+    samples = Samples.of(labelled, "psnr", [f"{m}\0{side}" for m in methods for side in "ab"])
+    mean = lambda p: p.per_image.groupby("method").psnr.mean()  # noqa: E731  (seeds have equal image counts)
+    means_a, means_b = mean(a), mean(b)
+    shifts = [Shift(m, float(means_a.get(m, float("nan"))), float(means_b.get(m, float("nan"))),
+                    *samples.difference(f"{m}\0b", f"{m}\0a")) for m in methods]
+    ranked = lambda scores: [agreement.DIVERGED if math.isnan(x) else x for x in scores]  # noqa: E731
+    tau = agreement.kendall_tau_b(ranked(s.psnr_a for s in shifts), ranked(s.psnr_b for s in shifts))
+    return ScenarioShift(scenario, shifts, tau, psnr_agreement(a, scenario), psnr_agreement(b, scenario))
+
+
+def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None = None) -> list[ScenarioShift]:
+    a, b = profile_named(dir_a, profile), profile_named(dir_b, profile)
+    common = [s for s in a.scenarios if s in b.scenarios]
+    if scenarios:
+        missing = [s for s in scenarios if s not in common]
+        if missing:
+            raise UsageError(f"scenario(s) {', '.join(missing)} not in both folders (both have: "
+                             f"{', '.join(common) or 'none'})")
+        common = scenarios
+    if not common:
+        raise UsageError(f"{dir_a} and {dir_b} have no scenario in common for profile '{profile}'")
+    return [compare_scenario(a, b, s) for s in common]
+
+
+def score(psnr: float) -> str:
+    return "diverged" if math.isnan(psnr) else f"{psnr:.2f}"
+
+
+def report(shifts: list[ScenarioShift], label_a: str, label_b: str) -> str:
+    """Plain text for the terminal (and README)."""
+
+    def paper(found: agreement.Agreement | None) -> str:
+        if found is None:
+            return "no published numbers"
+        return f"tau {found.tau:+.2f}, {found.same_order}/{found.separated} of the paper's >= 1 dB pairs"
+
+    lines = [f"A = {label_a}, B = {label_b} (PSNR in dB; B - A paired over seeds and test images, 95 % CI)"]
+    for s in shifts:
+        lines += [f"\n{s.scenario}: tau between the two rankings {s.tau_between:+.2f}; "
+                  f"paper agreement A: {paper(s.paper_a)}; B: {paper(s.paper_b)}",
+                  f"  {'method':<24}{'A':>9}{'B':>9}{'B - A':>9}  95 % CI"]
+        for m in sorted(s.methods, key=lambda m: -(agreement.DIVERGED if math.isnan(m.psnr_b) else m.psnr_b)):
+            lines.append(f"  {m.method:<24}{score(m.psnr_a):>9}{score(m.psnr_b):>9}"
+                         + (f"{m.delta:>+9.2f}  [{m.low:+.2f}, {m.high:+.2f}]" if not math.isnan(m.delta) else ""))
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""How sure each rank is, and which differences are real: statistics of all methods of a
+scenario on one two-level bootstrap (seeds, then test images within each drawn seed).
+
+Every method is scored on the same test images with the same training seeds, so one set of
+bootstrap samples (``tables.bootstrap_weights``) serves them all: in each sample, each method's
+mean, each pair's paired difference and the ranks. The rank distributions follow challengeR
+(Wiesenfarth et al., Sci Rep 2021): a method's rank in each bootstrap sample, whose spread says
+how sure its rank is. Plain numpy and pandas (no torch), for the site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.base.tables import bootstrap_weights
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Samples:
+    """One metric of every method on every (seed, test image), and the bootstrap samples."""
+
+    methods: list[str]
+    values: np.ndarray  # (rows, methods); NaN where a method has no score (a seed that diverged)
+    seeds: np.ndarray  # (rows,): the training seed of each row
+    weights: np.ndarray  # (samples, rows): how often each row is drawn in each sample
+
+    @classmethod
+    def of(cls, images: pd.DataFrame, metric: str, methods: list[str]) -> Samples:
+        """``images``: per-image scores of one scenario (columns method, seed, image_id, metric)."""
+        table = images[images.method.isin(methods)].pivot_table(
+            index=["seed", "image_id"], columns="method", values=metric).reindex(columns=methods).sort_index()
+        seeds = table.index.get_level_values("seed").to_numpy()
+        return cls(methods, table.to_numpy(float), seeds, bootstrap_weights(seeds))
+
+    def means(self) -> np.ndarray:
+        """(samples, methods): each method's mean over the rows it has, in each sample."""
+        present = ~np.isnan(self.values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.weights @ np.where(present, self.values, 0)) / (self.weights @ present)
+
+    def difference(self, a: str, b: str) -> tuple[float, float, float]:
+        """Paired mean difference ``a - b`` on the rows both have, with its bootstrap CI. Where one
+        of them lacks a seed (diverged, or not run yet), the seeds both have are resampled: the
+        shared samples would otherwise, in draws without those seeds, have nothing to pair."""
+        x, y = self.values[:, self.methods.index(a)], self.values[:, self.methods.index(b)]
+        both = ~(np.isnan(x) | np.isnan(y))
+        if not both.any():
+            return (np.nan, np.nan, np.nan)
+        shared = len(np.unique(self.seeds[both])) == len(np.unique(self.seeds))
+        d, w = (x - y)[both], self.weights[:, both] if shared else bootstrap_weights(self.seeds[both])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = w @ d / w.sum(axis=1)  # NaN in a sample that drew none of these rows
+        alpha = (1 - LEVEL) / 2
+        return float(d.mean()), float(np.nanquantile(means, alpha)), float(np.nanquantile(means, 1 - alpha))
+
+
+def ranks_in_samples(means: np.ndarray, competitors: np.ndarray) -> np.ndarray:
+    """(samples, methods): 1 + how many ``competitors`` (a boolean mask over the methods) have a
+    higher mean in that sample. Equal means share a rank; no score (NaN) ranks below every score.
+    A method that is not a competitor (a variant) is ranked among the competitors without
+    moving them."""
+    scored = np.where(np.isnan(means), -np.inf, means)
+    above = scored[:, None, competitors] > scored[:, :, None]  # (samples, method, competitor)
+    return 1 + above.sum(axis=2)
+
+
+def rank_distribution(images: pd.DataFrame, methods: list[str], competitors: list[str],
+                      self_supervised: list[str], metric: str = "psnr") -> pd.DataFrame:
+    """Per method (in ``methods`` order): its rank in each bootstrap sample, summarised.
+
+    Columns: ``mean_rank``, ``median_rank``, ``rank_low``/``rank_high`` (the 95 % interval),
+    ``shares`` (rank -> share of the samples), and ``p_best``: the share of samples in which
+    it scores at least as high as every one of ``self_supervised`` (the paper's self-supervised
+    methods; NaN for a method that is not self-supervised). Ties count as best for both.
+    """
+    samples = Samples.of(images, metric, methods)
+    means = samples.means()
+    ranks = ranks_in_samples(means, np.isin(methods, competitors))
+    scored = np.where(np.isnan(means), -np.inf, means)
+    learners = np.isin(methods, self_supervised)
+    rows = []
+    for k, method in enumerate(methods):
+        r = ranks[:, k]
+        values, counts = np.unique(r, return_counts=True)
+        others = learners & (np.arange(len(methods)) != k)
+        best = (scored[:, k][:, None] >= scored[:, others]).all(axis=1) if others.any() else np.ones(len(r), bool)
+        rows.append({
+            "method": method, "mean_rank": float(r.mean()), "median_rank": float(np.median(r)),
+            "rank_low": int(np.quantile(r, (1 - LEVEL) / 2, method="inverted_cdf")),
+            "rank_high": int(np.quantile(r, 1 - (1 - LEVEL) / 2, method="inverted_cdf")),
+            "shares": {int(v): float(c / len(r)) for v, c in zip(values, counts)},
+            "p_best": float(best.mean()) if method in self_supervised or method not in competitors else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def significance(images: pd.DataFrame, methods: list[str], metric: str = "psnr") -> pd.DataFrame:
+    """Every ordered pair (row, column) of ``methods``: the paired mean difference row - column
+    on the same seeds and test images, its 95 % CI, and whether the CI excludes zero."""
+    samples = Samples.of(images, metric, methods)
+    pairs = {}
+    for i, a in enumerate(methods):
+        for b in methods[i + 1:]:
+            diff, low, high = samples.difference(a, b)
+            pairs[a, b], pairs[b, a] = (diff, low, high), (-diff, -high, -low)  # the percentiles mirror
+    cells = []
+    for a in methods:
+        for b in methods:
+            diff, low, high = pairs.get((a, b), (np.nan, np.nan, np.nan))
+            cells.append({"row": a, "column": b, "diff": diff, "low": low, "high": high,
+                          "significant": bool(low > 0 or high < 0)})
+    return pd.DataFrame(cells)

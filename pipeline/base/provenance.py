@@ -1,0 +1,98 @@
+"""Where a result came from: package versions, git commit, device, peak memory."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import torch
+
+from pipeline.base import PROJECT_ROOT
+
+PACKAGES = ("torch", "torchvision", "deepinv", "numpy", "nilearn", "h5py", "sigpy")
+
+
+def project_relative(path: Path | str) -> str:
+    """A path as recorded in a result: relative to the project when inside it, never a machine's
+    own folders (an absolute path elsewhere is kept: it is the user's own file)."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def git_commit() -> str:
+    """HEAD of the project checkout, with ``-dirty`` when its code has changes (results/ excluded:
+    the benchmark itself rewrites it)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def device_record(device: torch.device) -> dict[str, str]:
+    """How a run records where it ran: the device type and the GPU or CPU model."""
+    return {"device": device.type, "device_name": device_name(device)}
+
+
+def scheduler_record() -> dict[str, str]:
+    """Under Slurm, the job that ran this (``array_task`` form for an array task) and its log file
+    (where the job's standard output goes); nothing otherwise."""
+    if "SLURM_JOB_ID" not in os.environ:
+        return {}
+    array, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+    job = f"{array}_{task}" if array and task else os.environ["SLURM_JOB_ID"]
+    try:
+        log = os.readlink("/proc/self/fd/1")
+    except OSError:  # not Linux, or no standard output
+        log = ""
+    return {"slurm_job_id": job, "slurm_log": log}
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def reset_peak_memory(device: torch.device) -> None:
+    """Start a new peak-memory window (GPU allocator, or the process's RSS high-water mark)."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        return
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # Linux: resets VmHWM
+    except OSError:
+        pass
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak memory since ``reset_peak_memory``: GPU allocations on CUDA, resident set on the CPU."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,160 @@
+"""Profiles: one code path, three sizes. Everything a profile fixes is recorded in each run's config."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from pipeline.base.errors import UsageError, choose
+from pipeline.setting.speed import parse as parse_speed
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes of data, model and training shared by every run of a profile."""
+
+    name: str
+    description: str
+    dataset: str  # default dataset: "mni" (embedded) or "fastmri" (needs --data-dir)
+    img_size: int  # images are img_size x img_size
+    n_train: int | None  # None: every training image the dataset has
+    n_test: int | None
+    epochs: int
+    batch_size: int
+    lr: float
+    unet_scales: int
+    unet_channels: tuple[int, ...] | None  # None: deepinv's UNet default widths
+    modl_iterations: int
+    discriminator_width: int  # channels of the adversarial methods' SkipConv discriminator
+    n_gallery: int  # test images whose reconstructions are kept for the site
+    # what the network ends on (one of FINAL_STEPS; see pipeline.setting.model.ConsistentMoDL)
+    final_step: str = "denoiser"
+    # learning curve: points during training and the test images scored at each; they do not
+    # change any result (a test checks it), so they are not part of the config
+    curve_points: int = 6
+    curve_images: int = 8
+    # how a step is computed on a GPU (pipeline.setting.speed.OPTIONS); in the config only when set
+    speed: tuple[str, ...] = ()
+    # None: an epoch is one shuffled pass over the training images (SSIBench); a number: an epoch
+    # is that many optimiser steps, drawn from consecutive shuffled passes (``pipeline.run.batches``),
+    # so that the budget is counted in steps whatever the number of images; in the config when set
+    steps_per_epoch: int | None = None
+    # the embedded dataset's split (pipeline.setting.data.mni): 2 leaves out the sagittal slices that
+    # mirror others; the retired profiles keep 1, that of their committed runs (not in their config)
+    mni_split: int = 2
+
+    def final_step_for(self, noisy: bool, multicoil: bool) -> str:
+        """The step the network ends on in a scenario with or without measurement noise and coil maps."""
+        if self.final_step == WHERE_EXACT:
+            return "prox" if noisy or multicoil else "projection"
+        return self.final_step
+
+    @property
+    def steps(self) -> int | None:
+        """The training budget in optimiser steps, where the profile counts it so."""
+        return self.epochs * self.steps_per_epoch if self.steps_per_epoch else None
+
+    def as_config(self) -> dict:
+        """What the profile fixes for a run. The final step is recorded as the step a run computes
+        (``RunSpec.config``), not as the rule that chose it, so a rule that resolves to the same step
+        keeps a run current; only the retired rule WHERE_EXACT stays, so that the runs committed
+        under it keep their hash until they are replaced."""
+        cfg = asdict(self)
+        for key in ("description", "curve_points", "curve_images"):
+            cfg.pop(key)
+        if self.final_step != WHERE_EXACT:
+            cfg.pop("final_step")
+        if self.steps_per_epoch is None:
+            cfg.pop("steps_per_epoch")
+        if self.mni_split == 1:
+            cfg.pop("mni_split")
+        cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
+        if self.speed:
+            cfg["speed"] = list(self.speed)
+        else:  # runs made before the speed options existed keep their config and hash
+            cfg.pop("speed")
+        return cfg
+
+
+# "denoiser": DeepInverse's MoDL, as SSIBench; "prox": MoDL's own soft data consistency with its
+# last learned step; "projection": x + A†(y − Ax); WHERE_EXACT: the rule chosen from the physics.
+# The projection is exact data consistency only when the measurements are noiseless (with noise
+# it writes the noise back into every output) and A† is exact (single-coil: closed form; with coil
+# maps an iterative solve of singular normal equations, approximate and unstable under VORTEX's
+# augmented operators). So: the projection in noiseless single-coil scenarios, the prox elsewhere.
+WHERE_EXACT = "projection-where-exact"
+FINAL_STEPS = ("denoiser", "prox", "projection", WHERE_EXACT)
+
+# The headline profile: the leaderboard's (the site's home page, the default profile of every
+# command but one); the quick look: the default of `contribute`, whose report on a new method
+# should come in half an hour (it is `standard` stopped at 12 epochs).
+HEADLINE = "standard"
+QUICK_LOOK = "quick"
+
+MAX_EPOCHS = 10_000  # far beyond any profile; guards against a typo that would train for ever
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in [
+        Profile(
+            name="smoke",
+            description="tests: tiny images and model, one epoch; every pair runs in seconds",
+            dataset="mni", img_size=32, n_train=8, n_test=4, epochs=1, batch_size=4,
+            lr=1e-3, unet_scales=2, unet_channels=(8, 16), modl_iterations=3,
+            discriminator_width=8, n_gallery=2, curve_images=2,
+        ),
+        Profile(
+            name="quick",
+            description="a 30-minute look on a CPU: the standard profile stopped at 12 epochs (not converged)",
+            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=12, batch_size=4,
+            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
+            discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT, mni_split=1,
+        ),
+        Profile(
+            name="standard",
+            description="the headline on a CPU: embedded brain slices at 64x64, 96 epochs, the largest "
+                        "budget of the doubling test that a seed affords on 2 cores (about 4.5 hours)",
+            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=96, batch_size=4,
+            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
+            discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT, mni_split=1,
+            # every 12 epochs on every test image: the doubling test reads epochs 12, 24, 48, 96
+            curve_points=8, curve_images=16,
+        ),
+        Profile(
+            name="cpu",
+            description="the headline on a CPU, being built: every distinct embedded brain slice (191 "
+                        "training, 54 test) at 64x64, 1,536 optimiser steps (8 epochs of 192 steps), SSIBench's model",
+            dataset="mni", img_size=64, n_train=None, n_test=None, epochs=8, batch_size=4,
+            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
+            discriminator_width=32, n_gallery=4, steps_per_epoch=192,
+            # every 192 steps on every test image: a point is the run stopped there, and the
+            # doubling test reads 192, 384, 768 and 1,536 steps
+            curve_points=8, curve_images=64,
+        ),
+        Profile(
+            name="paper",
+            description="SSIBench's setup: fastMRI brain middle slices at 320x320, full UNet, GPU",
+            dataset="fastmri", img_size=320, n_train=None, n_test=None, epochs=100, batch_size=4,
+            lr=1e-3, unet_scales=4, unet_channels=None, modl_iterations=3,
+            discriminator_width=128, n_gallery=3, curve_images=16,
+        ),
+    ]
+}
+
+
+def get_profile(name: str, epochs: int | None = None, final_step: str | None = None,
+                speed: str | None = None) -> Profile:
+    """The named profile, with its epochs, final step and speed options optionally overridden
+    (recorded in the config)."""
+    profile = choose("profile", name, PROFILES)
+    if speed:
+        profile = replace(profile, speed=parse_speed(speed))
+    if final_step is not None:
+        choose("final step", final_step, dict.fromkeys(FINAL_STEPS))
+        profile = replace(profile, final_step=final_step)
+    if epochs is not None:
+        if epochs < 1:
+            raise UsageError(f"--epochs must be a positive integer, got {epochs}")
+        if epochs > MAX_EPOCHS:
+            raise UsageError(f"--epochs {epochs} is more than {MAX_EPOCHS:,}; pass a number of epochs up to {MAX_EPOCHS:,}")
+        profile = replace(profile, epochs=epochs)
+    return profile
