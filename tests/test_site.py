@@ -350,12 +350,13 @@ def test_a_strict_mkdocs_failure_says_why_in_one_line(smoke_grid, tmp_path, monk
 
 def test_the_home_page_names_the_scenarios_below_the_agreement_target(smoke_profile):
     from pipeline.analysis import agreement
+    from pipeline.analysis.verdicts import Verdicts
     from pipeline.render.pages import AGREEMENT_TARGET, agreement_panel
 
     taus = {"smoke": [agreement.Agreement("smoke", s, metric, tau, 10) for s, tau in
                       [("mri", 0.9), ("noisy", 0.3), ("single", 0.8), ("multicoil", -0.1)] for metric in ("psnr", "ssim")]}
-    none = {("smoke", s): [] for s in smoke_profile.scenarios}
-    (row,) = agreement_panel([smoke_profile], taus, none, none)["rows"]
+    none = {s: [] for s in smoke_profile.scenarios}
+    (row,) = agreement_panel([smoke_profile], {"smoke": Verdicts(taus["smoke"], none, none)})["rows"]
     assert row["short"] == [("noisy", 0.3), ("multicoil", -0.1)] and AGREEMENT_TARGET == 0.8
 
 
@@ -421,7 +422,7 @@ def test_the_home_page_ranks_first_and_states_the_scale(built_site, smoke_profil
 
 
 def test_relative_rank_compares_fields_of_different_sizes():
-    from pipeline.render.pages import relative_rank, relative_ranks
+    from pipeline.analysis.ranking import relative_rank, relative_ranks
 
     small = pd.DataFrame({"method": list("abcd"), "mean_rank": [1.0, 2.0, 3.0, 4.0]})
     large = pd.DataFrame({"method": list("abcdefg"), "mean_rank": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]})

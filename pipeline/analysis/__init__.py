@@ -2,5 +2,5 @@
 ``gate``, ``catalogue``), rankings and their uncertainty (``ranking``, ``leaderboard``), the
 paper's numbers and findings (``published``, ``agreement``, ``disagreement``, ``findings``), the
 budget (``convergence``, ``collapse``, ``doubling``, ``gridtime``), two settings compared
-(``compare``) and a contributed method's report (``contribute``). May import ``base``,
-``setting``, ``methods`` and ``run``."""
+(``compare``), the verdicts the site shows (``verdicts``) and a contributed method's report
+(``contribute``). May import ``base``, ``setting``, ``methods`` and ``run``."""

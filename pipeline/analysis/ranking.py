@@ -115,3 +115,18 @@ def significance(images: pd.DataFrame, methods: list[str], metric: str = "psnr")
             cells.append({"row": a, "column": b, "diff": diff, "low": low, "high": high,
                           "significant": bool(low > 0 or high < 0)})
     return pd.DataFrame(cells)
+
+
+def relative_ranks(ranks: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Each of the scenario's paper methods' mean bootstrap rank as a share of its field:
+    (mean rank - 1) / (field - 1), 0 first and 1 last, so that fields of different sizes compare."""
+    scored = table.index[table.psnr.notna()]
+    mean = ranks.set_index("method").mean_rank.reindex(scored)
+    return (mean - 1) / max(len(scored) - 1, 1)
+
+
+def relative_rank(method: str, relative: dict[str, pd.Series]) -> float:
+    """A method's relative rank averaged over the scenarios it has one in (diverged everywhere:
+    after every ranked method)."""
+    found = [r[method] for r in relative.values() if method in r.index]
+    return float(np.mean(found)) if found else float("inf")

@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.analysis import agreement, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking
+from pipeline.analysis.verdicts import Verdicts, verdicts
 from pipeline.base import storage
 from pipeline.analysis.catalogue import Catalogue, MethodInfo
 from pipeline.analysis.published import PUBLISHED
@@ -29,10 +30,7 @@ WIDE_RANKS = 3  # a 95 % rank interval this wide (rank_high - rank_low) or wider
 
 def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Path, results_dir: Path) -> None:
     env = environment()
-    taus = {p.name: agreement.agreement(p) for p in profiles}  # computed once per profile
-    curves = {p.name: doubling.read_curves(p) for p in profiles}  # image by image: read once per profile
-    budgets = {(p.name, s): doubling.doubling(p, s, curves[p.name]) for p in profiles for s in p.scenarios}
-    reversed_pairs = {(p.name, s): disagreement.disagreements(p, s, curves[p.name]) for p in profiles for s in p.scenarios}
+    judged = {p.name: verdicts(p) for p in profiles}
 
     def write(path: str, template: str, **context) -> None:
         target = storage.inside(docs, docs / path)  # names in paths come from a results folder
@@ -42,14 +40,15 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
     headline, others = profiles[0], profiles[1:]
     write("index.md", "index.md.j2", scenarios=list(known.scenarios.values()), headline=home(headline),
           others=[{"name": o.name, "description": o.catalogue.describe_profile(o.name)} for o in others],
-          linked=set(headline.scenarios), agreement=agreement_panel(profiles, taus, reversed_pairs, budgets))
+          linked=set(headline.scenarios), agreement=agreement_panel(profiles, judged))
     for other in others:
         write(f"profiles/{other.name}.md", "profile.md.j2", headline=home(other, root="../../", md_root="../"))
     for p in profiles:
         for scenario in p.scenarios:
-            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2", **scenario_page(p, scenario, docs, taus[p.name], p is headline),
-                  disagreements=reversed_pairs[(p.name, scenario)], verdicts=disagreement.VERDICTS,
-                  budgets=budgets[(p.name, scenario)], tau_enough=doubling.TAU_ENOUGH)
+            write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2",
+                  **scenario_page(p, scenario, docs, judged[p.name].taus, p is headline),
+                  disagreements=judged[p.name].reversed_pairs[scenario], verdicts=disagreement.VERDICTS,
+                  budgets=judged[p.name].budgets[scenario], tau_enough=doubling.TAU_ENOUGH)
     weights = shipped_weights(results_dir, docs)
     for method in known.methods.values():
         write(f"methods/{method.name}.md", "method.md.j2", **method_page(method, known, profiles, weights.get(method.name, [])))
@@ -67,13 +66,13 @@ def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
     the page that shows it to the site's root (raw HTML and Markdown links)."""
     tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
     tables = {s: t[~t.variant] for s, t in tables.items()}
-    relative = {s: relative_ranks(leaderboard.rank_table(p, s), tables[s]) for s in p.scenarios}
-    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (relative_rank(m, relative), m))
+    relative = {s: ranking.relative_ranks(leaderboard.rank_table(p, s), tables[s]) for s in p.scenarios}
+    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (ranking.relative_rank(m, relative), m))
     rows = []
     for method in methods:
         cells = [{**tables[s].loc[method].to_dict(), "field": int(tables[s].psnr.notna().sum())}
                  if method in tables[s].index else None for s in p.scenarios]
-        rank = relative_rank(method, relative)
+        rank = ranking.relative_rank(method, relative)
         rows.append({"method": method, "reference": method in leaderboard.REFERENCES, "cells": cells,
                      "relative_rank": rank if np.isfinite(rank) else None})
     gains = pd.DataFrame({s: t.psnr - t.psnr.get("zero-filled", float("nan")) for s, t in tables.items()},
@@ -87,37 +86,21 @@ def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
             "rules": findings.RULE_TEXT, "curve_rule": convergence.RULE_TEXT, "collapse_rule": collapse.RULE_TEXT}
 
 
-def relative_ranks(ranks: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    """Each of the scenario's paper methods' mean bootstrap rank as a share of its field:
-    (mean rank - 1) / (field - 1), 0 first and 1 last, so that fields of different sizes compare."""
-    scored = table.index[table.psnr.notna()]
-    mean = ranks.set_index("method").mean_rank.reindex(scored)
-    return (mean - 1) / max(len(scored) - 1, 1)
-
-
-def relative_rank(method: str, relative: dict[str, pd.Series]) -> float:
-    """A method's relative rank averaged over the scenarios it has one in (diverged everywhere:
-    after every ranked method)."""
-    found = [r[method] for r in relative.values() if method in r.index]
-    return float(np.mean(found)) if found else float("inf")
-
-
-def agreement_panel(profiles: list[leaderboard.Profile], taus: dict[str, list[agreement.Agreement]],
-                    reversed_pairs: dict[tuple[str, str], list[disagreement.Disagreement]],
-                    budgets: dict[tuple[str, str], list[doubling.Doubling]]) -> dict:
+def agreement_panel(profiles: list[leaderboard.Profile], judged: dict[str, Verdicts]) -> dict:
     """Kendall's τ with the paper's ranking, per profile and scenario with published numbers, and
     how many of the paper's separated pairs are reversed here (and settled so), and the doubling
     test of the largest budget."""
     scenarios = [s for s in profiles[0].catalogue.scenarios if s in PUBLISHED and any(s in p.scenarios for p in profiles)]
     rows = []
     for p in profiles:
-        found = {(a.scenario, a.metric): a for a in taus[p.name]}
+        found = {(a.scenario, a.metric): a for a in judged[p.name].taus}
+        reversed_pairs, budgets = judged[p.name].reversed_pairs, judged[p.name].budgets
         rows.append({"profile": p.name, "cells": [
             {"psnr": found[(s, "psnr")].tau, "ssim": found[(s, "ssim")].tau, "n": found[(s, "psnr")].n_methods,
              "same_order": found[(s, "psnr")].same_order, "separated": found[(s, "psnr")].separated,
-             "reversed": len(reversed_pairs[(p.name, s)]),
-             "settled": sum(d.verdict == disagreement.SETTLED for d in reversed_pairs[(p.name, s)]),
-             "budget": budgets[(p.name, s)][-1] if budgets[(p.name, s)] else None}
+             "reversed": len(reversed_pairs[s]),
+             "settled": sum(d.verdict == disagreement.SETTLED for d in reversed_pairs[s]),
+             "budget": budgets[s][-1] if budgets[s] else None}
             if (s, "psnr") in found else None for s in scenarios],
             "short": [(s, found[(s, "psnr")].tau) for s in scenarios
                       if (s, "psnr") in found and found[(s, "psnr")].tau < AGREEMENT_TARGET]})
