@@ -69,7 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_folders(args)
         show_lines(args)
-        return COMMAND_NAMED[args.command].handler(args)
+        code = COMMAND_NAMED[args.command].handler(args)
+        sys.stdout.flush()  # here, so that a closed pipe is seen below, not at exit
+        return code
+    except BrokenPipeError:  # `python -m pipeline grid | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 128 + signal.SIGPIPE
     except UsageError as err:
         print(f"error: {one_line(str(err))}", file=sys.stderr)
         return 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -125,3 +127,16 @@ def test_folder_options_that_cannot_be_folders_are_one_line_errors(tmp_path, cap
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"error: {option} {path}") and message in line, line
     assert a_file.read_text() == "keep me" and not list(read_only.iterdir())
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`python -m pipeline grid | head -1`: the closed pipe ends the command quietly (status 141,
+    as for any Unix tool killed by SIGPIPE), with nothing on stderr. The grid printed (100 seeds)
+    is larger than the pipe's buffer, so the writer always meets the closed pipe."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    seeds = ",".join(map(str, range(100)))
+    done = subprocess.run(f"{sys.executable} -m pipeline grid --profile smoke --seeds {seeds} | head -1; "
+                          "exit ${PIPESTATUS[0]}",
+                          shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          executable="/bin/bash")
+    assert (done.stdout.strip(), done.stderr, done.returncode) == ("mri/adversarial/seed0", "", 141)
