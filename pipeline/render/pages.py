@@ -42,7 +42,7 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
           others=[{"name": o.name, "description": o.catalogue.describe_profile(o.name)} for o in others],
           linked=set(headline.scenarios), agreement=agreement_panel(profiles, judged))
     for other in others:
-        write(f"profiles/{other.name}.md", "profile.md.j2", headline=home(other, root="../../", md_root="../"))
+        write(f"profiles/{other.name}.md", "profile.md.j2", board=home(other, root="../../", md_root="../"))
     for p in profiles:
         for scenario in p.scenarios:
             write(f"scenarios/{p.name}-{scenario}.md", "scenario.md.j2",
@@ -78,7 +78,7 @@ def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
     gains = pd.DataFrame({s: t.psnr - t.psnr.get("zero-filled", float("nan")) for s, t in tables.items()},
                          index=methods, columns=p.scenarios)
     return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "scale": scale(p), "n_runs": len(p.runs),
-            "scenarios": p.scenarios, "root": root, "md_root": md_root, "headline": rows, "gain_scale": GAIN_SCALE_DB,
+            "scenarios": p.scenarios, "root": root, "md_root": md_root, "rows": rows, "gain_scale": GAIN_SCALE_DB,
             "gain_heatmap": json.dumps(gain_heatmap(gains.drop(index="zero-filled", errors="ignore"), p.scenarios)),
             "findings": findings.summary(findings.check_findings(p)),
             "collapsed": [{"scenario": s, "method": m, "what": end.describe()}

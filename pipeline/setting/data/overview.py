@@ -28,9 +28,9 @@ def per_orientation(ids: list[tuple[int, int]]) -> dict[str, int]:
     return {name: sum(axis == k for axis, _ in ids) for k, name in enumerate(mni.ORIENTATIONS)}
 
 
-def overview() -> dict:
+def overview(volume: np.ndarray | None = None) -> dict:
     """The template, the rule that splits it and the counts the page states (JSON-ready)."""
-    volume = mni.load_volume()
+    volume = mni.load_volume() if volume is None else volume
     ids = mni.split_ids(volume)
     profiles = {}
     for p in PROFILES.values():
@@ -48,14 +48,13 @@ def overview() -> dict:
     }
 
 
-def write_figure(path: Path, size: int) -> None:
+def write_figure(volume: np.ndarray, path: Path, size: int) -> None:
     """Training and test slices of each orientation, evenly spread, at ``size``x``size``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    volume = mni.load_volume()
     ids = mni.split_ids(volume)
     figure, axes = plt.subplots(3, 2 * EXAMPLES, figsize=(2 * EXAMPLES * 1.3, 3 * 1.45))
     for row, orientation in enumerate(mni.ORIENTATIONS):
@@ -74,8 +73,9 @@ def write_figure(path: Path, size: int) -> None:
 
 def main() -> None:
     FOLDER.mkdir(parents=True, exist_ok=True)
-    (FOLDER / "mni.json").write_text(json.dumps(overview(), indent=1) + "\n")
-    write_figure(FOLDER / "mni-slices.png", PROFILES[HEADLINE].img_size)
+    volume = mni.load_volume()
+    (FOLDER / "mni.json").write_text(json.dumps(overview(volume), indent=1) + "\n")
+    write_figure(volume, FOLDER / "mni-slices.png", PROFILES[HEADLINE].img_size)
     print(f"wrote {FOLDER / 'mni.json'} and {FOLDER / 'mni-slices.png'}", file=sys.stderr)
 
 
