@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from pipeline.analysis.collect import collect, report
@@ -27,8 +28,6 @@ from pipeline.setting.model import pick_device
 
 def set_threads(threads: int | None) -> None:
     if threads is not None:
-        import torch
-
         if threads < 1:
             raise UsageError(f"--threads must be at least 1, got {threads}")
         torch.set_num_threads(threads)
@@ -54,9 +53,10 @@ def run_summary(run_id: str, folder: Path, ran: bool) -> str:
 def benchmark(request: GridRequest, how: Execution) -> int:
     """Every unfinished run of the request, then the profile's tables; 1 if a job failed."""
     set_threads(how.threads)
-    pending = pending_runs(requested_specs(request), request.results_dir)
+    asked = requested_specs(request)
+    pending = pending_runs(asked, request.results_dir)
     failed = run_as_jobs(request, how, pending) if how.cluster else run_here(request, how, pending)
-    collect_tables(request)
+    collect_tables(request, asked)
     return 1 if failed else 0
 
 
@@ -108,10 +108,11 @@ def run_argv(request: GridRequest, how: Execution, spec: RunSpec) -> list[str]:
     return argv
 
 
-def collect_tables(request: GridRequest) -> None:
+def collect_tables(request: GridRequest, asked: list[RunSpec] | None = None) -> None:
     """Write the profile's tables from its run folders (``pipeline.analysis.collect``): the whole
-    grid, for the seeds asked and every seed that has a run folder."""
-    asked = requested_specs(request)
+    grid, for the seeds asked (``asked``: the request's runs, when already built) and every seed
+    that has a run folder."""
+    asked = requested_specs(request) if asked is None else asked
     if Path(request.results_dir).is_dir():
         check_links(request.results_dir)  # never read or write through a link that leaves the folder
     runs, missing = collect(table_specs(request, asked), request.results_dir, {s.run_id for s in asked})
