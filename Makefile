@@ -2,7 +2,7 @@
 # Python creates .venv and installs the project (torch pinned by $(CONSTRAINTS)) into it.
 #
 #   make benchmark                    standard profile (the headline), embedded brain data, CPU, one run per core
-#   make contribute METHOD=name       quick profile (the half-hour look), beside the committed quick results
+#   make contribute METHOD=name       quick profile (the half-hour look: the headline's first 192 steps)
 #   make benchmark PROFILE=smoke JOBS=1
 #   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil JOBS=1   (one GPU)
 #   make benchmark PROFILE=paper DATA=... EXECUTOR=slurm PARTITION=gpu GPUS_PER_RUN=1
@@ -133,8 +133,9 @@ reproduce: $(STAMP) ## re-run committed runs into SCRATCH and compare them image
 tutorial: $(STAMP) ## run examples/step_by_step.ipynb again, in place (its outputs go on the site)
 	$(VENV)/bin/jupyter execute --inplace examples/step_by_step.ipynb
 
-# The shipped weights: the committed quick runs of the headline methods (mri, seed 0), trained
-# again with their weights kept; `reproduce` checks that they give the committed per-image metrics.
+# The shipped weights: the quick runs of the headline methods (mri, seed 0), trained again with
+# their weights kept; `reproduce` checks that they give the committed per-image metrics (the
+# headline's curve points at 192 steps, which the quick tables are read off).
 WEIGHT_METHODS ?= supervised,mc,ssdu,weighted-ssdu,ei,mo-ei
 weights: $(STAMP) ## train again the quick runs whose weights are shipped (results/weights), checked by reproduce
 	rm -rf build/weights

@@ -33,7 +33,7 @@ def rebuilt_config(committed: dict) -> dict:
 
 
 def test_the_committed_results_hold_runs():
-    assert len(CONFIGS) > 300  # quick, standard, the cpu pilots
+    assert len(CONFIGS) > 200  # standard and the cpu pilots (quick's runs are read off standard's)
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.parent.relative_to(ROOT / "results")))

@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-from pipeline.run.curves import curve_epochs
 from pipeline.setting.data import DatasetSpec
 from pipeline.methods import get_method
-from pipeline.setting.profiles import PROFILES
+from pipeline.setting.profiles import PROFILES, curve_epochs
 from pipeline.run.spec import RunSpec
 from pipeline.run.execute import execute
 from pipeline.setting.scenarios import SCENARIOS

@@ -25,9 +25,10 @@ from pipeline.setting.profiles import PROFILES
 from pipeline.base import PROJECT_ROOT
 from pipeline.setting.scenarios import SCENARIOS
 from pipeline.base.tables import (
-    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, CURVE_LOSS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv,
+    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, CURVE_LOSS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci,
     summarise, to_csv,
 )
+from pipeline.run.results import finished
 from pipeline.run.spec import RunSpec, read_per_image, read_run
 
 def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS) -> dict:
@@ -56,23 +57,21 @@ def collect(specs: list[RunSpec], results_dir: Path, asked: set[str] | None = No
     extra = tuple(custom.metric_name(m) for m in specs[0].custom.metrics)
     rows, images, curves, curve_images, missing = [], [], [], [], []
     for spec in specs:
-        folder = spec.folder(results_dir)
-        record = read_run(folder)
-        if record is None or record["config_hash"] != spec.config_hash():
+        found = finished(spec, results_dir, METRICS + extra)
+        if found is None:
             if asked is None or spec.run_id in asked:
+                record = read_run(spec.folder(results_dir))
                 missing.append(spec.run_id + (" (stale config)" if record else ""))
             continue
-        if record.get("status", "ok") != "ok":  # diverged: a row that says so, no per-image scores
-            rows.append(run_row(record, None, METRICS + extra))
+        rows.append(run_row(found.record, found.per_image, METRICS + extra))
+        if found.per_image is None:  # diverged: a row that says so, no per-image scores
             continue
-        per_image = read_per_image(folder, METRICS + extra)
-        rows.append(run_row(record, per_image, METRICS + extra))
         ids = {"profile": spec.profile.name, "scenario": spec.scenario.name, "method": spec.method.name, "seed": spec.seed}
-        images.append(per_image.assign(**ids))
-        if (folder / "curve.csv").exists():
-            curves.append(with_loss(read_csv(folder / "curve.csv"), folder / "train_log.csv").assign(**ids))
-        if (folder / "curve_per_image.csv").exists():
-            curve_images.append(read_csv(folder / "curve_per_image.csv").assign(**ids))
+        images.append(found.per_image.assign(**ids))
+        if found.curve is not None:
+            curves.append(found.curve.assign(**ids))
+        if found.curve_per_image is not None:
+            curve_images.append(found.curve_per_image.assign(**ids))
     extra_columns = [f"{m}{suffix}" for m in extra for suffix in ("", "_ci_low", "_ci_high")]
     runs = pd.DataFrame(rows, columns=RUN_COLUMNS + extra_columns)
     columns = PER_IMAGE_COLUMNS + list(extra)
@@ -90,16 +89,6 @@ def collect(specs: list[RunSpec], results_dir: Path, asked: set[str] | None = No
             storage.write_if_changed(table_dir / "evaluated.csv", to_csv(evaluated, float_format="%.6g"))
     catalogue.write(results_dir, catalogue.from_registry(registry(), SCENARIOS, PROFILES, PROJECT_ROOT))
     return runs, missing
-
-
-def with_loss(curve: pd.DataFrame, train_log: Path) -> pd.DataFrame:
-    """The curve with the training loss of the epoch that ends at each point (NaN where no log says)."""
-    log = read_csv(train_log) if train_log.exists() else None
-    terms = [c for c in log.columns if c != "epoch"] if log is not None else []
-    if not terms or log.empty:
-        return curve.assign(**{CURVE_LOSS: float("nan")})
-    total = log.assign(**{CURVE_LOSS: log[terms].sum(axis=1)})[["epoch", CURVE_LOSS]]
-    return curve.merge(total, on="epoch", how="left")
 
 
 def stacked(tables: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

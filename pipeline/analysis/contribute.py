@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline.analysis import leaderboard, ranking
 from pipeline.base.formats import ci, signed
 from pipeline.base.errors import UsageError
+from pipeline.setting.profiles import PROFILES
 
 def problems_of(method) -> list[str]:
     """What a method file lacks for a leaderboard row (``method``: a registered ``Method``)."""
@@ -36,21 +37,30 @@ def problems_of(method) -> list[str]:
 
 
 def scratch_copy(results_dir: Path, scratch: Path, profile: str, scenarios: list[str], name: str) -> None:
-    """The committed runs of ``scenarios`` (all methods but ``name``), copied into ``scratch``: the contributed runs land beside them there and ``results/`` stays as it was."""
-    source = Path(results_dir) / profile / "runs"
-    for scenario in scenarios:
-        if not (source / scenario).is_dir():
-            continue
-        for method in sorted(p for p in (source / scenario).iterdir() if p.is_dir() and p.name != name):
-            target = scratch / profile / "runs" / scenario / method.name
-            if not target.exists():
-                shutil.copytree(method, target)
+    """The committed runs of ``scenarios`` (all methods but ``name``), copied into ``scratch``: the
+    contributed runs land beside them there and ``results/`` stays as it was. A profile read off a
+    longer one (the quick look) takes that one's runs too."""
+    for read in profiles_read(profile):
+        source = Path(results_dir) / read / "runs"
+        for scenario in scenarios:
+            if not (source / scenario).is_dir():
+                continue
+            for method in sorted(p for p in (source / scenario).iterdir() if p.is_dir() and p.name != name):
+                target = scratch / read / "runs" / scenario / method.name
+                if not target.exists():
+                    shutil.copytree(method, target)
 
 
 def methods_in(scratch: Path, profile: str, scenarios: list[str]) -> list[str]:
     """The methods with run folders in the scratch folder: the ones the report compares."""
-    runs = scratch / profile / "runs"
-    return sorted({m.name for s in scenarios if (runs / s).is_dir() for m in (runs / s).iterdir() if m.is_dir()})
+    roots = [scratch / read / "runs" / s for read in profiles_read(profile) for s in scenarios]
+    return sorted({m.name for root in roots if root.is_dir() for m in root.iterdir() if m.is_dir()})
+
+
+def profiles_read(profile: str) -> list[str]:
+    """The profiles whose runs give ``profile``'s results: itself, and the one it is read off."""
+    known = PROFILES.get(profile)
+    return [profile] + ([known.stopped_from] if known is not None and known.stopped_from else [])
 
 
 def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: str) -> str:

@@ -31,7 +31,7 @@ def print_list(args) -> int:
 
 def print_grid(args) -> int:
     from pipeline.grid.plan import requested_specs
-    from pipeline.run.spec import pending_runs
+    from pipeline.run.results import pending_runs
 
     specs = requested_specs(grid_request(args))
     for spec in pending_runs(specs, args.results_dir) if args.pending else specs:

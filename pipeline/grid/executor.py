@@ -21,7 +21,8 @@ from pipeline.grid.cluster import report as cluster_report
 from pipeline.grid.plan import requested_specs, table_specs
 from pipeline.grid.request import Execution, GridRequest
 from pipeline.run.execute import execute
-from pipeline.run.spec import RunSpec, pending_runs, read_run
+from pipeline.run.results import pending_runs
+from pipeline.run.spec import RunSpec, read_run
 from pipeline.setting.measurements import load_measurements
 from pipeline.setting.model import pick_device
 

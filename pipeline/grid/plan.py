@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipeline.base.errors import UsageError, choose
 from pipeline.methods import get_method, registry
+from pipeline.run.results import longer_run
 from pipeline.run.spec import RunSpec
 from pipeline.setting.data import DatasetSpec
 from pipeline.setting.imported import CustomParts, with_physics
@@ -81,9 +82,11 @@ def seeds_on_disk(spec: RunSpec, results_dir: Path) -> list[int]:
     """The seeds that have a run folder among the runs of ``spec``'s tables (any scenario or
     method). Without ``--seeds`` the grid uses these: ``make benchmark`` then keeps the seeds the
     leaderboard already has, and a new method gets as many seeds as the methods it is ranked
-    against (its CI resamples seeds too)."""
-    runs_root = spec.tables_dir(results_dir) / "runs"
-    return sorted({int(f.name[4:]) for f in runs_root.glob("*/*/seed*") if f.is_dir() and f.name[4:].isdigit()})
+    against (its CI resamples seeds too). A profile read off a longer one has that one's seeds too."""
+    longer = longer_run(spec)
+    roots = [s.tables_dir(results_dir) / "runs" for s in (spec, longer) if s is not None]
+    return sorted({int(f.name[4:]) for root in roots for f in root.glob("*/*/seed*")
+                   if f.is_dir() and f.name[4:].isdigit()})
 
 
 def table_specs(request: GridRequest, asked: list[RunSpec]) -> list[RunSpec]:

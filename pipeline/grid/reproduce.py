@@ -16,7 +16,8 @@ from pipeline.base.tables import METRICS
 from pipeline.base.errors import UsageError
 from pipeline.analysis.gate import check_links
 from pipeline.grid.plan import GridRequest, requested_specs
-from pipeline.run.spec import RunSpec, is_current, read_per_image, read_run
+from pipeline.run.results import finished
+from pipeline.run.spec import RunSpec, read_per_image
 
 TOLERANCE = {"psnr": 0.05, "ssim": 0.001}  # dB and SSIM units: far below any gap the leaderboard ranks
 
@@ -41,8 +42,9 @@ class Comparison:
 
 
 def committed(specs: list[RunSpec], reference: Path) -> list[RunSpec]:
-    """The runs of the grid finished with the current config in the reference folder."""
-    found = [s for s in specs if is_current(s, reference)]
+    """The runs of the grid finished with the current config in the reference folder (read off a
+    longer run where they are; a diverged run has no scores to compare)."""
+    found = [s for s in specs if (done := finished(s, reference)) is not None and done.per_image is not None]
     if not found:
         raise UsageError(f"no finished run of this grid in {reference}/ to reproduce; run `make benchmark` "
                          "(or pass the grid the committed results hold)")
@@ -52,7 +54,7 @@ def committed(specs: list[RunSpec], reference: Path) -> list[RunSpec]:
 def committed_threads(specs: list[RunSpec], reference: Path) -> int:
     """The torch thread count the committed runs were made with: the re-runs use it too, since a
     different count changes the order of floating-point sums, and so the trained weights."""
-    counts = {read_run(s.folder(reference)).get("threads") for s in specs}
+    counts = {finished(s, reference).record.get("threads") for s in specs}
     if len(counts) != 1 or None in counts:
         raise UsageError(f"the committed runs were made with different torch thread counts ({sorted(map(str, counts))}); "
                          "pass --threads (make: THREADS=) to re-run them with one")
@@ -60,8 +62,9 @@ def committed_threads(specs: list[RunSpec], reference: Path) -> int:
 
 
 def compare(spec: RunSpec, reference: Path, scratch: Path) -> Comparison:
-    """Per-image differences between a committed run and its re-run, matched on image id."""
-    ours = read_per_image(spec.folder(reference), METRICS).set_index("image_id")
+    """Per-image differences between a committed run (or the committed run it is read off) and its
+    re-run, matched on image id."""
+    ours = finished(spec, reference).per_image.set_index("image_id")
     again = read_per_image(spec.folder(scratch), METRICS).set_index("image_id")
     if sorted(ours.index) != sorted(again.index):
         return Comparison(spec.run_id, {m: float("inf") for m in METRICS})

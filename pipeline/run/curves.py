@@ -32,11 +32,6 @@ COLUMNS = ["epoch", "psnr", "ssim", "images"]
 IMAGE_COLUMNS = ["epoch", "image_id", "psnr", "ssim"]
 
 
-def curve_epochs(epochs: int, points: int) -> list[int]:
-    """Up to ``points`` epochs, evenly spread, ending with the last (1-based: after that epoch)."""
-    return sorted({max(1, round(k * epochs / points)) for k in range(1, points + 1)}) if points > 0 else []
-
-
 @contextmanager
 def untouched(generators: list[torch.Generator], device: torch.device):
     """Restore the global RNGs (the CPU's and, on a GPU, the device's) and ``generators`` to their state on entry."""

@@ -13,7 +13,8 @@ import torch
 
 from pipeline.base import provenance, streams
 from pipeline.methods import Setup
-from pipeline.run.curves import LearningCurve, curve_epochs
+from pipeline.run.curves import LearningCurve
+from pipeline.setting.profiles import curve_epochs
 from pipeline.run.spec import RunSpec
 from pipeline.setting import imported
 from pipeline.setting.measurements import MeasurementDataset, Measurements, load_measurements

@@ -5,7 +5,6 @@ from a stale or damaged one."""
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,17 +115,3 @@ def read_per_image(folder: Path, metrics: tuple[str, ...]) -> pd.DataFrame:
 def is_current(spec: RunSpec, results_dir: Path) -> bool:
     record = read_run(spec.folder(results_dir))
     return record is not None and record["config_hash"] == spec.config_hash()
-
-
-def pending_runs(specs: list[RunSpec], results_dir: Path) -> list[RunSpec]:
-    """The runs not yet finished with their current config. A damaged run folder is named on
-    stderr and left alone (never overwritten): the grid goes on, and ``collect`` refuses until
-    the folder is deleted."""
-    pending = []
-    for spec in specs:
-        try:
-            if not is_current(spec, results_dir):
-                pending.append(spec)
-        except BrokenRun as broken:
-            print(f"skipped: {broken}", file=sys.stderr)
-    return pending

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 from pipeline.base.errors import UsageError, choose
@@ -41,6 +42,10 @@ class Profile:
     # the embedded dataset's split (pipeline.setting.data.mni): 2 leaves out the sagittal slices that
     # mirror others; the retired profiles keep 1, that of their committed runs (not in their config)
     mni_split: int = 2
+    # a profile whose runs are another's stopped early: the name of that longer profile, whose
+    # learning curves give these runs' scores wherever it has them (``pipeline.run.stopped``); a
+    # method the longer profile lacks trains its own runs here. Not in the config: it changes no result
+    stopped_from: str | None = None
 
     def final_step_for(self, noisy: bool, multicoil: bool) -> str:
         """The step the network ends on in a scenario with or without measurement noise and coil maps."""
@@ -53,13 +58,25 @@ class Profile:
         """The training budget in optimiser steps, where the profile counts it so."""
         return self.epochs * self.steps_per_epoch if self.steps_per_epoch else None
 
+    def stopped(self, name: str, steps: int, description: str) -> Profile:
+        """This profile stopped after ``steps`` optimiser steps, as a profile of its own whose runs
+        are read off this one's curves. The stop must fall on a whole epoch, and this profile must
+        score every test image there (a curve point is the run stopped there: ``tests/test_curves.py``)."""
+        per_epoch = self.steps_per_epoch or (math.ceil(self.n_train / self.batch_size) if self.n_train else None)
+        if per_epoch is None or steps % per_epoch:
+            raise ValueError(f"profile {self.name} cannot be stopped at {steps} steps: not a whole epoch")
+        epochs = steps // per_epoch
+        if epochs not in curve_epochs(self.epochs, self.curve_points) or (self.n_test or 0) > self.curve_images:
+            raise ValueError(f"profile {self.name} has no curve point on every test image at epoch {epochs}")
+        return replace(self, name=name, description=description, epochs=epochs, stopped_from=self.name)
+
     def as_config(self) -> dict:
         """What the profile fixes for a run. The final step is recorded as the step a run computes
         (``RunSpec.config``), not as the rule that chose it, so a rule that resolves to the same step
         keeps a run current; only the retired rule WHERE_EXACT stays, so that the runs committed
         under it keep their hash until they are replaced."""
         cfg = asdict(self)
-        for key in ("description", "curve_points", "curve_images"):
+        for key in ("description", "curve_points", "curve_images", "stopped_from"):
             cfg.pop(key)
         if self.final_step != WHERE_EXACT:
             cfg.pop("final_step")
@@ -75,6 +92,11 @@ class Profile:
         return cfg
 
 
+def curve_epochs(epochs: int, points: int) -> list[int]:
+    """Up to ``points`` epochs, evenly spread, ending with the last (1-based: after that epoch)."""
+    return sorted({max(1, round(k * epochs / points)) for k in range(1, points + 1)}) if points > 0 else []
+
+
 # "denoiser": DeepInverse's MoDL, as SSIBench; "prox": MoDL's own soft data consistency with its
 # last learned step; "projection": x + A†(y − Ax); WHERE_EXACT: the rule chosen from the physics.
 # The projection is exact data consistency only when the measurements are noiseless (with noise
@@ -86,9 +108,11 @@ FINAL_STEPS = ("denoiser", "prox", "projection", WHERE_EXACT)
 
 # The headline profile: the leaderboard's (the site's home page, the default profile of every
 # command but one); the quick look: the default of `contribute`, whose report on a new method
-# should come in half an hour (it is `standard` stopped at 12 epochs).
+# should come in half an hour: the headline stopped at QUICK_STEPS optimiser steps, its first
+# curve point, so that its results are read off the headline's runs and never trained apart.
 HEADLINE = "standard"
 QUICK_LOOK = "quick"
+QUICK_STEPS = 192
 
 MAX_EPOCHS = 10_000  # far beyond any profile; guards against a typo that would train for ever
 
@@ -101,13 +125,6 @@ PROFILES: dict[str, Profile] = {
             dataset="mni", img_size=32, n_train=8, n_test=4, epochs=1, batch_size=4,
             lr=1e-3, unet_scales=2, unet_channels=(8, 16), modl_iterations=3,
             discriminator_width=8, n_gallery=2, curve_images=2,
-        ),
-        Profile(
-            name="quick",
-            description="a 30-minute look on a CPU: the standard profile stopped at 12 epochs (not converged)",
-            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=12, batch_size=4,
-            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
-            discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT, mni_split=1,
         ),
         Profile(
             name="standard",
@@ -139,6 +156,10 @@ PROFILES: dict[str, Profile] = {
         ),
     ]
 }
+QUICK = PROFILES[HEADLINE].stopped(
+    QUICK_LOOK, QUICK_STEPS, f"a 30-minute look on a CPU: the {HEADLINE} profile stopped at {QUICK_STEPS} optimiser "
+                             "steps (not converged), read off its learning curves")
+PROFILES = {"smoke": PROFILES["smoke"], QUICK_LOOK: QUICK, **PROFILES}  # listed by size
 
 
 def get_profile(name: str, epochs: int | None = None, final_step: str | None = None,
