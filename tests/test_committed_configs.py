@@ -9,7 +9,7 @@ or with the step it records where its folder was run with ``--final-step`` (the 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -40,3 +40,15 @@ def test_the_committed_results_hold_runs():
 def test_every_committed_run_has_the_config_the_code_builds(path):
     committed = json.loads(path.read_text())
     assert rebuilt_config(committed) == committed
+
+
+def test_the_committed_catalogue_is_the_one_the_code_writes():
+    """The site shows each method's maths and file from ``results/catalogue.json``, which ``collect``
+    writes: a method file changed without collecting again would publish the old one."""
+    from pipeline.analysis import catalogue
+    from pipeline.methods import registry
+    from pipeline.setting.profiles import PROFILES
+    from pipeline.setting.scenarios import SCENARIOS
+
+    built = json.loads(json.dumps(asdict(catalogue.from_registry(registry(), SCENARIOS, PROFILES, ROOT))))
+    assert json.loads((ROOT / "results" / catalogue.FILE).read_text()) == built, "run `make collect` to write it again"
