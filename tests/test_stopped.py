@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
+from pipeline.analysis import contribute as contribution
 from pipeline.analysis.collect import collect
 from pipeline.base.tables import METRICS
 from pipeline.methods import get_method
@@ -112,3 +113,13 @@ def test_the_quick_look_is_the_headline_stopped_and_its_committed_tables_are_rea
     for metric in METRICS:
         assert (both[metric] - both[f"{metric}_read"]).abs().max() < 1e-4  # the tables' 6 significant digits
     assert QUICK_STEPS == 192
+
+
+def test_a_contribution_to_a_stopped_profile_is_compared_with_the_longer_runs(long_and_short, tmp_path):
+    """``contribute`` copies the runs its report compares into a scratch folder: for the quick look,
+    the headline's runs, which the other methods' quick results are read off."""
+    results, cache, scratch = tmp_path / "results", tmp_path / "cache", tmp_path / "scratch"
+    train(specs(LONG, ["ei", "zero-filled"]), results, cache)
+    contribution.scratch_copy(results, scratch, SHORT.name, ["mri"], "my-method")
+    assert contribution.methods_in(scratch, SHORT.name, ["mri"]) == ["ei", "zero-filled"]
+    assert pending_runs(specs(SHORT, ["ei", "zero-filled"]), scratch) == []
