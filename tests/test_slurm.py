@@ -138,8 +138,10 @@ def wait_for_states(env: dict, wanted: dict[str, str], limit_s: float = 120) -> 
 
 
 def test_cancelled_and_timed_out_jobs_are_reported_and_resubmitted_and_never_submitted_twice(slurm_env, tmp_path):
-    # TIME=1 ends mc, ei is cancelled, and zero-filled waits behind them for the MAX_PARALLEL=2 throttle
-    grid = ["--methods", "ei,mc,zero-filled", "--time", "1", "--max-parallel", "2"]
+    # TIME=2 ends mc, ei is cancelled, and zero-filled waits behind them for the MAX_PARALLEL=2 throttle.
+    # Not TIME=1: submitit's USR2 then comes 30 s after a task starts, and on a loaded machine it came
+    # before the task had set it aside (both tasks FAILED, killed by the signal); at TIME=2 it comes after 60 s
+    grid = ["--methods", "ei,mc,zero-filled", "--time", "2", "--max-parallel", "2"]
     runs_dir = tmp_path / "results" / "smoke" / "runs" / "mri"
     with contextlib.ExitStack() as held:
         for method in ("ei", "mc"):  # their tasks wait on these run locks until Slurm ends them, however fast they train
@@ -166,7 +168,7 @@ def test_cancelled_and_timed_out_jobs_are_reported_and_resubmitted_and_never_sub
             assert "1 job(s) finished, 2 failed" in err
             assert ("submitted" in err) == (process is first)  # the second submitted nothing
             assert f"failed: mri/ei/seed0 (job {array}_0): Slurm state CANCELLED: " in err
-            assert (f"failed: mri/mc/seed0 (job {array}_1): Slurm state TIMEOUT (limit 00:01:00; raise TIME): "
+            assert (f"failed: mri/mc/seed0 (job {array}_1): Slurm state TIMEOUT (limit 00:02:00; raise TIME): "
                     "RuntimeError: `python -m pipeline run` was stopped by SIGTERM") in err
             assert err.count(f"log: {tmp_path / 'logs'}") == 2
     assert sorted(p.name for p in runs_dir.glob("*/*")) == ["seed0"]  # zero-filled; nothing else, no marker left
