@@ -106,10 +106,14 @@ def test_bad_custom_parts_are_one_line_errors_that_write_nothing(workspace, caps
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and re.search(message, err), err
     assert not list(workspace.results.rglob("*"))  # no file, no lock, no empty folder left behind
+    if re.search("import|name", message):  # a path is imported, and a metric named, once, before any run
+        assert not list(workspace.cache.rglob("*.pt")), "measurements were simulated before the path failed"
 
 
-def test_a_metric_is_named_by_its_last_part_and_custom_parts_get_a_safe_folder():
+def test_a_metric_is_named_by_its_last_part_and_custom_parts_get_a_safe_folder(monkeypatch, tmp_path):
     assert metric_name("tests.example_pkg.metrics:MAE") == "mae"
     assert metric_name("pkg.mod:Masked_MAE") == "masked-mae"  # an identifier's '_' as '-': the one rule of names
-    parts = CustomParts("../../../x:y", "a b:=1+2", ("pkg:@SUM(A1)",))
+    (tmp_path / "hostile_paths.py").write_text("globals().update({'../../x': object(), 'a b:=1+2': object()})\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    parts = CustomParts("hostile_paths:../../x", "hostile_paths:a b:=1+2")
     assert NAME.fullmatch(parts.label)  # a hash of the import paths, never the paths themselves

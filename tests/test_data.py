@@ -168,7 +168,7 @@ def test_load_images_dispatches_to_fastmri(tmp_path):
 
 
 def test_custom_dataset_in_the_seed_tuple_form():
-    train, test = custom_splits("tests.example_pkg.datasets:RandomMeasurements")
+    train, test = custom_splits(DatasetSpec.parse("tests.example_pkg.datasets:RandomMeasurements", None))
     assert len(train["y"]) == 8 and len(test["y"]) == 2 and len(train["ids"]) == 8
     assert train["x"].shape == (8, 2, 16, 16)
     assert train["params"]["mask"].shape[0] == 8
@@ -196,4 +196,4 @@ def test_custom_dataset_errors_say_what_was_expected(path, message):
             DatasetSpec.parse(path, None)
         return
     with pytest.raises(UsageError, match=message):
-        custom_splits(path)
+        custom_splits(DatasetSpec.parse(path, None))

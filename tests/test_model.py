@@ -9,8 +9,8 @@ import torch
 from deepinv.loss import SplittingLoss
 from deepinv.models import MoDL, UNet
 
-from pipeline.setting.model import AutogradMoDL, ConsistentMoDL, build_model
-from pipeline.setting.profiles import PROFILES
+from pipeline.setting.model import ENDING_ON, AutogradMoDL, ConsistentMoDL, build_model
+from pipeline.setting.profiles import FINAL_STEPS, PROFILES, WHERE_EXACT
 from pipeline.setting.scenarios import SCENARIOS
 
 SMOKE = PROFILES["smoke"]
@@ -22,6 +22,7 @@ def test_paper_profile_keeps_ssibench_model_and_quick_ends_on_data_consistency()
     assert type(build_model(PROFILES["paper"])) is AutogradMoDL and issubclass(AutogradMoDL, MoDL)
     quick = build_model(PROFILES["quick"])
     assert isinstance(quick, ConsistentMoDL) and quick.final_step == "projection"  # noiseless single-coil
+    assert set(ENDING_ON) == set(FINAL_STEPS) - {WHERE_EXACT}  # every step a profile may name has its model
 
 
 @pytest.mark.parametrize("scenario", ["mri", "multicoil"])

@@ -6,7 +6,6 @@ import json
 import re
 import signal
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

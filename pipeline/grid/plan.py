@@ -37,7 +37,7 @@ def run_spec(request: GridRequest, scenario: str, method: str, seed: int) -> Run
         raise UsageError(f"--seed must be a non-negative integer, got {seed}")
     dataset = DatasetSpec.parse(request.dataset or profile.dataset, request.data_dir)
     parts = CustomParts(request.model, request.physics, tuple(request.metrics))
-    return RunSpec(profile, with_physics(get_scenario(scenario), parts.physics), get_method(method, scenario),
+    return RunSpec(profile, with_physics(get_scenario(scenario), parts), get_method(method, scenario),
                    seed, dataset, parts)
 
 

@@ -19,7 +19,7 @@ import torch
 from pipeline.base import locks, provenance, storage
 from pipeline.run import checkpoints
 from pipeline.run.evaluation import evaluate_into, now
-from pipeline.run.setup import base_record, check_imported, learning_curve, prepare
+from pipeline.run.setup import base_record, learning_curve, prepare
 from pipeline.run.spec import RUN_FILE, RunSpec, is_current
 from pipeline.run.training import Diverged, train, write_train_log
 
@@ -97,7 +97,6 @@ def train_and_evaluate(spec: RunSpec, out: Path, cache_dir: Path, device: torch.
     """Train the run's network into ``out`` (learning curve, train log, kept weights), evaluate it
     on the test measurements and return the run's record."""
     parts = prepare(spec, cache_dir, device)
-    check_imported(spec, parts, device)
     data, physics, setup, model = parts.data, parts.physics, parts.setup, parts.model
     provenance.reset_peak_memory(device)
 

@@ -36,6 +36,7 @@ class RunParts:
 def prepare(spec: RunSpec, cache_dir: Path, device: torch.device, training: bool = True) -> RunParts:
     """Build the run's parts from its spec. The order is part of the run: the global RNGs are
     seeded first, and the network's initialisation draws from them after the data and operators.
+    The user's metrics and model are tried on the first test images here, before any training.
     ``training=False`` (evaluating saved weights) hands the operator without its re-measuring noise stream."""
     seed_everything(spec.seed)
     data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
@@ -43,18 +44,9 @@ def prepare(spec: RunSpec, cache_dir: Path, device: torch.device, training: bool
                else spec.scenario.physics(data.img_size, device=device))
     setup = method_setup(spec, data, device)
     model = network(spec, setup, device)
-    return RunParts(data, physics, setup, model, imported.build_metrics(spec.custom.metrics))
-
-
-def check_imported(spec: RunSpec, parts: RunParts, device: torch.device) -> None:
-    """Try the user's metrics and model on the first test images: fail before training, not after it."""
-    test = parts.data.test
-    for metric in parts.metrics:
-        metric.per_image(test.x[:2].to(device), test.x[:2].to(device))
-    if spec.custom.model:
-        parts.physics.update(**{k: v.to(device) for k, v in test.params_of(slice(0, 1)).items()})
-        imported.check_output_shape(parts.model, spec.custom.model, test.y[:1].to(device), parts.physics,
-                                    test.x[:1].to(device))
+    metrics = imported.build_metrics(spec.custom)
+    imported.check_parts(spec.custom, metrics, model, physics, data.test, device)
+    return RunParts(data, physics, setup, model, metrics)
 
 
 def seed_everything(seed: int) -> None:
@@ -85,7 +77,7 @@ def learning_curve(spec: RunSpec, setup: Setup, data: Measurements, device: torc
 def network(spec: RunSpec, setup: Setup, device: torch.device) -> torch.nn.Module:
     """The run's network before training: the user's model, the method's own, or the profile's MoDL."""
     if spec.custom.model:
-        return imported.build_model(spec.custom.model, device)
+        return imported.build_model(spec.custom, device)
     if spec.method.make_model:
         return spec.method.make_model(setup)
     return build_model(spec.profile, device, noisy=spec.scenario.noise_sigma > 0, multicoil=spec.scenario.coils > 1)

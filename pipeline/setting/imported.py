@@ -35,9 +35,25 @@ from pipeline.setting.scenarios import Scenario
 
 @dataclass(frozen=True)
 class CustomParts:
+    """The user's model, physics and metrics by import path, which is what the run's config records.
+
+    Each metric is named and each path imported once, when the parts are made (from the command
+    line, before any run starts): a wrong path or name fails there, and a run never imports again.
+    """
+
     model: str | None = None
     physics: str | None = None
     metrics: tuple[str, ...] = ()
+    metric_names: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    imported: dict = field(init=False, compare=False, repr=False)  # import path -> the object it names
+
+    def __post_init__(self):
+        object.__setattr__(self, "metric_names", metric_names(self.metrics))
+        imported: dict = {}
+        for path, what in ((self.model, "model"), (self.physics, "physics"), *((p, "metric") for p in self.metrics)):
+            if path and path not in imported:
+                imported[path] = import_object(path, what)
+        object.__setattr__(self, "imported", imported)
 
     def __bool__(self) -> bool:
         return bool(self.model or self.physics or self.metrics)
@@ -51,10 +67,9 @@ class CustomParts:
         themselves, so that it follows the rule of ``pipeline.base.names`` whatever they are."""
         return "custom-" + storage.config_hash(self.as_config())[:8]
 
-
-def instantiate(path: str, what: str, expected: type, **kwargs):
-    """Import PATH and, if it is a class or factory, call it; check the type of what it gives."""
-    return made_by(import_object(path, what), path, what, expected, **kwargs)
+    def made(self, path: str, what: str, expected: type, **kwargs):
+        """What PATH names, called (with ``kwargs``) if it is a class or factory rather than an ``expected``."""
+        return made_by(self.imported[path], path, what, expected, **kwargs)
 
 
 def made_by(obj, path: str, what: str, expected: type, **kwargs):
@@ -68,8 +83,10 @@ def made_by(obj, path: str, what: str, expected: type, **kwargs):
     return obj
 
 
-def build_model(path: str, device: torch.device) -> Reconstructor:
-    model = instantiate(path, "model", Reconstructor)
+def build_model(parts: CustomParts, device: torch.device) -> Reconstructor:
+    """The user's network: what ``--model`` names, called with no arguments."""
+    path = parts.model
+    model = parts.made(path, "model", Reconstructor)
     if not isinstance(model, Reconstructor):
         raise UsageError(f"model {path} gave a {type(model).__name__}; expected a deepinv.models.Reconstructor "
                          "(a class or factory returning one, called with no arguments)")
@@ -92,6 +109,17 @@ def check_output_shape(model: torch.nn.Module, path: str, y: torch.Tensor, physi
                          "expected the image's shape (B, 2, H, W)")
 
 
+def check_parts(parts: CustomParts, metrics: list[NamedMetric], model: torch.nn.Module, physics: Physics,
+                test, device: torch.device) -> None:
+    """Try the user's metrics and model on the first images of ``test`` (a ``MeasuredSplit``):
+    fail before training, not after it."""
+    for metric in metrics:
+        metric.per_image(test.x[:2].to(device), test.x[:2].to(device))
+    if parts.model:
+        physics.update(**{k: v.to(device) for k, v in test.params_of(slice(0, 1)).items()})
+        check_output_shape(model, parts.model, test.y[:1].to(device), physics, test.x[:1].to(device))
+
+
 def build_physics(factory, path: str, img_size: int, device: torch.device | str) -> tuple[Physics, PhysicsGenerator | None]:
     """The operator (and parameter generator) the user's ``factory``, imported from PATH, makes."""
     made = made_by(factory, path, "physics", Physics, img_size=img_size, device=device)
@@ -105,7 +133,7 @@ def build_physics(factory, path: str, img_size: int, device: torch.device | str)
 @dataclass(frozen=True)
 class ImportedPhysicsScenario(Scenario):
     """A scenario whose operator (and parameter generator) come from a user's factory, imported
-    once when the scenario is made (``with_physics``) and called for each operator a run needs."""
+    once with the run's ``CustomParts`` and called for each operator a run needs."""
 
     physics_path: str = ""
     factory: object = field(default=None, compare=False, repr=False)
@@ -125,11 +153,12 @@ class ImportedPhysicsScenario(Scenario):
         return generator
 
 
-def with_physics(scenario: Scenario, path: str | None) -> Scenario:
-    if not path:
+def with_physics(scenario: Scenario, parts: CustomParts) -> Scenario:
+    """The scenario with the user's physics, if ``parts`` has one, in place of its operator."""
+    if not parts.physics:
         return scenario
     fields = {k: v for k, v in asdict(scenario).items()}
-    return ImportedPhysicsScenario(**fields, physics_path=path, factory=import_object(path, "physics"))
+    return ImportedPhysicsScenario(**fields, physics_path=parts.physics, factory=parts.imported[parts.physics])
 
 
 @dataclass
@@ -155,14 +184,23 @@ def metric_name(path: str) -> str:
     return check_name(path.rsplit(":", 1)[-1].lower().replace("_", "-"), "metric", f"of --metric {path}")
 
 
-def build_metrics(paths: tuple[str, ...]) -> list[NamedMetric]:
-    metrics = []
+def metric_names(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of the metrics at ``paths``, each a name of its own beside PSNR and SSIM."""
+    names: list[str] = []
     for path in paths:
         name = metric_name(path)
-        metric = instantiate(path, "metric", Metric)
+        if name in ("psnr", "ssim", *names):
+            raise UsageError(f"metric {path}: the column '{name}' is taken; give the metric another name")
+        names.append(name)
+    return tuple(names)
+
+
+def build_metrics(parts: CustomParts) -> list[NamedMetric]:
+    """The user's metrics, each what ``--metric`` names (called with no arguments if a class or factory)."""
+    metrics = []
+    for path, name in zip(parts.metrics, parts.metric_names):
+        metric = parts.made(path, "metric", Metric)
         if not isinstance(metric, Metric):
             raise UsageError(f"metric {path} gave a {type(metric).__name__}; expected a deepinv.loss.metric.Metric")
-        if name in ("psnr", "ssim") or name in [m.name for m in metrics]:
-            raise UsageError(f"metric {path}: the column '{name}' is taken; give the metric another name")
         metrics.append(NamedMetric(name, path, metric))
     return metrics

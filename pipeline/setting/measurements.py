@@ -122,7 +122,7 @@ def read_cache(path: Path) -> Measurements | None:
 def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int, cache_dir: Path) -> Measurements:
     """The cached measurements of a (profile, scenario, dataset, seed), simulated on first use."""
     if dataset.is_custom:
-        train, test = custom_splits(dataset.name)
+        train, test = custom_splits(dataset)
         return Measurements(MeasuredSplit(**train), MeasuredSplit(**test))
     path = cache_path(cache_dir, profile, scenario, dataset, seed)
     if path.exists():

@@ -39,6 +39,8 @@ def autograd_data_steps(physics):
 class AutogradMoDL(MoDL):
     """DeepInverse's MoDL, its data-consistency solves differentiated by autograd (:func:`autograd_data_steps`)."""
 
+    final_step = "denoiser"  # SSIBench's model returns the last denoiser output
+
     def forward(self, y: torch.Tensor, physics, **kwargs) -> torch.Tensor:
         with autograd_data_steps(physics):
             return super().forward(y, physics, **kwargs)
@@ -67,16 +69,35 @@ class ConsistentMoDL(AutogradMoDL):
     A profile choice, recorded in every run's config; the ``paper`` profile keeps SSIBench's model.
     """
 
-    def __init__(self, denoiser: torch.nn.Module, num_iter: int, final_step: str):
-        super().__init__(denoiser=denoiser, num_iter=num_iter)
-        self.final_step = final_step
-
     def forward(self, y: torch.Tensor, physics, **kwargs) -> torch.Tensor:
         x = super().forward(y, physics, **kwargs)
         with autograd_data_steps(physics):
-            if self.final_step == "projection":
-                return x + physics.A_dagger(y - physics.A(x))
-            return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
+            return self.data_step(x, y, physics)
+
+    def data_step(self, x: torch.Tensor, y: torch.Tensor, physics) -> torch.Tensor:
+        """The last step, from the denoiser's output ``x`` and the measurements ``y``."""
+        raise NotImplementedError
+
+
+class ProjectedMoDL(ConsistentMoDL):
+    """Ends on the projection onto the measurements, x + A^dagger(y - Ax) (exact single-coil only)."""
+
+    final_step = "projection"
+
+    def data_step(self, x: torch.Tensor, y: torch.Tensor, physics) -> torch.Tensor:
+        return x + physics.A_dagger(y - physics.A(x))
+
+
+class ProxMoDL(ConsistentMoDL):
+    """Ends on MoDL's own soft data-consistency step, prox_{gamma f}(x) with its last step size."""
+
+    final_step = "prox"
+
+    def data_step(self, x: torch.Tensor, y: torch.Tensor, physics) -> torch.Tensor:
+        return self.data_fidelity[0].prox(x, y, physics, gamma=self.params_algo["stepsize"][-1])
+
+
+ENDING_ON = {m.final_step: m for m in (AutogradMoDL, ProjectedMoDL, ProxMoDL)}  # a profile's final step -> the model
 
 
 class AutocastUNet(UNet):
@@ -104,11 +125,7 @@ def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: boo
     channels = list(profile.unet_channels) if profile.unet_channels else None
     unet = AutocastUNet if "bf16" in profile.speed else UNet
     denoiser = unet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
-    final_step = profile.final_step_for(noisy, multicoil)
-    if final_step == "denoiser":
-        model = AutogradMoDL(denoiser=denoiser, num_iter=profile.modl_iterations)
-    else:
-        model = ConsistentMoDL(denoiser, profile.modl_iterations, final_step)
+    model = ENDING_ON[profile.final_step_for(noisy, multicoil)](denoiser=denoiser, num_iter=profile.modl_iterations)
     layout = torch.channels_last if "channels-last" in profile.speed else torch.preserve_format
     return model.to(device, memory_format=layout)
 

@@ -27,7 +27,7 @@ class Profile:
     modl_iterations: int
     discriminator_width: int  # channels of the adversarial methods' SkipConv discriminator
     n_gallery: int  # test images whose reconstructions are kept for the site
-    # what the network ends on (one of FINAL_STEPS; see pipeline.setting.model.ConsistentMoDL)
+    # what the network ends on (one of FINAL_STEPS; see pipeline.setting.model.ENDING_ON)
     final_step: str = "denoiser"
     # learning curve: points during training and the test images scored at each; they do not
     # change any result (a test checks it), so they are not part of the config

@@ -7,21 +7,30 @@ into a train/test ``ImageSplit``; a custom dataset already holds measurements an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.setting.data.prepare import ImageSplit
 from pipeline.base.errors import UsageError
+from pipeline.base.imports import import_object
 
 BUILTIN = ("mni", "fastmri")
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """Which data a run uses: ``mni``, ``fastmri`` (with ``data_dir``) or ``module:attr`` (custom)."""
+    """Which data a run uses: ``mni``, ``fastmri`` (with ``data_dir``) or ``module:attr`` (custom).
+
+    A custom dataset is imported once, when its spec is made: a wrong path fails before any run,
+    and a run never imports it again."""
 
     name: str
     data_dir: str | None = None
+    source: object = field(init=False, default=None, compare=False, repr=False)  # what a custom path names
+
+    def __post_init__(self):
+        if self.is_custom:
+            object.__setattr__(self, "source", import_object(self.name, "custom dataset"))
 
     @property
     def is_custom(self) -> bool:

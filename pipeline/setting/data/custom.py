@@ -14,13 +14,14 @@ from deepinv.datasets.base import batch_as_dict
 from torch.utils.data import Dataset
 
 from pipeline.base.errors import UsageError
-from pipeline.base.imports import import_object, raised
+from pipeline.base.imports import raised
+from pipeline.setting.data import DatasetSpec
 
 TRAIN_FRACTION = 0.8
 
 
-def open_dataset(path: str) -> Dataset:
-    obj = import_object(path, "custom dataset")
+def open_dataset(path: str, obj: object) -> Dataset:
+    """The dataset ``obj`` (imported from PATH) is, or makes when called with no argument."""
     try:
         dataset = obj() if callable(obj) and not isinstance(obj, Dataset) else obj
     except Exception as err:
@@ -67,10 +68,11 @@ def check_item(path: str, item: dict) -> None:
         raise UsageError(f"custom dataset '{path}': params is {params!r:.60}; expected {expected}")
 
 
-def custom_splits(path: str) -> tuple[dict, dict]:
+def custom_splits(spec: DatasetSpec) -> tuple[dict, dict]:
     """The train and test splits of a user's dataset of measurements, each as the fields of a
     ``pipeline.setting.measurements.MeasuredSplit`` (y, params, x, ids), checked item by item."""
-    dataset = open_dataset(path)
+    path = spec.name
+    dataset = open_dataset(path, spec.source)
     items = []
     for i in range(len(dataset)):
         item = load_item(path, dataset, i)
