@@ -66,6 +66,26 @@ def test_a_method_that_diverged_under_one_setting_is_shown_and_ranks_last(smoke_
     assert line.split()[1:] == [f"{supervised.psnr_a:.2f}", "diverged"]
 
 
+def test_settings_scored_on_different_test_images_are_compared_unpaired(smoke_grid, projected):
+    """Two profiles with different data (``standard`` and ``cpu``) share no test image: each side
+    is bootstrapped on its own, and the difference of the means carries both sides' spread."""
+    from dataclasses import replace
+
+    from pipeline.analysis.compare import compare_scenario
+    from pipeline.analysis.leaderboard import profile_named
+
+    a, b = profile_named(smoke_grid.results, "smoke"), profile_named(projected.results, "smoke")
+    other = replace(b, per_image=b.per_image.assign(image_id=b.per_image.image_id.astype(str) + "-elsewhere"))
+    shift, same = compare_scenario(a, other, "mri"), compare_scenario(a, b, "mri")
+    assert same.paired and not shift.paired
+    for m, p in zip(shift.methods, same.methods):
+        assert m.delta == pytest.approx(m.psnr_b - m.psnr_a) == pytest.approx(p.delta)  # equal image counts
+        assert m.low < m.delta < m.high
+    zero_filled = next(m for m in shift.methods if m.method == "zero-filled")
+    assert zero_filled.delta == pytest.approx(0) and zero_filled.low < 0 < zero_filled.high  # independent draws
+    assert "unpaired: the two settings scored different test images" in report([shift], "a", "b")
+
+
 def test_a_folder_against_itself_changes_nothing(smoke_grid):
     for shift in compare(smoke_grid.results, smoke_grid.results, "smoke"):
         assert shift.tau_between == pytest.approx(1.0) or len(shift.methods) < 2
@@ -76,6 +96,7 @@ def test_a_folder_against_itself_changes_nothing(smoke_grid):
     (["--scenarios", "noisy"], "scenario(s) noisy not in both folders (both have: mri)"),
     (["--labels", "only-one"], "--labels takes two names separated by a comma, got 'only-one'"),
     (["--profile", "quick"], "no results for profile 'quick' in"),
+    (["--profile-b", "quick"], "no results for profile 'quick' in"),
 ])
 def test_bad_input_is_one_line(smoke_grid, projected, extra, message):
     result = run_cli("compare", str(smoke_grid.results), str(projected.results), "--profile", "smoke", *extra)

@@ -2,9 +2,12 @@
 
 A setting that applies to every method (what the network ends on, how a solver is
 differentiated, a speed option) is judged by running the grid twice, into two results
-folders, and comparing them here. For each method of a scenario both folders hold: its mean
-PSNR under each, and the paired difference (same method, seed and test image; 95 % CI from the
-two-level bootstrap of ``pipeline.analysis.ranking``: seeds, then images). For the scenario: Kendall's
+folders, and comparing them here; so is one profile against the profile that replaces it. For
+each method of a scenario both hold: its mean PSNR under each, and the difference with its 95 %
+CI from the two-level bootstrap of ``pipeline.analysis.ranking`` (seeds, then images). The
+difference is paired (same method, seed and test image) when both settings scored the same test
+images; when they did not (two profiles with different data), each side is bootstrapped on its
+own, independently, and the difference of their means is unpaired. For the scenario: Kendall's
 τ-b between the two rankings, and each ranking's agreement with the paper (τ and the share of
 its ≥ 1 dB pairs in the same order).
 
@@ -17,12 +20,13 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.analysis import agreement
 from pipeline.base.errors import UsageError
 from pipeline.analysis.leaderboard import Profile, profile_named
-from pipeline.analysis.ranking import Samples
+from pipeline.analysis.ranking import LEVEL, Samples
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class ScenarioShift:
     scenario: str
     methods: list[Shift]
     tau_between: float  # Kendall's τ-b of the two PSNR rankings
+    paired: bool  # both settings scored the same (seed, test image) rows
     paper_a: agreement.Agreement | None  # agreement with the paper under each setting
     paper_b: agreement.Agreement | None
 
@@ -65,20 +70,45 @@ def compare_scenario(a: Profile, b: Profile, scenario: str) -> ScenarioShift:
     if not methods:
         raise UsageError(f"the two folders have no method in common in scenario '{scenario}'")
     a, b = restricted(a, scenario, methods), restricted(b, scenario, methods)
+    rows = lambda p: set(zip(p.per_image.seed, p.per_image.image_id))  # noqa: E731
+    paired = rows(a) == rows(b)
+    mean = lambda p: p.per_image.groupby("method").psnr.mean()  # noqa: E731  (seeds have equal image counts)
+    means_a, means_b = mean(a), mean(b)
+    differences = paired_differences(a, b, methods) if paired else unpaired_differences(a, b, methods)
+    shifts = [Shift(m, float(means_a.get(m, float("nan"))), float(means_b.get(m, float("nan"))), *differences[m])
+              for m in methods]
+    ranked = lambda scores: [agreement.DIVERGED if math.isnan(x) else x for x in scores]  # noqa: E731
+    tau = agreement.kendall_tau_b(ranked(s.psnr_a for s in shifts), ranked(s.psnr_b for s in shifts))
+    return ScenarioShift(scenario, shifts, tau, paired, psnr_agreement(a, scenario), psnr_agreement(b, scenario))
+
+
+def paired_differences(a: Profile, b: Profile, methods: list[str]) -> dict[str, tuple[float, float, float]]:
+    """B - A per method over the (seed, image) rows both have, on one bootstrap of both."""
     labelled = pd.concat([a.per_image.assign(method=a.per_image.method + "\0a"),
                           b.per_image.assign(method=b.per_image.method + "\0b")])
     samples = Samples.of(labelled, "psnr", [f"{m}\0{side}" for m in methods for side in "ab"])
-    mean = lambda p: p.per_image.groupby("method").psnr.mean()  # noqa: E731  (seeds have equal image counts)
-    means_a, means_b = mean(a), mean(b)
-    shifts = [Shift(m, float(means_a.get(m, float("nan"))), float(means_b.get(m, float("nan"))),
-                    *samples.difference(f"{m}\0b", f"{m}\0a")) for m in methods]
-    ranked = lambda scores: [agreement.DIVERGED if math.isnan(x) else x for x in scores]  # noqa: E731
-    tau = agreement.kendall_tau_b(ranked(s.psnr_a for s in shifts), ranked(s.psnr_b for s in shifts))
-    return ScenarioShift(scenario, shifts, tau, psnr_agreement(a, scenario), psnr_agreement(b, scenario))
+    return {m: samples.difference(f"{m}\0b", f"{m}\0a") for m in methods}
 
 
-def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None = None) -> list[ScenarioShift]:
-    a, b = profile_named(dir_a, profile), profile_named(dir_b, profile)
+def unpaired_differences(a: Profile, b: Profile, methods: list[str]) -> dict[str, tuple[float, float, float]]:
+    """B - A per method, each side's mean on a bootstrap of its own seeds and images (independent draws)."""
+    means_a = Samples.of(a.per_image, "psnr", methods).means()
+    means_b = Samples.of(b.per_image, "psnr", methods, draws=1).means()
+    alpha = (1 - LEVEL) / 2
+    found = {}
+    for k, m in enumerate(methods):
+        x, y = a.per_image.psnr[a.per_image.method == m], b.per_image.psnr[b.per_image.method == m]
+        d = means_b[:, k] - means_a[:, k]
+        found[m] = ((float(y.mean() - x.mean()), float(np.nanquantile(d, alpha)), float(np.nanquantile(d, 1 - alpha)))
+                    if len(x) and len(y) else (np.nan, np.nan, np.nan))
+    return found
+
+
+def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None = None,
+            profile_b: str | None = None) -> list[ScenarioShift]:
+    """Every scenario both hold (or ``scenarios``): ``profile``'s results in ``dir_a`` against
+    ``profile_b``'s (by default the same profile) in ``dir_b``."""
+    a, b = profile_named(dir_a, profile), profile_named(dir_b, profile_b or profile)
     common = [s for s in a.scenarios if s in b.scenarios]
     if scenarios:
         missing = [s for s in scenarios if s not in common]
@@ -87,7 +117,8 @@ def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None 
                              f"{', '.join(common) or 'none'})")
         common = scenarios
     if not common:
-        raise UsageError(f"{dir_a} and {dir_b} have no scenario in common for profile '{profile}'")
+        raise UsageError(f"{dir_a} and {dir_b} have no scenario in common for profile '{profile}'"
+                         + (f" and '{profile_b}'" if profile_b and profile_b != profile else ""))
     return [compare_scenario(a, b, s) for s in common]
 
 
@@ -103,10 +134,12 @@ def report(shifts: list[ScenarioShift], label_a: str, label_b: str) -> str:
             return "no published numbers"
         return f"tau {found.tau:+.2f}, {found.same_order}/{found.separated} of the paper's >= 1 dB pairs"
 
-    lines = [f"A = {label_a}, B = {label_b} (PSNR in dB; B - A paired over seeds and test images, 95 % CI)"]
+    lines = [f"A = {label_a}, B = {label_b} (PSNR in dB; B - A with its 95 % CI over seeds and test images)"]
     for s in shifts:
+        how = ("paired: the same seeds and test images" if s.paired else
+               "unpaired: the two settings scored different test images, each bootstrapped on its own")
         lines += [f"\n{s.scenario}: tau between the two rankings {s.tau_between:+.2f}; "
-                  f"paper agreement A: {paper(s.paper_a)}; B: {paper(s.paper_b)}",
+                  f"paper agreement A: {paper(s.paper_a)}; B: {paper(s.paper_b)}; {how}",
                   f"  {'method':<24}{'A':>9}{'B':>9}{'B - A':>9}  95 % CI"]
         for m in sorted(s.methods, key=lambda m: -(agreement.DIVERGED if math.isnan(m.psnr_b) else m.psnr_b)):
             lines.append(f"  {m.method:<24}{score(m.psnr_a):>9}{score(m.psnr_b):>9}"

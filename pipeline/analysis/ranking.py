@@ -30,12 +30,13 @@ class Samples:
     weights: np.ndarray  # (samples, rows): how often each row is drawn in each sample
 
     @classmethod
-    def of(cls, images: pd.DataFrame, metric: str, methods: list[str]) -> Samples:
-        """``images``: per-image scores of one scenario (columns method, seed, image_id, metric)."""
+    def of(cls, images: pd.DataFrame, metric: str, methods: list[str], draws: int = 0) -> Samples:
+        """``images``: per-image scores of one scenario (columns method, seed, image_id, metric).
+        ``draws`` seeds the bootstrap: another value gives samples independent of the default's."""
         table = images[images.method.isin(methods)].pivot_table(
             index=["seed", "image_id"], columns="method", values=metric).reindex(columns=methods).sort_index()
         seeds = table.index.get_level_values("seed").to_numpy()
-        return cls(methods, table.to_numpy(float), seeds, bootstrap_weights(seeds))
+        return cls(methods, table.to_numpy(float), seeds, bootstrap_weights(seeds, seed=draws))
 
     def means(self) -> np.ndarray:
         """(samples, methods): each method's mean over the rows it has, in each sample."""

@@ -84,6 +84,8 @@ def compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder_a", type=Path, help="results folder of setting A (collected)")
     p.add_argument("folder_b", type=Path, help="results folder of setting B (collected)")
     add_profile_option(p)
+    p.add_argument("--profile-b", default=None, help="the profile read from FOLDER_B, when the two settings are two "
+                                                     "profiles (default: --profile)")
     p.add_argument("--scenarios", default=None, help="comma-separated subset (default: every scenario both hold)")
     p.add_argument("--labels", default=None, help="names of the two settings in the report, comma-separated "
                                                   "(default: the folders)")
@@ -94,7 +96,7 @@ def print_comparison(args) -> int:
     if len(labels) != 2 or not all(labels):
         raise UsageError(f"--labels takes two names separated by a comma, got {args.labels!r}")
     scenarios = args.scenarios.split(",") if args.scenarios else None
-    print(report(compare(args.folder_a, args.folder_b, args.profile, scenarios), *labels))
+    print(report(compare(args.folder_a, args.folder_b, args.profile, scenarios, args.profile_b), *labels))
     return 0
 
 
