@@ -54,7 +54,7 @@ TEST_ARGS ?=
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings check-terms data-overview list site serve perf gpu-check test browser clean _runs
+.PHONY: help install install-site tutorial weights slurm-up slurm-down benchmark reproduce collect contribute findings check-terms data-overview list site readme serve perf gpu-check test browser clean _runs
 
 help: ## list the targets (this text)
 	@echo "make TARGET [VARIABLE=value ...]; the variables are described at the top of the Makefile"
@@ -176,6 +176,9 @@ gpu-check: $(STAMP) ## the paper profile on a GPU: every method's status, step t
 site: $(SITE_STAMP) ## render results/ into the leaderboard site in SITE (MkDocs Material)
 	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)' \
 		$(GIVEN_PROFILE)
+
+readme: $(SITE_STAMP) ## write the headline profile's PSNR table and agreement with the paper into README.md, from RESULTS
+	$(PY) -m pipeline readme --results-dir '$(RESULTS)'
 
 serve: site ## build the site and serve it on http://127.0.0.1:PORT/
 	@echo "serving $(SITE)/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"

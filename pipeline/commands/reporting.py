@@ -1,5 +1,5 @@
-"""Commands that read results: collect, findings, check-terms, compare, site. ``findings``,
-``compare`` and ``site`` run without torch; ``collect`` and ``check-terms`` import the training
+"""Commands that read results: collect, findings, check-terms, compare, site, readme. ``findings``,
+``compare``, ``site`` and ``readme`` run without torch; ``collect`` and ``check-terms`` import the training
 stack when they run (``pipeline.commands.options`` says why)."""
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from pipeline.analysis.compare import compare, report
 from pipeline.analysis.findings import check_findings, collapsed_report
 from pipeline.analysis.findings import report as findings_report
 from pipeline.analysis.leaderboard import profile_named, read_profiles
+from pipeline.base import PROJECT_ROOT
 from pipeline.base.errors import UsageError
 from pipeline.commands.options import Command, add_grid_options, add_profile_option, grid_request
 from pipeline.render import build_site
-from pipeline.setting.profiles import get_profile
+from pipeline.render.readme import write_readme
+from pipeline.setting.profiles import HEADLINE, get_profile
 
 
 def run_collect(args) -> int:
@@ -103,7 +105,7 @@ def print_comparison(args) -> int:
 def site_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--out", type=Path, default=Path("build/site"), help="pages in OUT/docs, HTML in OUT/html")
-    p.add_argument("--profile", default=None, help="the profile the home page leads with (default: standard "
+    p.add_argument("--profile", default=None, help=f"the profile the home page leads with (default: {HEADLINE} "
                                                    "if it has results, else the first found)")
 
 
@@ -111,6 +113,17 @@ def render_site(args) -> int:
     start = time.perf_counter()
     html = build_site(args.results_dir, args.out, headline=args.profile)
     print(f"site built in {time.perf_counter() - start:.1f} s: {html}/index.html", file=sys.stderr)
+    return 0
+
+
+def readme_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
+    p.add_argument("--readme", type=Path, default=PROJECT_ROOT / "README.md", help="the file to write (default: the project's)")
+
+
+def update_readme(args) -> int:
+    changed = write_readme(args.readme, args.results_dir)
+    print(f"{args.readme}: the headline's numbers {'written' if changed else 'already current'}", file=sys.stderr)
     return 0
 
 
@@ -123,5 +136,7 @@ CHECK_TERMS = Command("check-terms", "check that every term of every method's lo
                       "the first training step and a few steps later", check_terms_arguments, check_terms)
 COMPARE = Command("compare", "what a profile-wide setting changes: the same grid in two results folders, method by "
                   "method (paired PSNR difference, rankings' tau)", compare_arguments, print_comparison)
+README = Command("readme", f"write the headline profile's ({HEADLINE}) PSNR table and agreement with the paper "
+                 "into README.md, from results/", readme_arguments, update_readme, reads_only=("results_dir",))
 SITE = Command("site", "render results/ into the leaderboard site (MkDocs Material)", site_arguments, render_site,
                reads_only=("results_dir",))

@@ -1,0 +1,79 @@
+"""README's headline numbers, written from the committed results (``make readme``).
+
+The front door shows the headline profile's leaderboard (PSNR per method and scenario, mean over
+seeds, in the site's order: relative rank, variants last) and its agreement with the paper.
+Written between two marker lines from the same tables and functions as the site's home page, so
+that README cannot drift from the results: a test compares the two.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from pipeline.analysis import agreement, leaderboard
+from pipeline.base.errors import UsageError
+from pipeline.render.build import headline_first
+from pipeline.render.pages import AGREEMENT_TARGET, home
+from pipeline.render.reference import scale
+
+BEGIN = "<!-- headline numbers: written by `make readme` from results/, do not edit by hand -->"
+END = "<!-- end of the headline numbers -->"
+
+
+def headline_block(results_dir: Path) -> str:
+    """The Markdown between the markers: the headline's scale, its PSNR table and its τ with the paper."""
+    p = headline_first(leaderboard.read_profiles(results_dir), None, results_dir)[0]
+    variants = {}
+    for s in p.scenarios:
+        table = leaderboard.scenario_table(p, s)
+        for row in table[table.variant].itertuples():
+            variants.setdefault(row.method, {})[s] = row.psnr
+    rows = [(row["method"], [cell["psnr"] if cell else None for cell in row["cells"]]) for row in home(p)["rows"]]
+    rows += [(f"{m} (variant, not in the paper)", [scores.get(s) for s in p.scenarios]) for m, scores in sorted(variants.items())]
+    lines = [f"Profile `{p.name}`: PSNR in dB, mean over seeds ({scale(p)}; `results/{p.name}/summary.csv`, and "
+             "`runs.csv` for each run's CIs, SSIM and costs):", "",
+             "| method | " + " | ".join(p.scenarios) + " |", "| --- |" + " --- |" * len(p.scenarios)]
+    for method, scores in rows:
+        name = f"*{method}*" if method in leaderboard.REFERENCES else method
+        lines.append(f"| {name} | " + " | ".join(psnr(x) for x in scores) + " |")
+    return "\n".join(lines + ["", agreement_line(p)])
+
+
+def psnr(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return "diverged" if math.isnan(x) else f"{x:.2f}"
+
+
+def agreement_line(p: leaderboard.Profile) -> str:
+    """Kendall's τ-b with the published PSNR ranking and the paper's separated pairs kept, per
+    scenario, and whether the target is met in every scenario."""
+    found = [a for a in agreement.agreement(p) if a.metric == "psnr"]
+    if not found:
+        return "No scenario of this profile has published numbers to compare with."
+    taus = ", ".join(f"{a.tau:.2f} `{a.scenario}`" for a in found)
+    pairs = ", ".join(f"{a.same_order}/{a.separated} `{a.scenario}`" for a in found)
+    met = all(a.tau >= AGREEMENT_TARGET and a.same_order >= 0.95 * a.separated for a in found)
+    verdict = "is met" if met else "**is not met**"
+    return (f"Kendall's τ-b with the published PSNR ranking: **{taus}**; the paper's pairs separated by "
+            f"≥ 1 dB kept in order: {pairs}. The target (τ ≥ {AGREEMENT_TARGET} and ≥ 95 % of those pairs, "
+            f"in every scenario) {verdict}.")
+
+
+def with_block(text: str, block: str, readme: Path) -> str:
+    """``text`` (README's) with what lies between the markers replaced by ``block``."""
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        raise UsageError(f"{readme} must hold the line {BEGIN!r} once, then the line {END!r} once; put them back "
+                         "around the headline's numbers")
+    head, rest = text.split(BEGIN)
+    return f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}"
+
+
+def write_readme(readme: Path, results_dir: Path) -> bool:
+    """Write the headline's numbers into ``readme``; whether they changed."""
+    text = readme.read_text()
+    new = with_block(text, headline_block(results_dir), readme)
+    if new != text:
+        readme.write_text(new)
+    return new != text

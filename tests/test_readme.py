@@ -1,0 +1,53 @@
+"""README's headline numbers are the committed results': ``python -m pipeline readme`` writes them."""
+
+from __future__ import annotations
+
+from pipeline.render.readme import BEGIN, END, headline_block, with_block
+from pipeline.render.build import headline_first
+from pipeline.analysis import leaderboard
+from tests.conftest import ROOT, run_cli
+
+README = ROOT / "README.md"
+
+
+def between_markers(text: str) -> str:
+    return text.split(BEGIN, 1)[1].split(END, 1)[0]
+
+
+def test_readme_shows_the_committed_headline():
+    """Fails when the headline's results (or the headline) changed and `make readme` was not run."""
+    text = README.read_text()
+    assert between_markers(text) == f"\n{headline_block(ROOT / 'results')}\n", "run `make readme` and commit README.md"
+
+
+def test_the_block_is_the_headlines_leaderboard():
+    block = headline_block(ROOT / "results")
+    p = headline_first(leaderboard.read_profiles(ROOT / "results"), None, ROOT / "results")[0]
+    assert block.startswith(f"Profile `{p.name}`")
+    rows = [line for line in block.splitlines() if line.startswith("| ") and not line.startswith(("| method", "| ---"))]
+    assert len(rows) == p.runs.method.nunique()  # every method once, variants included
+    for s, column in zip(p.scenarios, range(2, 2 + len(p.scenarios))):
+        table = leaderboard.scenario_table(p, s).set_index("method")
+        for line in rows:
+            method = line.split("|")[1].strip().strip("*").removesuffix(" (variant, not in the paper)")
+            cell = line.split("|")[column].strip()
+            assert cell == (f"{table.psnr[method]:.2f}" if method in table.index else "—"), (s, method)
+
+
+def test_the_command_rewrites_only_the_block(tmp_path):
+    copy = tmp_path / "README.md"
+    copy.write_text(with_block(README.read_text(), "| stale | 1.00 |", copy))
+    result = run_cli("readme", "--readme", str(copy), "--results-dir", str(ROOT / "results"))
+    assert result.returncode == 0 and "written" in result.stderr, result.stderr
+    assert copy.read_text() == README.read_text()
+    again = run_cli("readme", "--readme", str(copy), "--results-dir", str(ROOT / "results"))
+    assert again.returncode == 0 and "already current" in again.stderr
+
+
+def test_a_readme_without_its_markers_is_a_one_line_error_and_is_left_alone(tmp_path):
+    copy = tmp_path / "README.md"
+    copy.write_text(README.read_text().replace(END, ""))
+    before = copy.read_text()
+    result = run_cli("readme", "--readme", str(copy), "--results-dir", str(ROOT / "results"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "must hold the line" in result.stderr and copy.read_text() == before
