@@ -42,3 +42,32 @@ def test_parallel_names_an_unknown_scenario(tmp_path):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == ["unknown scenario 'nope': use one of mri, multicoil"]
+
+
+def test_splitting_gain_scores_the_full_measurement_as_the_run_did(workspace):
+    """On the full measurement the script's PSNR is the run's own, image by image (its mean)."""
+    import json
+
+    from pipeline.cli import main
+
+    assert main(workspace.args("run", "--profile", "smoke", "--scenario", "mri", "--method", "ssdu", "--seed", "0",
+                               "--keep-weights", "--weights-dir", str(workspace.results.parent / "weights"))) == 0
+    record = json.loads((workspace.results / "smoke" / "runs" / "mri" / "ssdu" / "seed0" / "run.json").read_text())
+    out = run("splitting_gain.py", str(workspace.results.parent / "weights" / "smoke" / "mri" / "ssdu" / "seed0.pt"),
+              "--splits", "2", cache=workspace.cache)
+    assert out.startswith("mri/ssdu/seed0 (smoke, 1 epochs), 4 test images, 2 splits each")
+    values = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()[1:]}
+    assert abs(values["psnr_full"] - record["psnr"]) < 1e-3
+    assert values["rescaled_full"] >= values["psnr_full"] and values["rescaled_split"] >= values["psnr_split"]
+    assert 0 < values["energy_split"] < 1  # a split keeps part of the acquired samples
+
+
+def test_splitting_gain_refuses_a_method_without_splits(workspace):
+    from pipeline.cli import main
+
+    assert main(workspace.args("run", "--profile", "smoke", "--scenario", "mri", "--method", "mc", "--seed", "0",
+                               "--keep-weights", "--weights-dir", str(workspace.results.parent / "weights"))) == 0
+    result = subprocess.run([sys.executable, "benchmarks/splitting_gain.py",
+                             str(workspace.results.parent / "weights" / "smoke" / "mri" / "mc" / "seed0.pt"),
+                             "--cache-dir", str(workspace.cache)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0 and result.stderr.strip() == "mc does not train on split measurements: nothing to measure"

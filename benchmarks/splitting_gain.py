@@ -1,0 +1,91 @@
+"""The output gain of a network trained by a splitting loss, on the full measurement and on the
+split measurements it was trained on, measured from kept weights.
+
+SSDU-type losses train the network on ``M y`` (a random Bernoulli subset ``M`` of the acquired
+samples, ratio 0.6) and, as in SSIBench (``eval_split_input=False``), the benchmark scores it on
+the full ``y``. For the weights of one run (``python -m pipeline run ... --keep-weights``), this
+prints, over the run's test images: the best scalar rescaling of the output magnitude (least
+squares against the ground truth's) and the PSNR before and after it, on the full measurement
+and on single random splits of it (drawn as the method's training draws them); and the energy of
+the split zero-filled image over the full one's.
+
+    .venv/bin/python benchmarks/splitting_gain.py WEIGHTS.pt [--splits 3] [--cache-dir .cache]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+from deepinv.loss.metric import PSNR
+
+from pipeline.grid.plan import run_spec
+from pipeline.grid.request import GridRequest
+from pipeline.run import checkpoints
+from pipeline.run.setup import prepare
+
+
+def magnitude(x: torch.Tensor) -> torch.Tensor:
+    return x.pow(2).sum(dim=1, keepdim=True).sqrt()
+
+
+def gain_rows(model, physics, test, splits: int) -> dict[str, list[float]]:
+    """Per test image: best output scale and PSNR (raw, rescaled), full input and each split input."""
+    psnr = PSNR(complex_abs=True)
+    found: dict[str, list[float]] = {k: [] for k in ("scale_full", "psnr_full", "rescaled_full", "scale_split",
+                                                      "psnr_split", "rescaled_split", "energy_split")}
+    model.eval()
+    with torch.no_grad():
+        for i in range(len(test)):
+            y, x = test.y[i:i + 1], test.x[i:i + 1]
+            physics.update(**test.params_of(slice(i, i + 1)))
+            model.eval_split_input = False
+            outputs = {"full": [(model(y, physics), physics.A_adjoint(y))]}
+            model.eval_split_input, model.eval_n_samples = True, 1
+            outputs["split"] = []
+            for _ in range(splits):
+                mask = model.mask_generator.step(1, input_mask=physics.mask)["mask"]
+                y1, physics1 = model.split(mask, y, physics)
+                outputs["split"].append((model.model(y1, physics1), physics1.A_adjoint(y1)))
+            full_energy = float(outputs["full"][0][1].norm())
+            for side, pairs in outputs.items():
+                for out, zero_filled in pairs:
+                    scale = float((magnitude(out) * magnitude(x)).sum() / magnitude(out).pow(2).sum())
+                    found[f"scale_{side}"].append(scale)
+                    found[f"psnr_{side}"].append(float(psnr(out, x)))
+                    found[f"rescaled_{side}"].append(float(psnr(scale * out, x)))
+                    if side == "split":
+                        found["energy_split"].append(float(zero_filled.norm()) / full_energy)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("weights", type=Path)
+    parser.add_argument("--splits", type=int, default=3, help="random splits of each test measurement")
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    checkpoint = checkpoints.read(args.weights)
+    config = checkpoint["config"]
+    scenario, method, seed = checkpoint["run_id"].split("/")
+    request = GridRequest(profile=config["profile"]["name"], epochs=config["profile"]["epochs"],
+                          final_step=config["final_step"])
+    spec = run_spec(request, scenario, method, int(seed.removeprefix("seed")))
+    parts = prepare(spec, args.cache_dir, torch.device("cpu"), training=False)
+    model = checkpoints.adapt(parts.model, spec, parts.setup)
+    checkpoints.load_into(model, checkpoint, args.weights, spec)
+    if not hasattr(model, "mask_generator"):
+        raise SystemExit(f"{method} does not train on split measurements: nothing to measure")
+    found = gain_rows(model, parts.physics, parts.data.test, args.splits)
+    print(f"{checkpoint['run_id']} ({config['profile']['name']}, {config['profile']['epochs']} epochs), "
+          f"{len(parts.data.test)} test images, {args.splits} splits each: mean (min-max)")
+    for key, values in found.items():
+        v = np.asarray(values)
+        print(f"  {key:<16}{v.mean():8.3f}  ({v.min():.3f}-{v.max():.3f})")
+
+
+if __name__ == "__main__":
+    main()
