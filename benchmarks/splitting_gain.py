@@ -6,8 +6,12 @@ samples, ratio 0.6) and, as in SSIBench (``eval_split_input=False``), the benchm
 the full ``y``. For the weights of one run (``python -m pipeline run ... --keep-weights``), this
 prints, over the run's test images: the best scalar rescaling of the output magnitude (least
 squares against the ground truth's) and the PSNR before and after it, on the full measurement
-and on single random splits of it (drawn as the method's training draws them); and the energy of
-the split zero-filled image over the full one's.
+and on single random splits of it (drawn as the method's training draws them); where the
+output's k-space energy lies, against the ground truth's: on the acquired samples (``inside``)
+and on those never acquired (``outside``), each as a ratio of norms (1: as much as the truth);
+for a split input, the relative error of the output's k-space against ``y`` on the samples the
+network was given (``given``) and on the held-out ones its loss scores (``held_out``); and the
+energy of the split zero-filled image over the full one's.
 
     .venv/bin/python benchmarks/splitting_gain.py WEIGHTS.pt [--splits 3] [--cache-dir .cache]
 """
@@ -31,11 +35,26 @@ def magnitude(x: torch.Tensor) -> torch.Tensor:
     return x.pow(2).sum(dim=1, keepdim=True).sqrt()
 
 
+def kspace_energy(image: torch.Tensor, physics) -> tuple[float, float]:
+    """Norms of the image's k-space on the acquired samples and on the others (the MRI operator's
+    Fourier transform is orthonormal, so the two squared norms add up to the image's)."""
+    total, acquired = float(image.pow(2).sum()), float(physics.A(image).pow(2).sum())
+    return acquired ** 0.5, max(total - acquired, 0.0) ** 0.5
+
+
+def split_errors(out: torch.Tensor, y: torch.Tensor, y1: torch.Tensor, physics, physics1) -> tuple[float, float]:
+    """Relative error of the output's k-space on the given samples (in ``y1``) and on the held-out ones."""
+    given = float((physics1.A(out) - y1).pow(2).sum())
+    held_out = float((physics.A(out) - y).pow(2).sum()) - given
+    return (given / float(y1.pow(2).sum())) ** 0.5, (max(held_out, 0.0) / float((y - y1).pow(2).sum())) ** 0.5
+
+
 def gain_rows(model, physics, test, splits: int) -> dict[str, list[float]]:
     """Per test image: best output scale and PSNR (raw, rescaled), full input and each split input."""
     psnr = PSNR(complex_abs=True)
-    found: dict[str, list[float]] = {k: [] for k in ("scale_full", "psnr_full", "rescaled_full", "scale_split",
-                                                      "psnr_split", "rescaled_split", "energy_split")}
+    found: dict[str, list[float]] = {f"{k}_{side}": [] for side in ("full", "split")
+                                     for k in ("scale", "psnr", "rescaled", "inside", "outside")}
+    found.update(given_split=[], held_out_split=[], energy_split=[])
     model.eval()
     with torch.no_grad():
         for i in range(len(test)):
@@ -48,7 +67,11 @@ def gain_rows(model, physics, test, splits: int) -> dict[str, list[float]]:
             for _ in range(splits):
                 mask = model.mask_generator.step(1, input_mask=physics.mask)["mask"]
                 y1, physics1 = model.split(mask, y, physics)
-                outputs["split"].append((model.model(y1, physics1), physics1.A_adjoint(y1)))
+                out = model.model(y1, physics1)
+                outputs["split"].append((out, physics1.A_adjoint(y1)))
+                given, held_out = split_errors(out, y, y1, physics, physics1)
+                found["given_split"].append(given)
+                found["held_out_split"].append(held_out)
             full_energy = float(outputs["full"][0][1].norm())
             for side, pairs in outputs.items():
                 for out, zero_filled in pairs:
@@ -56,6 +79,10 @@ def gain_rows(model, physics, test, splits: int) -> dict[str, list[float]]:
                     found[f"scale_{side}"].append(scale)
                     found[f"psnr_{side}"].append(float(psnr(out, x)))
                     found[f"rescaled_{side}"].append(float(psnr(scale * out, x)))
+                    inside, outside = kspace_energy(out, physics)
+                    truth_inside, truth_outside = kspace_energy(x, physics)
+                    found[f"inside_{side}"].append(inside / truth_inside)
+                    found[f"outside_{side}"].append(outside / truth_outside)
                     if side == "split":
                         found["energy_split"].append(float(zero_filled.norm()) / full_energy)
     return found

@@ -60,6 +60,7 @@ def test_splitting_gain_scores_the_full_measurement_as_the_run_did(workspace):
     assert abs(values["psnr_full"] - record["psnr"]) < 1e-3
     assert values["rescaled_full"] >= values["psnr_full"] and values["rescaled_split"] >= values["psnr_split"]
     assert 0 < values["energy_split"] < 1  # a split keeps part of the acquired samples
+    assert min(values[k] for k in ("inside_full", "outside_full", "given_split", "held_out_split")) >= 0
 
 
 def test_splitting_gain_refuses_a_method_without_splits(workspace):
