@@ -36,7 +36,7 @@ class Shift:
     method: str
     psnr_a: float
     psnr_b: float
-    delta: float  # b - a, paired over the (seed, image) rows both have (NaN: none in common)
+    delta: float  # b - a, paired over the (seed, image) rows both have, or unpaired (NaN: no score on one side)
     low: float
     high: float
 
@@ -46,7 +46,7 @@ class ScenarioShift:
     scenario: str
     methods: list[Shift]
     tau_between: float  # Kendall's τ-b of the two PSNR rankings
-    paired: bool  # both settings scored the same (seed, test image) rows
+    paired: bool  # both settings scored the same test images
     paper_a: agreement.Agreement | None  # agreement with the paper under each setting
     paper_b: agreement.Agreement | None
 
@@ -70,8 +70,7 @@ def compare_scenario(a: Profile, b: Profile, scenario: str) -> ScenarioShift:
     if not methods:
         raise UsageError(f"the two folders have no method in common in scenario '{scenario}'")
     a, b = restricted(a, scenario, methods), restricted(b, scenario, methods)
-    rows = lambda p: set(zip(p.per_image.seed, p.per_image.image_id))  # noqa: E731
-    paired = rows(a) == rows(b)
+    paired = set(a.per_image.image_id) == set(b.per_image.image_id)  # the same test images: pair by seed and image
     mean = lambda p: p.per_image.groupby("method").psnr.mean()  # noqa: E731  (seeds have equal image counts)
     means_a, means_b = mean(a), mean(b)
     differences = paired_differences(a, b, methods) if paired else unpaired_differences(a, b, methods)
@@ -136,7 +135,7 @@ def report(shifts: list[ScenarioShift], label_a: str, label_b: str) -> str:
 
     lines = [f"A = {label_a}, B = {label_b} (PSNR in dB; B - A with its 95 % CI over seeds and test images)"]
     for s in shifts:
-        how = ("paired: the same seeds and test images" if s.paired else
+        how = ("paired: the same test images, seed by seed" if s.paired else
                "unpaired: the two settings scored different test images, each bootstrapped on its own")
         lines += [f"\n{s.scenario}: tau between the two rankings {s.tau_between:+.2f}; "
                   f"paper agreement A: {paper(s.paper_a)}; B: {paper(s.paper_b)}; {how}",
