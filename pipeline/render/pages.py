@@ -59,15 +59,23 @@ def render_pages(profiles: list[leaderboard.Profile], known: Catalogue, docs: Pa
             write(page.file, page.template, **context)
 
 
+def leaderboard_order(p: leaderboard.Profile) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+    """The paper's methods (variants left out) in the leaderboard's order, by relative rank over
+    the scenarios: each scenario's table indexed by method, the ordered methods, and the ranks
+    (the home page and README both show rows in this order)."""
+    tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
+    tables = {s: t[~t.variant] for s, t in tables.items()}
+    relative = {s: ranking.relative_ranks(leaderboard.rank_table(p, s), tables[s]) for s in p.scenarios}
+    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (ranking.relative_rank(m, relative), m))
+    return tables, methods, relative
+
+
 def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
     """The profile's leaderboard: the paper's methods (variants are on the scenario pages) ordered
     by their relative rank, each scenario's rank and PSNR, the heat map of their gain over
     zero-filled, the findings checked and the collapsed runs. ``root`` and ``md_root`` lead from
     the page that shows it to the site's root (raw HTML and Markdown links)."""
-    tables = {s: leaderboard.scenario_table(p, s).set_index("method") for s in p.scenarios}
-    tables = {s: t[~t.variant] for s, t in tables.items()}
-    relative = {s: ranking.relative_ranks(leaderboard.rank_table(p, s), tables[s]) for s in p.scenarios}
-    methods = sorted({m for t in tables.values() for m in t.index}, key=lambda m: (ranking.relative_rank(m, relative), m))
+    tables, methods, relative = leaderboard_order(p)
     rows = []
     for method in methods:
         cells = [{**tables[s].loc[method].to_dict(), "field": int(tables[s].psnr.notna().sum())}

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.analysis import agreement, leaderboard
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
-from pipeline.render.pages import AGREEMENT_TARGET, home
+from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
 from pipeline.render.reference import scale
 
 BEGIN = "<!-- headline numbers: written by `make readme` from results/, do not edit by hand -->"
@@ -29,7 +29,8 @@ def headline_block(results_dir: Path) -> str:
         table = leaderboard.scenario_table(p, s)
         for row in table[table.variant].itertuples():
             variants.setdefault(row.method, {})[s] = row.psnr
-    rows = [(row["method"], [cell["psnr"] if cell else None for cell in row["cells"]]) for row in home(p)["rows"]]
+    tables, methods, _ = leaderboard_order(p)
+    rows = [(m, [tables[s].psnr[m] if m in tables[s].index else None for s in p.scenarios]) for m in methods]
     rows += [(f"{m} (variant, not in the paper)", [scores.get(s) for s in p.scenarios]) for m, scores in sorted(variants.items())]
     lines = [f"Profile `{p.name}`: PSNR in dB, mean over seeds ({scale(p)}; `results/{p.name}/summary.csv`, and "
              "`runs.csv` for each run's CIs, SSIM and costs):", "",
