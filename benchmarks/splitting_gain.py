@@ -25,21 +25,7 @@ import numpy as np
 import torch
 from deepinv.loss.metric import PSNR
 
-from pipeline.grid.plan import run_spec
-from pipeline.grid.request import GridRequest
-from pipeline.run import checkpoints
-from pipeline.run.setup import prepare
-
-
-def magnitude(x: torch.Tensor) -> torch.Tensor:
-    return x.pow(2).sum(dim=1, keepdim=True).sqrt()
-
-
-def kspace_energy(image: torch.Tensor, physics) -> tuple[float, float]:
-    """Norms of the image's k-space on the acquired samples and on the others (the MRI operator's
-    Fourier transform is orthonormal, so the two squared norms add up to the image's)."""
-    total, acquired = float(image.pow(2).sum()), float(physics.A(image).pow(2).sum())
-    return acquired ** 0.5, max(total - acquired, 0.0) ** 0.5
+from kept_run import best_scale, kspace_energy, load  # beside this script
 
 
 def split_errors(out: torch.Tensor, y: torch.Tensor, y1: torch.Tensor, physics, physics1) -> tuple[float, float]:
@@ -75,7 +61,7 @@ def gain_rows(model, physics, test, splits: int) -> dict[str, list[float]]:
             full_energy = float(outputs["full"][0][1].norm())
             for side, pairs in outputs.items():
                 for out, zero_filled in pairs:
-                    scale = float((magnitude(out) * magnitude(x)).sum() / magnitude(out).pow(2).sum())
+                    scale = best_scale(out, x)
                     found[f"scale_{side}"].append(scale)
                     found[f"psnr_{side}"].append(float(psnr(out, x)))
                     found[f"rescaled_{side}"].append(float(psnr(scale * out, x)))
@@ -94,16 +80,8 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=3, help="random splits of each test measurement")
     parser.add_argument("--cache-dir", type=Path, default=Path(".cache"))
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    checkpoint = checkpoints.read(args.weights)
-    config = checkpoint["config"]
-    scenario, method, seed = checkpoint["run_id"].split("/")
-    request = GridRequest(profile=config["profile"]["name"], epochs=config["profile"]["epochs"],
-                          final_step=config["final_step"])
-    spec = run_spec(request, scenario, method, int(seed.removeprefix("seed")))
-    parts = prepare(spec, args.cache_dir, torch.device("cpu"), training=False)
-    model = checkpoints.adapt(parts.model, spec, parts.setup)
-    checkpoints.load_into(model, checkpoint, args.weights, spec)
+    checkpoint, parts, model = load(args.weights, args.cache_dir)
+    config, method = checkpoint["config"], checkpoint["run_id"].split("/")[1]
     if not hasattr(model, "mask_generator"):
         raise SystemExit(f"{method} does not train on split measurements: nothing to measure")
     found = gain_rows(model, parts.physics, parts.data.test, args.splits)

@@ -72,3 +72,25 @@ def test_splitting_gain_refuses_a_method_without_splits(workspace):
                              str(workspace.results.parent / "weights" / "smoke" / "mri" / "mc" / "seed0.pt"),
                              "--cache-dir", str(workspace.cache)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode != 0 and result.stderr.strip() == "mc does not train on split measurements: nothing to measure"
+
+
+def test_dead_units_scores_as_the_run_did_and_counts_every_relu(workspace):
+    """The script's PSNR is the run's own; every ReLU of the UNet gets a line with its zero share."""
+    import json
+
+    from pipeline.cli import main
+
+    assert main(workspace.args("run", "--profile", "smoke", "--scenario", "mri", "--method", "adversarial", "--seed", "0",
+                               "--keep-weights", "--weights-dir", str(workspace.results.parent / "weights"))) == 0
+    record = json.loads((workspace.results / "smoke" / "runs" / "mri" / "adversarial" / "seed0" / "run.json").read_text())
+    out = run("dead_units.py", str(workspace.results.parent / "weights" / "smoke" / "mri" / "adversarial" / "seed0.pt"),
+              cache=workspace.cache)
+    lines = out.splitlines()
+    assert lines[0] == "mri/adversarial/seed0 (smoke, 1 epochs), 4 test images: mean (min-max)"
+    values = {line.split()[0]: float(line.split()[1]) for line in lines[1:lines.index("ReLUs (every call):")]}
+    assert abs(values["psnr"] - record["psnr"]) < 1e-3
+    assert values["rescaled"] >= values["psnr"] and values["inside"] > 0
+    relus = [re.fullmatch(r"  (\S+) +zero +([\d.]+)%  dead channels (\d+)/(\d+)", line)
+             for line in lines[lines.index("ReLUs (every call):") + 1:]]
+    assert len(relus) == 7 and all(relus), lines  # the UNet's seven ReLUs (MoDL shares them across iterations)
+    assert all(0 <= float(m.group(2)) <= 100 and int(m.group(3)) <= int(m.group(4)) for m in relus)
