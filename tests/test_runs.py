@@ -81,6 +81,16 @@ def test_per_image_csv_matches_runs_csv(smoke_grid):
         assert ids[scenario].nunique() == 1
 
 
+def test_a_cpu_run_records_the_vector_instructions_its_kernels_use(smoke_grid):
+    """Two machines that both call themselves "AMD EPYC" may run AVX2 or AVX512 kernels, which
+    sum in another order: the record tells them apart."""
+    import torch
+
+    record = json.loads((smoke_grid.results / "smoke" / "runs" / "mri" / "mc" / "seed0" / "run.json").read_text())
+    assert record["device"] == "cpu"
+    assert record["device_name"].endswith(f"{torch.backends.cpu.get_cpu_capability()})"), record["device_name"]
+
+
 def test_zero_filled_is_identical_whoever_computes_it(smoke_grid):
     """All methods of a scenario read one cached simulation: zero-filled PSNR equals A^H y's."""
     per_image = pd.read_csv(smoke_grid.results / "smoke" / "per_image.csv")

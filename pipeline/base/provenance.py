@@ -67,12 +67,19 @@ def scheduler_record() -> dict[str, str]:
 
 
 def device_name(device: torch.device) -> str:
+    """The GPU's model; for the CPU, its model with its family and model numbers and the vector
+    instructions torch's kernels use (e.g. ``AMD EPYC (family 25 model 1, AVX2)``): a virtual
+    machine may show only a vendor's name, and the same run trained on AVX2 and on AVX512 kernels
+    sums in another order, so its weights may differ."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
+    info = {}
     for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    name = info.get("model name") or platform.processor() or platform.machine()
+    numbers = f"family {info['cpu family']} model {info['model']}, " if "cpu family" in info and "model" in info else ""
+    return f"{name} ({numbers}{torch.backends.cpu.get_cpu_capability()})"
 
 
 def reset_peak_memory(device: torch.device) -> None:
