@@ -24,7 +24,8 @@ def test_the_block_is_the_headlines_leaderboard():
     block = headline_block(ROOT / "results")
     p = headline_first(leaderboard.read_profiles(ROOT / "results"), None, ROOT / "results")[0]
     assert block.startswith(f"Profile `{p.name}`")
-    rows = [line for line in block.splitlines() if line.startswith("| ") and not line.startswith(("| method", "| ---"))]
+    leaderboard_table = block.split("\n\n")[1]  # the scale line, then the table
+    rows = [line for line in leaderboard_table.splitlines() if not line.startswith(("| method", "| ---"))]
     assert len(rows) == p.runs.method.nunique()  # every method once, variants included
     for s, column in zip(p.scenarios, range(2, 2 + len(p.scenarios))):
         table = leaderboard.scenario_table(p, s).set_index("method")
@@ -32,6 +33,28 @@ def test_the_block_is_the_headlines_leaderboard():
             method = line.split("|")[1].strip().strip("*").removesuffix(" (variant, not in the paper)")
             cell = line.split("|")[column].strip()
             assert cell == (f"{table.psnr[method]:.2f}" if method in table.index else "—"), (s, method)
+
+
+def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints():
+    """README's reversed pairs and doubling verdicts are `make findings`' own, scenario by scenario."""
+    block = headline_block(ROOT / "results")
+    p = headline_first(leaderboard.read_profiles(ROOT / "results"), None, ROOT / "results")[0]
+    printed = run_cli("findings", "--profile", p.name, "--results-dir", str(ROOT / "results"))
+    assert printed.returncode == 0, printed.stderr
+    pairs_printed = [line.strip() for line in printed.stdout.splitlines() if " in the paper by " in line]
+    pairs_listed = [line[2:] for line in block.splitlines() if line.startswith("- ") and " in the paper by " in line]
+    assert pairs_listed == pairs_printed and pairs_listed
+    for summary in (line for line in block.splitlines() if line.startswith("<details><summary>")):
+        assert f"{summary.removeprefix('<details><summary>').removesuffix('</summary>').replace('`', '')}" in printed.stdout
+    full_budget = {}  # scenario -> (tau, enough) of its last doubling row: the full budget's
+    for line in printed.stdout.splitlines():
+        words = line.split()
+        if len(words) > 6 and words[0] in p.scenarios and words[1] == "B" and words[6] == "tau":
+            full_budget[words[0]] = (f"{float(words[7]):.2f}", "NOT enough" not in line)
+    rows = {r.split(" | ")[0].removeprefix("| "): r for r in block.splitlines() if "steps → " in r or "epochs → " in r}
+    assert set(rows) == set(full_budget) and rows
+    for scenario, (tau, enough) in full_budget.items():
+        assert f" | {tau} | " in rows[scenario] and rows[scenario].endswith("| yes |" if enough else "| **no** |")
 
 
 def test_the_command_rewrites_only_the_block(tmp_path):

@@ -70,6 +70,17 @@ class Disagreement:
             return BUDGET
         return SETTLED if self.curves_checked else UNCHECKED
 
+    def describe(self) -> str:
+        """The pair, the paper's gap, ours with its CI, and the verdict (with why, when training may undo it)."""
+        ours = "no score" if math.isnan(self.diff) else f"{self.diff:+.2f} dB {ci((self.low, self.high))}"
+        return (f"{self.winner} > {self.loser} in the paper by {self.paper_diff:.2f} dB; here {ours}: {self.verdict}"
+                + (f" ({self.why_unsettled})" if self.verdict == BUDGET else ""))
+
+
+def verdict_counts(found: list[Disagreement]) -> str:
+    """How many disagreements have each verdict, in the verdicts' order ('' for none)."""
+    return ", ".join(f"{n} {v}" for v in VERDICTS.values() if (n := sum(d.verdict == v for d in found)))
+
 
 def disagreements(profile: Profile, scenario: str, curves: pd.DataFrame | None = None) -> list[Disagreement]:
     """Every disagreement of the scenario, by verdict, the largest reversal first (``curves``:
@@ -136,10 +147,6 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
             continue
         found = disagreements(profile, scenario, curves)
         separated, _ = separated_pairs(list(table.psnr), list(table.paper_psnr))
-        counts = ", ".join(f"{n} {v}" for v in VERDICTS.values() if (n := sum(d.verdict == v for d in found)))
-        lines.append(f"  {scenario}: {len(found)} of {separated} reversed" + (f" ({counts})" if found else ""))
-        for d in found:
-            ours = "no score" if math.isnan(d.diff) else f"{d.diff:+.2f} dB {ci((d.low, d.high))}"
-            lines.append(f"    {d.winner} > {d.loser} in the paper by {d.paper_diff:.2f} dB; here {ours}: {d.verdict}"
-                         + (f" ({d.why_unsettled})" if d.verdict == BUDGET else ""))
+        lines.append(f"  {scenario}: {len(found)} of {separated} reversed" + (f" ({verdict_counts(found)})" if found else ""))
+        lines += [f"    {d.describe()}" for d in found]
     return "\n".join(lines)

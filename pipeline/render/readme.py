@@ -1,9 +1,11 @@
 """README's headline numbers, written from the committed results (``make readme``).
 
 The front door shows the headline profile's leaderboard (PSNR per method and scenario, mean over
-seeds, in the site's order: relative rank, variants last) and its agreement with the paper.
-Written between two marker lines from the same tables and functions as the site's home page, so
-that README cannot drift from the results: a test compares the two.
+seeds, in the site's order: relative rank, variants last), its agreement with the paper, the
+paper's findings checked, the doubling test at the full budget and every pair the paper orders
+that is reversed here, with its verdict. Written between two marker lines from the same tables
+and functions as the site's home page and ``make findings``, so that README cannot drift from
+the results: a test compares the two.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from pipeline.analysis import agreement, leaderboard
+from pipeline.analysis import agreement, disagreement, doubling, findings, leaderboard
+from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
@@ -38,7 +41,9 @@ def headline_block(results_dir: Path) -> str:
     for method, scores in rows:
         name = f"*{method}*" if method in leaderboard.REFERENCES else method
         lines.append(f"| {name} | " + " | ".join(psnr(x) for x in scores) + " |")
-    return "\n".join(lines + ["", agreement_line(p)])
+    curves = doubling.read_curves(p)
+    return "\n".join(lines + ["", agreement_line(p), "", *findings_lines(p), "", *doubling_lines(p, curves),
+                              "", *reversed_lines(p, curves)])
 
 
 def psnr(x: float | None) -> str:
@@ -78,3 +83,50 @@ def write_readme(readme: Path, results_dir: Path) -> bool:
     if new != text:
         readme.write_text(new)
     return new != text
+
+
+def findings_lines(p: leaderboard.Profile) -> list[str]:
+    """Each of the paper's findings, checked with paired CIs (as ``make findings``)."""
+    lines = ["The paper's findings, checked with paired 95 % CIs over seeds, then images (`make findings`):", ""]
+    for entry in findings.summary(findings.check_findings(p)):
+        lines.append(f"- {entry['finding']}: **{entry['verdict']}** ({entry['n_hold']}/{len(entry['checks'])} checks)")
+    return lines
+
+
+def doubling_lines(p: leaderboard.Profile, curves) -> list[str]:
+    """The doubling test of the full budget per scenario: half the budget against all of it."""
+    rows = {s: found[-1] for s in p.scenarios if (found := doubling.doubling(p, s, curves))}
+    if not rows:
+        return ["No scenario's learning curves reach half the budget: the doubling test is not measured."]
+    steps = steps_per_epoch(p.name, float(p.runs.n_train.iloc[0])) or 0
+    def budget(epochs: int) -> str:
+        return f"{epochs * steps:,} steps" if steps else f"{epochs} epochs"
+    lines = [f"The doubling test (B is enough when τ(B, 2B) ≥ {doubling.TAU_ENOUGH} and no pair that 2B orders with a "
+             "paired 95 % CI excluding zero is reversed at B):", "",
+             "| scenario | B → 2B | τ | reversed at B | enough |", "| --- | --- | --- | --- | --- |"]
+    for s, r in rows.items():
+        flips = ", ".join(f"{w} > {l}" for w, l in r.reversed)
+        lines.append(f"| {s} | {budget(r.budget)} → {budget(2 * r.budget)} | {r.tau:.2f} | "
+                     f"{len(r.reversed)} of {r.significant}{f' ({flips})' if flips else ''} | "
+                     f"{'yes' if r.enough else '**no**'} |")
+    return lines
+
+
+def reversed_lines(p: leaderboard.Profile, curves) -> list[str]:
+    """Every pair the paper separates that is in the other order here, by scenario, with its verdict
+    (measured so far: significant or not, settled or not), folded per scenario."""
+    lines = [f"Pairs the paper separates by ≥ {agreement.SEPARATION_DB:g} dB that are in the other order here, "
+             "measured so far (ours paired, with its 95 % CI; *settled here*: significant, both curves steady and "
+             "the same order at half the budget):"]
+    for s in p.scenarios:
+        table = agreement.ranked_methods(p, s)
+        if table is None:
+            continue
+        found = disagreement.disagreements(p, s, curves)
+        separated, _ = agreement.separated_pairs(list(table.psnr), list(table.paper_psnr))
+        head = f"`{s}`: {len(found)} of {separated} reversed" + (f" ({disagreement.verdict_counts(found)})" if found else "")
+        if not found:
+            lines += ["", f"- {head}"]
+            continue
+        lines += ["", f"<details><summary>{head}</summary>", "", *[f"- {d.describe()}" for d in found], "", "</details>"]
+    return lines
