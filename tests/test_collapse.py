@@ -34,6 +34,12 @@ def runs(*methods):
     ([14, 18, 19.5, 19.505, 19.495, 19.5], [1e-14, 3e-14, 2e-14, 5e-15, 4e-14, 1e-14], None),  # a dead term: zero
     ([14, 18, 19.5, 19.6, 19.7, 19.8], [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], None),  # rising by 0.1 dB a point
     ([14, 18, 19.5, 19.505, 25, 26], [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], None),  # two flat points are not three
+    # a converged loss (MC once A f(y) = y: `cpu` mri seed 1) halves at 1e-8, a ten-thousandth of its scale
+    ([19.50, 19.50, 19.50, 19.50, 19.50, 19.50], [4.6e-5, 1.3e-7, 6.1e-8, 4.0e-8, 3.1e-8, 1.8e-8], None),
+    # small but moving on the run's own scale (`standard` ssdu-consistency single seed 1): collapsed
+    ([21, 21.2, 23.33, 23.33, 23.32, 23.32], [6.1e-3, 4.3e-3, 1.6e-3, 1.5e-3, 1.2e-3, 1.2e-3], 36),
+    # moving by 0.4 % of the loss it started from: still, so converged
+    ([14, 18, 19.5, 19.505, 19.495, 19.5], [1.0, 0.9, 0.016, 0.012, 0.014, 0.013], None),
 ])
 def test_a_flat_stretch_counts_only_while_the_loss_changes(psnr, loss, start):
     assert flat_start(curve(psnr, loss)) == start

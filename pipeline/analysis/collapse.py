@@ -3,9 +3,12 @@
 A run is *collapsed* when
 
 - its learning curve stays constant (every point within ``FLAT_DB`` of the stretch's first) for
-  ``POINTS`` or more consecutive points while its training loss still changes (by more than
-  ``LOSS_CHANGE`` of its size over the stretch): the loss moves the weights, the output no longer
-  moves; or
+  ``POINTS`` or more consecutive points while its training loss still changes over the epochs
+  trained between them (a point's loss is its epoch's mean, so the stretch's first point's is
+  not among them) by more than ``LOSS_CHANGE`` of the largest loss on the run's curve: the loss
+  moves the weights, the output no longer moves. A loss that has converged, such as MC's once A f(y) = y, still shrinks by
+  large factors of its own tiny size (1e-6 to 1e-8); measured against the run's own scale it
+  is still, and the run is converged, not collapsed; or
 - its output equals the zero-filled image's score on every test image (within ``SAME_DB``): the
   network gives nothing back, or what it gives is erased by the final step.
 
@@ -29,7 +32,8 @@ LOSS_CHANGE = 0.01
 SAME_DB = 1e-3
 ZERO_LOSS = 1e-10
 RULE_TEXT = (f"collapsed: the test PSNR constant to {FLAT_DB} dB for {POINTS} or more curve points while the "
-             f"training loss changes by more than {LOSS_CHANGE:.0%}, or the output's PSNR equal to zero-filled's "
+             f"training loss of the epochs between them changes by more than {LOSS_CHANGE:.0%} of its largest value "
+             "on the curve, or the output's PSNR equal to zero-filled's "
              f"on every test image (to {SAME_DB} dB)")
 
 
@@ -52,20 +56,23 @@ def flat_start(curve: pd.DataFrame) -> int | None:
     curve = curve.dropna(subset=["psnr"]).sort_values("epoch")
     psnr, epochs = curve.psnr.to_numpy(), curve.epoch.to_numpy()
     loss = curve["loss"].to_numpy() if "loss" in curve else [math.nan] * len(psnr)
+    scale = max((abs(v) for v in loss if not math.isnan(v)), default=math.nan)
     for start in range(len(psnr) - POINTS + 1):
         end = start + POINTS
-        if abs(psnr[start:end] - psnr[start]).max() <= FLAT_DB and loss_changes(loss[start:end]):
+        # a point's loss is the mean over the epoch that ends there: the stretch trained epochs start+1..end
+        if abs(psnr[start:end] - psnr[start]).max() <= FLAT_DB and loss_changes(loss[start + 1:end], scale):
             return int(epochs[start])
     return None
 
 
-def loss_changes(loss) -> bool:
+def loss_changes(loss, scale: float) -> bool:
+    """Whether the loss over a stretch moves by more than ``LOSS_CHANGE`` of ``scale``, the run's
+    largest loss on its curve."""
     values = [v for v in loss if not math.isnan(v)]
     if len(values) < 2:
         return False  # unknown: never called a collapse
-    size = max(abs(v) for v in values)
     # a loss at rounding level is zero, not changing: a term with no gradient (``pipeline.run.liveterms``)
-    return size > ZERO_LOSS and (max(values) - min(values)) > LOSS_CHANGE * size
+    return scale > ZERO_LOSS and (max(values) - min(values)) > LOSS_CHANGE * scale
 
 
 def zero_filled_start(curve: pd.DataFrame, floor: pd.DataFrame, images: pd.DataFrame) -> int | None:
