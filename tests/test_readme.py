@@ -41,11 +41,20 @@ def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints():
     p = headline_first(leaderboard.read_profiles(ROOT / "results"), None, ROOT / "results")[0]
     printed = run_cli("findings", "--profile", p.name, "--results-dir", str(ROOT / "results"))
     assert printed.returncode == 0, printed.stderr
-    pairs_printed = [line.strip() for line in printed.stdout.splitlines() if " in the paper by " in line]
-    pairs_listed = [line[2:] for line in block.splitlines() if line.startswith("- ") and " in the paper by " in line]
-    assert pairs_listed == pairs_printed and pairs_listed
-    for summary in (line for line in block.splitlines() if line.startswith("<details><summary>")):
-        assert f"{summary.removeprefix('<details><summary>').removesuffix('</summary>').replace('`', '')}" in printed.stdout
+    listed = {line.split("`")[1]: line for line in block.splitlines() if line.startswith("- `")}
+    scenario, checked = None, 0
+    for line in printed.stdout.splitlines():
+        words = line.split()
+        if len(words) > 4 and words[0].rstrip(":") in p.scenarios and words[2] == "of" and words[4] == "reversed":
+            scenario = words[0].rstrip(":")
+            assert listed[scenario].startswith(f"- `{scenario}`: {words[1]} of {words[3]} reversed"), listed[scenario]
+        elif " in the paper by " in line:
+            winner, _, loser = words[:3]
+            verdict = line.split("]: ", 1)[1].split(" (", 1)[0] if "]: " in line else line.rsplit(": ", 1)[1]
+            pairs = listed[scenario].split(" reversed. ", 1)[1].split("; ")
+            assert any(pair.startswith(f"{winner} > {loser} by ") and pair.endswith(f": {verdict}") for pair in pairs), line
+            checked += 1
+    assert checked and scenario is not None
     full_budget = {}  # scenario -> (tau, enough) of its last doubling row: the full budget's
     for line in printed.stdout.splitlines():
         words = line.split()

@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.analysis import agreement, disagreement, doubling, findings, leaderboard
 from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.base.errors import UsageError
+from pipeline.base.formats import ci
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
 from pipeline.render.reference import scale
@@ -113,20 +114,22 @@ def doubling_lines(p: leaderboard.Profile, curves) -> list[str]:
 
 
 def reversed_lines(p: leaderboard.Profile, curves) -> list[str]:
-    """Every pair the paper separates that is in the other order here, by scenario, with its verdict
-    (measured so far: significant or not, settled or not), folded per scenario."""
+    """Every pair the paper separates that is in the other order here, one line per scenario, each
+    with its verdict (measured so far: significant or not, settled or not; why, on the site)."""
     lines = [f"Pairs the paper separates by ≥ {agreement.SEPARATION_DB:g} dB that are in the other order here, "
              "measured so far (ours paired, with its 95 % CI; *settled here*: significant, both curves steady and "
-             "the same order at half the budget):"]
+             "the same order at half the budget; the scenario pages say why the others are not):", ""]
     for s in p.scenarios:
         table = agreement.ranked_methods(p, s)
         if table is None:
             continue
         found = disagreement.disagreements(p, s, curves)
         separated, _ = agreement.separated_pairs(list(table.psnr), list(table.paper_psnr))
-        head = f"`{s}`: {len(found)} of {separated} reversed" + (f" ({disagreement.verdict_counts(found)})" if found else "")
-        if not found:
-            lines += ["", f"- {head}"]
-            continue
-        lines += ["", f"<details><summary>{head}</summary>", "", *[f"- {d.describe()}" for d in found], "", "</details>"]
+        pairs = "; ".join(f"{d.winner} > {d.loser} by {d.paper_diff:.2f} dB in the paper, "
+                          f"{psnr_difference(d)} here: {d.verdict}" for d in found)
+        lines.append(f"- `{s}`: {len(found)} of {separated} reversed" + (f". {pairs}" if found else ""))
     return lines
+
+
+def psnr_difference(d: disagreement.Disagreement) -> str:
+    return "no score" if math.isnan(d.diff) else f"{d.diff:+.2f} dB {ci((d.low, d.high))}"

@@ -17,6 +17,8 @@ from pipeline.base import PROJECT_ROOT
 from pipeline.analysis import catalogue, leaderboard
 from pipeline.base import storage, tables
 from pipeline.analysis.catalogue import Catalogue
+from pipeline.analysis.collapse import steps_per_epoch
+from pipeline.setting.profiles import PROFILES
 from pipeline.analysis.published import PUBLISHED, SOURCE
 
 
@@ -44,12 +46,28 @@ def scale(p: leaderboard.Profile) -> str:
     runs = p.runs
     def values(column: str) -> str:
         return "/".join(str(v) for v in dict.fromkeys(runs[column].dropna()))
-    trained = runs[runs.epochs > 0]
-    epochs = "/".join(str(int(e)) for e in sorted(set(trained.epochs))) if len(trained) else "0"
     seeds = runs.seed.nunique()
     return (f"dataset {values('dataset')}, {values('n_train')} training and {values('n_test')} test images at "
-            f"{values('img_size')}×{values('img_size')}, trained on {values('device')} for {epochs} epochs, "
+            f"{values('img_size')}×{values('img_size')}, trained on {values('device')} for {budget(p)}, "
             f"{seeds} seed{'s' if seeds != 1 else ''}")
+
+
+def budget(p: leaderboard.Profile) -> str:
+    """The training budget in optimiser steps, with the epochs it is counted in: a profile that
+    fixes an epoch's steps (``cpu``: 192, a curve point each) calls 8 of them "epochs" though they
+    pass over its data 32 times, so the steps are the budget to read."""
+    trained = p.runs[p.runs.epochs > 0]
+    if trained.empty:
+        return "0 epochs"
+    found = []
+    for epochs, n_train in sorted(set(zip(trained.epochs.astype(int), trained.n_train.astype(float)))):
+        per_epoch = steps_per_epoch(p.name, n_train)
+        fixed = p.name in PROFILES and PROFILES[p.name].steps_per_epoch
+        counted = f"{epochs} epoch{'s' if epochs != 1 else ''}"
+        found.append(counted if not per_epoch else
+                     f"{epochs * per_epoch:,} optimiser steps (a curve point every {per_epoch})" if fixed else
+                     f"{epochs * per_epoch:,} optimiser steps ({counted})")
+    return " / ".join(dict.fromkeys(found))
 
 
 DATA_OVERVIEW = PROJECT_ROOT / "site" / "data"  # written by `make data-overview`
