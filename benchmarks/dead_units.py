@@ -5,9 +5,11 @@ For the weights of one run (``python -m pipeline run ... --keep-weights``), over
 images reconstructed as the benchmark scores them, this prints: the PSNR, the best scalar
 rescaling of the output magnitude and the PSNR after it; the output's k-space norm on the
 acquired samples (``inside``) and on those never acquired (``outside``), each over the truth's;
-the zero-filled image's PSNR; and, for every ReLU of the model (each call of an unrolled network
-counted), the share of its outputs that are zero and how many of its channels are zero on every
-pixel of every test image (*dead*: they pass no gradient, so training cannot revive them).
+the zero-filled image's PSNR; and, for every ``nn.ReLU`` module of the model (each call of an
+unrolled network counted; functional and leaky ReLUs are not looked at), the share of its
+outputs that are zero and how many of its channels are zero on every pixel of every test image
+(*dead*: they pass no gradient, so training cannot revive them). An output that is zero
+everywhere has no best scale (nan).
 
     .venv/bin/python benchmarks/dead_units.py WEIGHTS.pt [--cache-dir .cache]
 """
@@ -38,6 +40,8 @@ class ReluRecord:
         self.live_channels = live if self.live_channels is None else self.live_channels | live
 
     def line(self, name: str) -> str:
+        if self.live_channels is None:
+            return f"  {name:<32}never called"
         dead = int((~self.live_channels).sum())
         return (f"  {name:<32}zero {self.zeros / self.total:6.1%}  dead channels {dead}/{len(self.live_channels)}")
 

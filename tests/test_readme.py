@@ -54,14 +54,15 @@ def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints():
             pairs = listed[scenario].split(" reversed. ", 1)[1].split("; ")
             assert any(pair.startswith(f"{winner} > {loser} by ") and pair.endswith(f": {verdict}") for pair in pairs), line
             checked += 1
-    assert checked and scenario is not None
+    assert checked == sum(len(line.split(" reversed. ", 1)[1].split("; ")) for line in listed.values()
+                          if " reversed. " in line)  # every pair listed is one findings prints
     full_budget = {}  # scenario -> (tau, enough) of its last doubling row: the full budget's
     for line in printed.stdout.splitlines():
         words = line.split()
         if len(words) > 6 and words[0] in p.scenarios and words[1] == "B" and words[6] == "tau":
             full_budget[words[0]] = (f"{float(words[7]):.2f}", "NOT enough" not in line)
-    rows = {r.split(" | ")[0].removeprefix("| "): r for r in block.splitlines() if "steps → " in r or "epochs → " in r}
-    assert set(rows) == set(full_budget) and rows
+    rows = {r.split(" | ")[0].removeprefix("| "): r for r in block.splitlines() if r.startswith("| ") and " → " in r and not r.startswith("| scenario")}
+    assert set(rows) == set(full_budget)
     for scenario, (tau, enough) in full_budget.items():
         assert f" | {tau} | " in rows[scenario] and rows[scenario].endswith("| yes |" if enough else "| **no** |")
 

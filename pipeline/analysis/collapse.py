@@ -52,25 +52,29 @@ class Collapse:
 
 
 def flat_start(curve: pd.DataFrame) -> int | None:
-    """The epoch where the curve's first flat stretch with a changing loss began, if any."""
+    """The epoch where the curve's first flat stretch with a changing loss began, if any. A stretch
+    runs from a point as far as the curve stays within ``FLAT_DB`` of it; a point's loss is the
+    mean over the epoch that ends there, so the epochs the stretch trained are its points after
+    the first."""
     curve = curve.dropna(subset=["psnr"]).sort_values("epoch")
     psnr, epochs = curve.psnr.to_numpy(), curve.epoch.to_numpy()
     loss = curve["loss"].to_numpy() if "loss" in curve else [math.nan] * len(psnr)
-    scale = max((abs(v) for v in loss if not math.isnan(v)), default=math.nan)
+    scale = max((abs(v) for v in loss if math.isfinite(v)), default=math.nan)
     for start in range(len(psnr) - POINTS + 1):
-        end = start + POINTS
-        # a point's loss is the mean over the epoch that ends there: the stretch trained epochs start+1..end
-        if abs(psnr[start:end] - psnr[start]).max() <= FLAT_DB and loss_changes(loss[start + 1:end], scale):
+        end = start + 1
+        while end < len(psnr) and abs(psnr[end] - psnr[start]) <= FLAT_DB:
+            end += 1
+        if end - start >= POINTS and loss_changes(loss[start + 1:end], scale):
             return int(epochs[start])
     return None
 
 
 def loss_changes(loss, scale: float) -> bool:
     """Whether the loss over a stretch moves by more than ``LOSS_CHANGE`` of ``scale``, the run's
-    largest loss on its curve."""
-    values = [v for v in loss if not math.isnan(v)]
+    largest finite loss on its curve. Fewer than two finite values: unknown, never a collapse."""
+    values = [v for v in loss if math.isfinite(v)]
     if len(values) < 2:
-        return False  # unknown: never called a collapse
+        return False
     # a loss at rounding level is zero, not changing: a term with no gradient (``pipeline.run.liveterms``)
     return scale > ZERO_LOSS and (max(values) - min(values)) > LOSS_CHANGE * scale
 

@@ -70,10 +70,14 @@ class Disagreement:
             return BUDGET
         return SETTLED if self.curves_checked else UNCHECKED
 
+    @property
+    def ours(self) -> str:
+        """Our paired difference with its CI ("no score" where the winner has none)."""
+        return "no score" if math.isnan(self.diff) else f"{self.diff:+.2f} dB {ci((self.low, self.high))}"
+
     def describe(self) -> str:
         """The pair, the paper's gap, ours with its CI, and the verdict (with why, when training may undo it)."""
-        ours = "no score" if math.isnan(self.diff) else f"{self.diff:+.2f} dB {ci((self.low, self.high))}"
-        return (f"{self.winner} > {self.loser} in the paper by {self.paper_diff:.2f} dB; here {ours}: {self.verdict}"
+        return (f"{self.winner} > {self.loser} in the paper by {self.paper_diff:.2f} dB; here {self.ours}: {self.verdict}"
                 + (f" ({self.why_unsettled})" if self.verdict == BUDGET else ""))
 
 
@@ -135,6 +139,12 @@ def training_checks(profile: Profile, scenario: str, winner: str, loser: str,
     return "; ".join(reasons), checked
 
 
+def separated_count(profile: Profile, scenario: str) -> int | None:
+    """How many pairs the paper separates among the methods both rank (None: nothing to compare)."""
+    table = ranked_methods(profile, scenario)
+    return None if table is None else separated_pairs(list(table.psnr), list(table.paper_psnr))[0]
+
+
 def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
     """The disagreements of every scenario with published numbers, for the terminal (``curves``:
     ``doubling.read_curves(profile)``, read here when not given)."""
@@ -142,11 +152,10 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
     lines = [f"Where profile {profile.name} and the paper disagree (pairs the paper separates by >= "
              f"{SEPARATION_DB:g} dB PSNR, in the other order here; ours paired, with its 95 % CI)"]
     for scenario in profile.scenarios:
-        table = ranked_methods(profile, scenario)
-        if table is None:
+        separated = separated_count(profile, scenario)
+        if separated is None:
             continue
         found = disagreements(profile, scenario, curves)
-        separated, _ = separated_pairs(list(table.psnr), list(table.paper_psnr))
         lines.append(f"  {scenario}: {len(found)} of {separated} reversed" + (f" ({verdict_counts(found)})" if found else ""))
         lines += [f"    {d.describe()}" for d in found]
     return "\n".join(lines)

@@ -136,7 +136,7 @@ CHECK_TERMS = Command("check-terms", "check that every term of every method's lo
                       "the first training step and a few steps later", check_terms_arguments, check_terms)
 COMPARE = Command("compare", "what a profile-wide setting changes: the same grid in two results folders, method by "
                   "method (paired PSNR difference, rankings' tau)", compare_arguments, print_comparison)
-README = Command("readme", f"write the headline profile's ({HEADLINE}) PSNR table and agreement with the paper "
-                 "into README.md, from results/", readme_arguments, update_readme, reads_only=("results_dir",))
+README = Command("readme", f"write the headline profile's ({HEADLINE}) PSNR table, agreement with the paper, "
+                 "findings, doubling test and reversed pairs into README.md, from results/", readme_arguments, update_readme, reads_only=("results_dir",))
 SITE = Command("site", "render results/ into the leaderboard site (MkDocs Material)", site_arguments, render_site,
                reads_only=("results_dir",))

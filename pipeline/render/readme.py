@@ -14,19 +14,19 @@ import math
 from pathlib import Path
 
 from pipeline.analysis import agreement, disagreement, doubling, findings, leaderboard
-from pipeline.analysis.collapse import steps_per_epoch
+from pipeline.analysis.verdicts import verdicts
 from pipeline.base.errors import UsageError
-from pipeline.base.formats import ci
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
-from pipeline.render.reference import scale
+from pipeline.render.reference import scale, steps
 
 BEGIN = "<!-- headline numbers: written by `make readme` from results/, do not edit by hand -->"
 END = "<!-- end of the headline numbers -->"
 
 
 def headline_block(results_dir: Path) -> str:
-    """The Markdown between the markers: the headline's scale, its PSNR table and its τ with the paper."""
+    """The Markdown between the markers: the headline's scale and PSNR table, its τ with the paper,
+    the paper's findings checked, the full budget's doubling test and the reversed pairs."""
     p = headline_first(leaderboard.read_profiles(results_dir), None, results_dir)[0]
     variants = {}
     for s in p.scenarios:
@@ -42,9 +42,9 @@ def headline_block(results_dir: Path) -> str:
     for method, scores in rows:
         name = f"*{method}*" if method in leaderboard.REFERENCES else method
         lines.append(f"| {name} | " + " | ".join(psnr(x) for x in scores) + " |")
-    curves = doubling.read_curves(p)
-    return "\n".join(lines + ["", agreement_line(p), "", *findings_lines(p), "", *doubling_lines(p, curves),
-                              "", *reversed_lines(p, curves)])
+    judged = verdicts(p)
+    return "\n".join(lines + ["", agreement_line(judged.taus), "", *findings_lines(p), "",
+                              *doubling_lines(p, judged.budgets), "", *reversed_lines(p, judged.reversed_pairs)])
 
 
 def psnr(x: float | None) -> str:
@@ -53,10 +53,10 @@ def psnr(x: float | None) -> str:
     return "diverged" if math.isnan(x) else f"{x:.2f}"
 
 
-def agreement_line(p: leaderboard.Profile) -> str:
+def agreement_line(taus: list[agreement.Agreement]) -> str:
     """Kendall's τ-b with the published PSNR ranking and the paper's separated pairs kept, per
     scenario, and whether the target is met in every scenario."""
-    found = [a for a in agreement.agreement(p) if a.metric == "psnr"]
+    found = [a for a in taus if a.metric == "psnr"]
     if not found:
         return "No scenario of this profile has published numbers to compare with."
     taus = ", ".join(f"{a.tau:.2f} `{a.scenario}`" for a in found)
@@ -94,42 +94,34 @@ def findings_lines(p: leaderboard.Profile) -> list[str]:
     return lines
 
 
-def doubling_lines(p: leaderboard.Profile, curves) -> list[str]:
+def doubling_lines(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doubling]]) -> list[str]:
     """The doubling test of the full budget per scenario: half the budget against all of it."""
-    rows = {s: found[-1] for s in p.scenarios if (found := doubling.doubling(p, s, curves))}
+    rows = {s: found[-1] for s, found in budgets.items() if found}
     if not rows:
         return ["No scenario's learning curves reach half the budget: the doubling test is not measured."]
-    steps = steps_per_epoch(p.name, float(p.runs.n_train.iloc[0])) or 0
-    def budget(epochs: int) -> str:
-        return f"{epochs * steps:,} steps" if steps else f"{epochs} epochs"
     lines = [f"The doubling test (B is enough when τ(B, 2B) ≥ {doubling.TAU_ENOUGH} and no pair that 2B orders with a "
              "paired 95 % CI excluding zero is reversed at B):", "",
              "| scenario | B → 2B | τ | reversed at B | enough |", "| --- | --- | --- | --- | --- |"]
     for s, r in rows.items():
         flips = ", ".join(f"{w} > {l}" for w, l in r.reversed)
-        lines.append(f"| {s} | {budget(r.budget)} → {budget(2 * r.budget)} | {r.tau:.2f} | "
+        lines.append(f"| {s} | {steps(p, r.budget)} → {steps(p, 2 * r.budget)} | {r.tau:.2f} | "
                      f"{len(r.reversed)} of {r.significant}{f' ({flips})' if flips else ''} | "
                      f"{'yes' if r.enough else '**no**'} |")
     return lines
 
 
-def reversed_lines(p: leaderboard.Profile, curves) -> list[str]:
+def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagreement.Disagreement]]) -> list[str]:
     """Every pair the paper separates that is in the other order here, one line per scenario, each
     with its verdict (measured so far: significant or not, settled or not; why, on the site)."""
     lines = [f"Pairs the paper separates by ≥ {agreement.SEPARATION_DB:g} dB that are in the other order here, "
              "measured so far (ours paired, with its 95 % CI; *settled here*: significant, both curves steady and "
              "the same order at half the budget; the scenario pages say why the others are not):", ""]
     for s in p.scenarios:
-        table = agreement.ranked_methods(p, s)
-        if table is None:
+        separated = disagreement.separated_count(p, s)
+        if separated is None:
             continue
-        found = disagreement.disagreements(p, s, curves)
-        separated, _ = agreement.separated_pairs(list(table.psnr), list(table.paper_psnr))
-        pairs = "; ".join(f"{d.winner} > {d.loser} by {d.paper_diff:.2f} dB in the paper, "
-                          f"{psnr_difference(d)} here: {d.verdict}" for d in found)
+        found = reversed_pairs.get(s, [])
+        pairs = "; ".join(f"{d.winner} > {d.loser} by {d.paper_diff:.2f} dB in the paper, {d.ours} here: {d.verdict}"
+                          for d in found)
         lines.append(f"- `{s}`: {len(found)} of {separated} reversed" + (f". {pairs}" if found else ""))
     return lines
-
-
-def psnr_difference(d: disagreement.Disagreement) -> str:
-    return "no score" if math.isnan(d.diff) else f"{d.diff:+.2f} dB {ci((d.low, d.high))}"

@@ -53,21 +53,23 @@ def scale(p: leaderboard.Profile) -> str:
 
 
 def budget(p: leaderboard.Profile) -> str:
-    """The training budget in optimiser steps, with the epochs it is counted in: a profile that
-    fixes an epoch's steps (``cpu``: 192, a curve point each) calls 8 of them "epochs" though they
-    pass over its data 32 times, so the steps are the budget to read."""
+    """The training budget in optimiser steps, with the epochs it is counted in (``cpu`` fixes an
+    epoch at 192 steps, a curve point each, which pass over its data 4 times: the steps are the
+    budget to read)."""
     trained = p.runs[p.runs.epochs > 0]
-    if trained.empty:
-        return "0 epochs"
-    found = []
-    for epochs, n_train in sorted(set(zip(trained.epochs.astype(int), trained.n_train.astype(float)))):
-        per_epoch = steps_per_epoch(p.name, n_train)
-        fixed = p.name in PROFILES and PROFILES[p.name].steps_per_epoch
-        counted = f"{epochs} epoch{'s' if epochs != 1 else ''}"
-        found.append(counted if not per_epoch else
-                     f"{epochs * per_epoch:,} optimiser steps (a curve point every {per_epoch})" if fixed else
-                     f"{epochs * per_epoch:,} optimiser steps ({counted})")
-    return " / ".join(dict.fromkeys(found))
+    return " / ".join(dict.fromkeys(steps(p, int(e)) for e in sorted(set(trained.epochs)))) if len(trained) else "0 epochs"
+
+
+def steps(p: leaderboard.Profile, epochs: int) -> str:
+    """``epochs`` of the profile in optimiser steps, with the epochs (just the epochs where the
+    steps per epoch are unknown: a profile this version does not define, or no training set size)."""
+    counted = f"{epochs} epoch{'s' if epochs != 1 else ''}"
+    sizes = p.runs.n_train.dropna()
+    per_epoch = steps_per_epoch(p.name, float(sizes.mode().iloc[0])) if len(sizes) else None
+    if not per_epoch:
+        return counted
+    of = f" of {per_epoch}" if PROFILES[p.name].steps_per_epoch else ""
+    return f"{epochs * per_epoch:,} optimiser steps ({counted}{of})"
 
 
 DATA_OVERVIEW = PROJECT_ROOT / "site" / "data"  # written by `make data-overview`
