@@ -89,8 +89,15 @@ def page(browser):
     page.close()
 
 
+def visit(page, url: str) -> None:
+    """Open ``url`` and wait until its tables are fitted for good (tables.js says so once every
+    image, figure and font has its size), so that nothing is measured mid-layout."""
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_function("document.documentElement.dataset.tablesFitted === 'true'")
+
+
 def test_home_shows_every_run_of_runs_csv(page, server, smoke_grid):
-    page.goto(f"{server}/", wait_until="networkidle")
+    visit(page, f"{server}/")
     runs = pd.read_csv(smoke_grid.results / "smoke" / "runs.csv")
     table = page.locator('table.leaderboard[data-profile="smoke"]')
     header = [h.strip() for h in table.locator("thead th").all_inner_texts()]
@@ -119,7 +126,7 @@ def assert_no_horizontal_scroll(page, table: str) -> None:
 
 
 def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
-    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    visit(page, f"{server}/scenarios/smoke-mri/")
     table = page.locator("table.scenario-table")
 
     def column(k: int) -> list[float]:
@@ -157,7 +164,7 @@ def test_scenario_page_sorts_draws_and_shows_the_gallery(page, server):
 
 
 def test_the_significance_map_has_a_cell_per_pair_and_a_toggle_to_ssim(page, server):
-    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    visit(page, f"{server}/scenarios/smoke-mri/")
     psnr, ssim = page.locator("table.significance.psnr"), page.locator("table.significance.ssim")
     n = psnr.locator("tbody tr").count()
     assert n == page.locator("table.scenario-table tbody tr").count() - psnr_less(page)
@@ -176,7 +183,7 @@ def psnr_less(page) -> int:
 
 
 def test_the_data_page_serves_every_table_it_lists(page, server):
-    page.goto(f"{server}/data/", wait_until="networkidle")
+    visit(page, f"{server}/data/")
     links = page.locator("a[href$='.csv'], a[href$='.json']").evaluate_all("links => links.map(a => a.href)")
     assert any(link.endswith("/downloads/smoke/runs.csv") for link in links) and len(links) >= 4
     for link in links:
@@ -187,12 +194,12 @@ def test_the_data_page_serves_every_table_it_lists(page, server):
 
 
 def test_a_variant_sits_below_its_parent_labelled(page, server):
-    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    visit(page, f"{server}/scenarios/smoke-mri/")
     names = [n.strip() for n in page.locator("table.scenario-table tbody tr td:nth-child(2) a").all_inner_texts()]
     assert names[names.index("moc-ssdu") + 1] == "moc-ssdu-full"
     row = page.locator("table.scenario-table tbody tr.variant", has_text="moc-ssdu-full")
     assert "not in the paper: corrects DeepInverse #875" in row.inner_text()
-    page.goto(f"{server}/methods/moc-ssdu-full/", wait_until="networkidle")
+    visit(page, f"{server}/methods/moc-ssdu-full/")
     assert "Variant of moc-ssdu" in page.locator(".admonition").inner_text()
     nav = [t.strip() for t in page.locator("nav.md-nav--primary a.md-nav__link").all_inner_texts()]
     parent = next(i for i, t in enumerate(nav) if t.startswith("MOC-SSDU (CC-SSDU)"))
@@ -200,7 +207,7 @@ def test_a_variant_sits_below_its_parent_labelled(page, server):
 
 
 def test_method_page_and_search_work_offline(page, server):
-    page.goto(f"{server}/methods/ei/", wait_until="networkidle")
+    visit(page, f"{server}/methods/ei/")
     assert "Equivariant imaging" in page.locator("h1").inner_text()
     assert page.locator("code", has_text="deepinv.loss.EILoss").count() > 0
     search = page.locator("input.md-search__input")
@@ -211,7 +218,7 @@ def test_method_page_and_search_work_offline(page, server):
 
 
 def test_method_page_renders_its_maths_with_the_sites_own_katex(page, server):
-    page.goto(f"{server}/methods/ssdu/", wait_until="networkidle")
+    visit(page, f"{server}/methods/ssdu/")
     display = page.locator("div.arithmatex .katex-display")
     assert display.count() > 0  # the loss's formula, drawn by KaTeX
     box = display.first.bounding_box()
@@ -224,7 +231,7 @@ def test_method_page_renders_its_maths_with_the_sites_own_katex(page, server):
 
 
 def test_the_tutorial_page_shows_its_figures_and_maths(page, server):
-    page.goto(f"{server}/", wait_until="networkidle")
+    visit(page, f"{server}/")
     page.locator("article a", has_text="step-by-step tutorial").click()
     page.wait_for_load_state("networkidle")
     assert "Step by step" in page.locator("h1").inner_text()
@@ -308,7 +315,7 @@ def test_no_page_has_a_defect_a_reader_would_see(browser, server, site_html, wid
     paths = sorted(p.parent.relative_to(site_html).as_posix() + "/" for p in site_html.rglob("index.html")
                    if not {"assets", "downloads"} & set(p.parts))
     for path in [p.removeprefix("./") for p in paths]:
-        page.goto(f"{server}/{path}", wait_until="networkidle")
+        visit(page, f"{server}/{path}")
         if defects := page.evaluate(DEFECTS):
             found[path] = defects
         if path in SHOTS:
@@ -318,13 +325,13 @@ def test_no_page_has_a_defect_a_reader_would_see(browser, server, site_html, wid
 
 
 def test_the_leaderboard_is_on_the_first_screen(page, server):
-    page.goto(f"{server}/", wait_until="networkidle")
+    visit(page, f"{server}/")
     rows = page.locator("table.leaderboard tbody tr")
     assert rows.nth(2).bounding_box()["y"] < 1000  # its header and first rows, at 1400x1000 without scrolling
 
 
 def test_the_gallery_has_equal_tiles_a_colour_bar_and_full_size_images(page, server):
-    page.goto(f"{server}/scenarios/smoke-mri/", wait_until="networkidle")
+    visit(page, f"{server}/scenarios/smoke-mri/")
     images = page.locator("details.gallery-image[open] .gallery img")
     sizes = {(round(box["width"]), round(box["height"])) for box in
              (images.nth(k).bounding_box() for k in range(images.count()))}
@@ -336,7 +343,7 @@ def test_the_gallery_has_equal_tiles_a_colour_bar_and_full_size_images(page, ser
 
 
 def test_the_reproducibility_page_is_short_until_opened(page, server):
-    page.goto(f"{server}/reproducibility/", wait_until="networkidle")
+    visit(page, f"{server}/reproducibility/")
     assert page.evaluate("document.documentElement.scrollHeight") < 3000
     page.locator("details.runs summary").first.click()
     assert page.locator("details.runs table").first.is_visible()

@@ -25,7 +25,24 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("article table").forEach(labelCells);
   fitTables();
   window.addEventListener("resize", fitTables);
-  window.addEventListener("load", fitTables);  // again once every image and figure has its size
+  // Again once every image, figure and font has its size, then whenever the article's width
+  // changes (a figure drawn late can change it without resizing the window). The page says when
+  // the tables are fitted for good (data-tables-fitted), which the browser test waits for.
+  window.addEventListener("load", function () {
+    document.fonts.ready.then(function () {
+      requestAnimationFrame(function () {
+        fitTables();
+        var article = document.querySelector("article");
+        if (article && "ResizeObserver" in window) {
+          var width = article.clientWidth;
+          new ResizeObserver(function () {
+            if (article.clientWidth !== width) { width = article.clientWidth; fitTables(); }
+          }).observe(article);
+        }
+        document.documentElement.dataset.tablesFitted = "true";
+      });
+    });
+  });
   document.querySelectorAll("article details, .matrix-toggle input").forEach(function (el) {
     el.addEventListener(el.tagName === "DETAILS" ? "toggle" : "change", fitTables);
   });
