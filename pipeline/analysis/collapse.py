@@ -95,12 +95,9 @@ def zero_filled_start(curve: pd.DataFrame, floor: pd.DataFrame, images: pd.DataF
 
 
 def steps_per_epoch(profile: str, n_train: float) -> int | None:
+    """Optimiser steps in one epoch of a run of ``profile`` (None for a profile this version does not define)."""
     known = PROFILES.get(profile)
-    if known is None:
-        return None
-    if known.steps_per_epoch:
-        return known.steps_per_epoch
-    return math.ceil(n_train / known.batch_size) if n_train == n_train else None
+    return known.epoch_steps(n_train) if known else None
 
 
 def collapses(curves: pd.DataFrame | None, per_image: pd.DataFrame, runs: pd.DataFrame) -> dict[tuple[str, str], list[Collapse]]:

@@ -53,6 +53,13 @@ class Profile:
             return "prox" if noisy or multicoil else "projection"
         return self.final_step
 
+    def epoch_steps(self, n_train: float | None) -> int | None:
+        """Optimiser steps in one epoch: the profile's fixed number, or one pass over ``n_train``
+        training images (None where that size is unknown)."""
+        if self.steps_per_epoch:
+            return self.steps_per_epoch
+        return math.ceil(n_train / self.batch_size) if n_train and n_train == n_train else None
+
     @property
     def steps(self) -> int | None:
         """The training budget in optimiser steps, where the profile counts it so."""
@@ -62,7 +69,7 @@ class Profile:
         """This profile stopped after ``steps`` optimiser steps, as a profile of its own whose runs
         are read off this one's curves. The stop must fall on a whole epoch, and this profile must
         score every test image there (a curve point is the run stopped there: ``tests/test_curves.py``)."""
-        per_epoch = self.steps_per_epoch or (math.ceil(self.n_train / self.batch_size) if self.n_train else None)
+        per_epoch = self.epoch_steps(self.n_train)
         if per_epoch is None or steps % per_epoch:
             raise ValueError(f"profile {self.name} cannot be stopped at {steps} steps: not a whole epoch")
         epochs = steps // per_epoch
