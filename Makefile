@@ -1,7 +1,7 @@
 # Driver of the benchmark. Nothing needs installing by hand: the first target that needs
 # Python creates .venv and installs the project (torch pinned by $(CONSTRAINTS)) into it.
 #
-#   make benchmark                    standard profile (the headline), embedded brain data, CPU, one run per core
+#   make benchmark                    cpu profile (the headline), embedded brain data, CPU, one run per core
 #   make contribute METHOD=name       quick profile (the half-hour look: the headline's first 192 steps)
 #   make benchmark PROFILE=smoke JOBS=1
 #   make benchmark PROFILE=paper DATA=/path/to/fastmri_brain_multicoil JOBS=1   (one GPU)
@@ -12,7 +12,7 @@ SHELL := /bin/bash
 
 # the headline; `make contribute` and `make site` pass PROFILE only when it is given, so that
 # their own defaults hold: the quick look, and the home page's headline
-PROFILE ?= standard
+PROFILE ?= cpu
 GIVEN_PROFILE = $(if $(filter command line environment,$(origin PROFILE)),--profile $(PROFILE))
 SEEDS ?=            # default: the seeds the results folder already has for the profile, else 0
 DATA ?=

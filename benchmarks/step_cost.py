@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/step_cost.py [--repeats 20] [--threads 1]
 
-1. Multi-coil MoDL's conjugate-gradient data step, as the standard profile builds it (ending on
-   the prox in multi-coil), differentiated two ways: DeepInverse's implicit backward (its
+1. Multi-coil MoDL's conjugate-gradient data step, as the headline profile builds it,
+   differentiated two ways: DeepInverse's implicit backward (its
    default, a second CG solve per step for the incoming gradient) and autograd through the
    forward iterations (the project's choice, ``pipeline.setting.model.autograd_data_steps``). For each: how
    many iterations every solve takes (tolerance 1e-4, at most 50), how far the parameter
@@ -30,10 +30,10 @@ import pipeline.setting.model
 from pipeline.setting.data import DatasetSpec
 from pipeline.setting.measurements import MeasurementDataset, load_measurements
 from pipeline.setting.model import build_model
-from pipeline.setting.profiles import PROFILES
+from pipeline.setting.profiles import HEADLINE, PROFILES
 from pipeline.setting.scenarios import SCENARIOS
 
-PROFILE = PROFILES["standard"]
+PROFILE = PROFILES[HEADLINE]
 
 
 @contextmanager
@@ -108,7 +108,7 @@ def data_step_backward(cache: Path, repeats: int) -> list[str]:
     """DeepInverse's implicit backward of the CG data step against autograd through its iterations."""
     physics, y, _ = multicoil_batch(cache)
     torch.manual_seed(0)
-    model = build_model(PROFILE, multicoil=True)
+    model = build_model(PROFILE)
     exact, autograd_counts = gradient(model, physics, y, implicit=False)
     implicit, implicit_counts = gradient(model, physics, y, implicit=True)
     scaled, scaled_counts = gradient(model, physics, y, implicit=True, scale=1e4)

@@ -39,7 +39,7 @@ def tree_digest(folder) -> str:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "--profile", "huge", "--scenario", "mri", "--method", "mc"], "unknown profile 'huge'; choose one of: smoke, quick, standard, cpu, paper"),
+    (["run", "--profile", "huge", "--scenario", "mri", "--method", "mc"], "unknown profile 'huge'; choose one of: smoke, quick, cpu, paper"),
     (["run", "--profile", "smoke", "--scenario", "mars", "--method", "mc"], "unknown scenario 'mars'; choose one of: mri, noisy, single, multicoil"),
     (["run", "--profile", "smoke", "--scenario", "mri", "--method", "magic"], "unknown method 'magic'; choose one of:"),
     (["run", "--profile", "smoke", "--scenario", "noisy", "--method", "mc"], "method 'mc' does not apply to scenario 'noisy'; it applies to: mri, single, multicoil"),
@@ -79,9 +79,9 @@ def test_a_bare_make_lists_every_target_with_one_line_each():
 def test_the_headline_is_the_default_profile_and_contribute_takes_the_quick_look():
     parser = build_parser()
     for command in (["findings"], ["list"], ["benchmark"], ["compare", "a", "b"]):
-        assert parser.parse_args(command).profile == HEADLINE == "standard"
+        assert parser.parse_args(command).profile == HEADLINE == "cpu"
     assert parser.parse_args(["contribute", "mine"]).profile == QUICK_LOOK == "quick"
-    assert "--profile standard " in make("-n", "findings").stdout
+    assert "--profile cpu " in make("-n", "findings").stdout
     bare, chosen = make("-n", "contribute", "METHOD=mine").stdout, make("-n", "contribute", "METHOD=mine", "PROFILE=smoke").stdout
     assert "pipeline contribute 'mine'" in bare and "--profile" not in bare  # the CLI's own default: quick
     assert "--profile smoke " in chosen

@@ -13,7 +13,7 @@ from dataclasses import asdict, replace
 
 import pytest
 
-from pipeline.grid.plan import run_spec
+from pipeline.grid.plan import pairs, run_spec
 from pipeline.grid.request import GridRequest
 from tests.conftest import ROOT
 
@@ -32,8 +32,10 @@ def rebuilt_config(committed: dict) -> dict:
     return {"config_hash": spec.config_hash(), **spec.config()}
 
 
-def test_the_committed_results_hold_runs():
-    assert len(CONFIGS) > 200  # standard and the cpu pilots (quick's runs are read off standard's)
+def test_the_committed_headline_holds_every_pair_at_seeds_0_to_2():
+    """quick's runs are read off the headline's; the final-step pilot keeps its own under pilots/."""
+    headline = {(c.parts[-4], c.parts[-3], c.parts[-2]) for c in (ROOT / "results" / "cpu").glob("runs/*/*/seed*/config.json")}
+    assert headline == {(s, m, f"seed{k}") for s, m in pairs() for k in range(3)}
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.parent.relative_to(ROOT / "results")))

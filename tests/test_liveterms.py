@@ -13,12 +13,10 @@ from pipeline.run import liveterms
 from pipeline.cli import main
 from pipeline.grid.plan import pairs
 from pipeline.methods import get_method
-from pipeline.setting.profiles import PROFILES, WHERE_EXACT
+from pipeline.setting.profiles import PROFILES
 from pipeline.setting.scenarios import get_scenario
 
 STEPS = 2
-# the rule the committed quick and standard results were made with; retired with them (issue 38)
-RETIRED = {"quick", "standard"}
 
 
 def grid(scenarios=None, methods=None):
@@ -30,11 +28,11 @@ def cache(tmp_path_factory):
     return tmp_path_factory.mktemp("cache")
 
 
-def test_only_the_retired_profiles_end_on_the_rule_that_projects():
-    assert {p.name for p in PROFILES.values() if p.final_step == WHERE_EXACT} == RETIRED
+def test_no_profile_ends_on_the_projection():
+    assert {p.final_step for p in PROFILES.values()} <= {"denoiser", "prox"}
 
 
-@pytest.mark.parametrize("final_step", sorted({p.final_step for p in PROFILES.values() if p.name not in RETIRED}))
+@pytest.mark.parametrize("final_step", sorted({p.final_step for p in PROFILES.values()}))
 def test_every_term_of_every_method_is_alive_under_each_final_step_a_profile_ends_on(final_step, cache):
     everything = grid()
     result = liveterms.check(replace(PROFILES["smoke"], final_step=final_step), everything, cache, STEPS)
@@ -47,14 +45,13 @@ def test_every_term_of_every_method_is_alive_under_each_final_step_a_profile_end
 
 
 def test_the_projection_silences_measurement_consistency_in_noiseless_single_coil(cache, capsys):
-    code = main(["check-terms", "--profile", "smoke", "--final-step", WHERE_EXACT, "--scenarios", "mri,single,noisy",
+    code = main(["check-terms", "--profile", "smoke", "--final-step", "projection", "--scenarios", "mri,single",
                  "--methods", "mc,ei,uair,mo-ei", "--steps", str(STEPS), "--cache-dir", str(cache)])
     assert code == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     dead = {(line.split("method '")[1].split("'")[0], line.split("scenario '")[1].split("'")[0],
              line.split("dead term: ")[1].split(" of method")[0]) for line in errors}
-    # the MC term (alone, or inside EI and MO-EI) and UAIR's cycle, in both noiseless single-coil
-    # scenarios; in noisy the rule ends on the prox, and every term lives
+    # the MC term (alone, or inside EI and MO-EI) and UAIR's cycle, in both noiseless single-coil scenarios
     assert dead == {(m, s, t) for s in ("mri", "single")
                     for m, t in [("mc", "MCLoss"), ("ei", "MCLoss"), ("mo-ei", "MCLoss"), ("uair", "UAIRGeneratorLoss: cycle")]}
     assert len(errors) == len(dead)  # one line per term, its steps together

@@ -10,19 +10,18 @@ from deepinv.loss import SplittingLoss
 from deepinv.models import MoDL, UNet
 
 from pipeline.setting.model import ENDING_ON, AutogradMoDL, ConsistentMoDL, build_model
-from pipeline.setting.profiles import FINAL_STEPS, PROFILES, WHERE_EXACT
+from pipeline.setting.profiles import FINAL_STEPS, PROFILES
 from pipeline.setting.scenarios import SCENARIOS
 
 SMOKE = PROFILES["smoke"]
 SIZE = 16
 
 
-def test_paper_profile_keeps_ssibench_model_and_quick_ends_on_data_consistency():
-    # DeepInverse's MoDL, as SSIBench; only how its solves are differentiated is ours
-    assert type(build_model(PROFILES["paper"])) is AutogradMoDL and issubclass(AutogradMoDL, MoDL)
-    quick = build_model(PROFILES["quick"])
-    assert isinstance(quick, ConsistentMoDL) and quick.final_step == "projection"  # noiseless single-coil
-    assert set(ENDING_ON) == set(FINAL_STEPS) - {WHERE_EXACT}  # every step a profile may name has its model
+@pytest.mark.parametrize("profile", ["paper", "cpu", "quick"])
+def test_the_profiles_keep_ssibench_model(profile):
+    # DeepInverse's MoDL, ending on the denoiser, as SSIBench; only how its solves are differentiated is ours
+    assert type(build_model(PROFILES[profile])) is AutogradMoDL and issubclass(AutogradMoDL, MoDL)
+    assert set(ENDING_ON) == set(FINAL_STEPS)  # every step a profile may name has its model
 
 
 @pytest.mark.parametrize("scenario", ["mri", "multicoil"])
@@ -61,20 +60,15 @@ def test_the_projection_gives_back_the_measured_samples_under_real_masks(scenari
     assert residual < tolerance
 
 
-@pytest.mark.parametrize("scenario, step", [("mri", "projection"), ("single", "projection"), ("noisy", "prox"),
-                                            ("multicoil", "prox")])
-def test_the_final_step_is_chosen_by_the_physics(scenario, step):
-    """Projection where it is exact (noiseless, single-coil), MoDL's own prox elsewhere: recorded."""
+def test_the_run_records_the_step_its_network_ends_on():
     from pipeline.setting.data import DatasetSpec
     from pipeline.methods import get_method
     from pipeline.run.spec import RunSpec
 
-    chosen = SCENARIOS[scenario]
-    quick = PROFILES["quick"]
-    assert quick.final_step_for(chosen.noise_sigma > 0, chosen.coils > 1) == step
-    model = build_model(quick, noisy=chosen.noise_sigma > 0, multicoil=chosen.coils > 1)
-    assert model.final_step == step
-    assert RunSpec(quick, chosen, get_method("mc" if scenario != "noisy" else "ensure"), 0, DatasetSpec("mni")).config()["final_step"] == step
+    for step in FINAL_STEPS:
+        profile = replace(SMOKE, final_step=step)
+        assert build_model(profile).final_step == step
+        assert RunSpec(profile, SCENARIOS["mri"], get_method("mc"), 0, DatasetSpec("mni")).config()["final_step"] == step
 
 
 def mc_gradient(model, physics, y, scale: float) -> torch.Tensor:
@@ -91,7 +85,7 @@ def test_multicoil_data_steps_are_differentiated_exactly_at_any_loss_scale(split
     step stalls at that scale (an absolute eps in its step size), so its gradient shrinks with the
     loss. The model differentiates through the iterations instead, also for the operator a
     splitting loss builds from the measured one (Inpainting(mask) * A, DeepInverse's defaults),
-    and in the final data-consistency step the quick and standard profiles append."""
+    and in a final data-consistency step (the prox, or the projection)."""
     scenario = SCENARIOS["multicoil"]
     physics = scenario.physics(SIZE)
     physics.update(**scenario.mask_generator(SIZE, rng=torch.Generator().manual_seed(1)).step(batch_size=2))
@@ -101,7 +95,7 @@ def test_multicoil_data_steps_are_differentiated_exactly_at_any_loss_scale(split
         y, physics = SplittingLoss.split(keep.float(), y, physics)
     assert physics.implicit_backward_solver  # DeepInverse's default, on the operator itself
     torch.manual_seed(0)
-    model = build_model(replace(PROFILES["smoke"], final_step=final_step), multicoil=True)
+    model = build_model(replace(PROFILES["smoke"], final_step=final_step))
     assert isinstance(model, ConsistentMoDL) == (final_step == "prox")
     unit, tiny = mc_gradient(model, physics, y, 1.0), mc_gradient(model, physics, y, 1e-6)
     assert float((tiny - unit).norm() / unit.norm()) < 1e-4
@@ -111,7 +105,7 @@ def test_multicoil_data_steps_are_differentiated_exactly_at_any_loss_scale(split
 def test_the_operators_setting_comes_back_when_the_model_fails():
     scenario = SCENARIOS["multicoil"]
     physics = scenario.physics(SIZE)
-    model = build_model(PROFILES["smoke"], multicoil=True)
+    model = build_model(PROFILES["smoke"])
     with pytest.raises(RuntimeError):
         model(torch.zeros(1, 2, SIZE + 1, SIZE), physics)  # measurements of the wrong shape
     assert physics.implicit_backward_solver

@@ -394,7 +394,7 @@ def test_the_site_is_built_again_into_a_folder_it_built(smoke_grid, tmp_path):
 
 
 @pytest.mark.parametrize("profile, message", [
-    ("nope", "error: unknown profile 'nope'; choose one of: smoke, quick, standard, cpu, paper"),
+    ("nope", "error: unknown profile 'nope'; choose one of: smoke, quick, cpu, paper"),
     ("paper", "error: no results for profile 'paper' in "),
 ])
 def test_make_site_refuses_a_profile_it_cannot_lead_with(smoke_grid, tmp_path, capsys, profile, message):

@@ -50,7 +50,7 @@ TABLES = {
 }
 CI = "95 % bootstrap CI of the mean (runs.csv: over the run's test images; summary.csv: over seeds, then images)"
 COLUMNS = {  # name: (unit, meaning)
-    "profile": ("", "training and data budget (smoke, quick, standard, paper): results of two profiles are never mixed"),
+    "profile": ("", "training and data budget (smoke, quick, cpu, paper): results of two profiles are never mixed"),
     "scenario": ("", "mri (noiseless single-coil), noisy, single (one operator), multicoil"),
     "method": ("", "the training loss, by its registered name (pipeline/methods/NAME.py)"),
     "variant_of": ("", "for a labelled variant, the paper's method it varies; empty for the paper's own"),

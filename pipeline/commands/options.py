@@ -57,8 +57,8 @@ def add_grid_options(p: argparse.ArgumentParser, seeds: bool = True) -> None:
     p.add_argument("--dataset", default=None, help="mni, fastmri or package.module:Dataset (default: the profile's)")
     p.add_argument("--data-dir", default=None, help="folder of fastMRI brain multicoil .h5 files")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of epochs")
-    p.add_argument("--final-step", default=None, help="override what the network ends on: denoiser, prox, "
-                                                      "projection or projection-where-exact")
+    p.add_argument("--final-step", default=None, help="override what the network ends on: denoiser, prox "
+                                                      "or projection")
     p.add_argument("--speed", default=None, help="GPU speed options, comma-separated: bf16, channels-last, "
                                                  "cudnn-benchmark, pinned-memory (recorded in the config; default none)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))

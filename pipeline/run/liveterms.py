@@ -174,13 +174,12 @@ def check(profile: Profile, grid: list[tuple[Scenario, Method]], cache_dir: Path
         dead = [g for g in gradients if not g.alive]
         if not dead:
             continue
-        final_step = profile.final_step_for(scenario.noise_sigma > 0, scenario.coils > 1)
         revived: dict[str, bool] = {}
-        if final_step != "denoiser":
+        if profile.final_step != "denoiser":
             again = term_gradients(replace(profile, final_step="denoiser"), scenario, method, cache_dir, steps, dataset)
             revived = {term: all(g.alive for g in again if g.term == term) for term in {g.term for g in again}}
         for term in dict.fromkeys(g.term for g in dead):
-            result.dead.append(DeadTerm(profile.name, [g for g in dead if g.term == term], final_step, revived.get(term)))
+            result.dead.append(DeadTerm(profile.name, [g for g in dead if g.term == term], profile.final_step, revived.get(term)))
     return result
 
 

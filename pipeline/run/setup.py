@@ -80,7 +80,7 @@ def network(spec: RunSpec, setup: Setup, device: torch.device) -> torch.nn.Modul
         return imported.build_model(spec.custom, device)
     if spec.method.make_model:
         return spec.method.make_model(setup)
-    return build_model(spec.profile, device, noisy=spec.scenario.noise_sigma > 0, multicoil=spec.scenario.coils > 1)
+    return build_model(spec.profile, device)
 
 
 def method_setup(spec: RunSpec, data: Measurements, device: torch.device) -> Setup:

@@ -43,7 +43,7 @@ class RunSpec:
             "method": {"name": self.method.name, "settings": self.method.settings,
                        "uses_ground_truth": self.method.uses_ground_truth},
             "dataset": self.dataset.as_config(),
-            "final_step": self.profile.final_step_for(self.scenario.noise_sigma > 0, self.scenario.coils > 1),
+            "final_step": self.profile.final_step,
             "seed": self.seed, "random_streams": streams.SCHEME,
             **({"custom": self.custom.as_config()} if self.custom else {}),
         }

@@ -19,6 +19,7 @@ from torch.utils.data import Dataset
 from pipeline.base import storage, streams
 from pipeline.setting.data import DatasetSpec, load_images
 from pipeline.setting.data.custom import custom_splits
+from pipeline.setting.data.mni import SPLIT_VERSION
 from pipeline.setting.profiles import Profile
 from pipeline.setting.scenarios import Scenario
 
@@ -102,7 +103,7 @@ def draw_params(scenario: Scenario, img_size: int, n_train: int, n_test: int,
 def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int) -> Path:
     key = {
         "dataset": dataset.as_config(), "img_size": profile.img_size, "n_train": profile.n_train,
-        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 2, "mni_split": profile.mni_split,
+        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 2, "mni_split": SPLIT_VERSION,
     }
     root = cache_dir / "measurements" / profile.name
     return storage.inside(root, root / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt")
@@ -129,7 +130,7 @@ def load_measurements(profile: Profile, scenario: Scenario, dataset: DatasetSpec
         cached = read_cache(path)
         if cached is not None:
             return cached
-    images = load_images(dataset, profile.img_size, profile.n_train, profile.n_test, cache_dir, profile.mni_split)
+    images = load_images(dataset, profile.img_size, profile.n_train, profile.n_test, cache_dir)
     train_params, test_params = draw_params(scenario, profile.img_size, len(images.train), len(images.test), seed)
     measurements = Measurements(
         simulate(images.train, images.train_ids, scenario, train_params, streams.generator(seed, streams.NOISE_TRAIN)),

@@ -63,8 +63,9 @@ class ConsistentMoDL(AutogradMoDL):
       :math:`\|A\hat x - y\|/\|y\|` ≈ 1e-7). With coil maps :math:`A^\top` is not a
       pseudo-inverse (residual 5e-2) and DeepInverse's :math:`A^\dagger` is a conjugate-gradient
       solve of singular normal equations (about 40 iterations, residual 1e-3, 1.3× the model's cost
-      per step at 64²), which VORTEX's augmented operators make diverge: the profiles' rule
-      (``pipeline.setting.profiles``) therefore projects only where the projection is exact.
+      per step at 64²), which VORTEX's augmented operators make diverge. Where it is exact, :math:`A\hat x = y`, so
+      a measurement-consistency loss has no gradient (``python -m pipeline check-terms``): no
+      profile ends on it.
 
     A profile choice, recorded in every run's config; the ``paper`` profile keeps SSIBench's model.
     """
@@ -111,21 +112,19 @@ class AutocastUNet(UNet):
         return out.float()
 
 
-def build_model(profile: Profile, device: torch.device | str = "cpu", noisy: bool = False,
-                multicoil: bool = False) -> MoDL:
+def build_model(profile: Profile, device: torch.device | str = "cpu") -> MoDL:
     """MoDL (unrolled half-quadratic splitting, ``profile.modl_iterations`` steps) around a UNet.
 
     The UNet maps 2 channels (real, imaginary) to 2, without batch norm, as in SSIBench. The
     denoiser is always passed explicitly: MoDL's default would be a DnCNN. The profile's
-    ``final_step`` rule, for a scenario with or without measurement noise and coil maps, says
-    whether the network ends on the denoiser (SSIBench) or on a data-consistency step
-    (:class:`ConsistentMoDL`); its speed options (``pipeline.setting.speed``) may run the UNet under
+    ``final_step`` says whether the network ends on the denoiser (SSIBench) or on a
+    data-consistency step (:class:`ConsistentMoDL`); its speed options (``pipeline.setting.speed``) may run the UNet under
     bfloat16 autocast and lay its weights out channels-last.
     """
     channels = list(profile.unet_channels) if profile.unet_channels else None
     unet = AutocastUNet if "bf16" in profile.speed else UNet
     denoiser = unet(2, 2, scales=profile.unet_scales, channels_per_scale=channels, batch_norm=False)
-    model = ENDING_ON[profile.final_step_for(noisy, multicoil)](denoiser=denoiser, num_iter=profile.modl_iterations)
+    model = ENDING_ON[profile.final_step](denoiser=denoiser, num_iter=profile.modl_iterations)
     layout = torch.channels_last if "channels-last" in profile.speed else torch.preserve_format
     return model.to(device, memory_format=layout)
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from pipeline.base.errors import UsageError, choose
+from pipeline.setting.data.mni import SPLIT_VERSION
 from pipeline.setting.speed import parse as parse_speed
 
 
@@ -39,19 +40,10 @@ class Profile:
     # is that many optimiser steps, drawn from consecutive shuffled passes (``pipeline.run.batches``),
     # so that the budget is counted in steps whatever the number of images; in the config when set
     steps_per_epoch: int | None = None
-    # the embedded dataset's split (pipeline.setting.data.mni): 2 leaves out the sagittal slices that
-    # mirror others; the retired profiles keep 1, that of their committed runs (not in their config)
-    mni_split: int = 2
     # a profile whose runs are another's stopped early: the name of that longer profile, whose
     # learning curves give these runs' scores wherever it has them (``pipeline.run.stopped``); a
     # method the longer profile lacks trains its own runs here. Not in the config: it changes no result
     stopped_from: str | None = None
-
-    def final_step_for(self, noisy: bool, multicoil: bool) -> str:
-        """The step the network ends on in a scenario with or without measurement noise and coil maps."""
-        if self.final_step == WHERE_EXACT:
-            return "prox" if noisy or multicoil else "projection"
-        return self.final_step
 
     def epoch_steps(self, n_train: float | None) -> int | None:
         """Optimiser steps in one epoch: the profile's fixed number, or one pass over ``n_train``
@@ -78,19 +70,16 @@ class Profile:
         return replace(self, name=name, description=description, epochs=epochs, stopped_from=self.name)
 
     def as_config(self) -> dict:
-        """What the profile fixes for a run. The final step is recorded as the step a run computes
-        (``RunSpec.config``), not as the rule that chose it, so a rule that resolves to the same step
-        keeps a run current; only the retired rule WHERE_EXACT stays, so that the runs committed
-        under it keep their hash until they are replaced."""
+        """What the profile fixes for a run. The final step is recorded beside it, as the step a run
+        computes (``RunSpec.config``); the embedded dataset's split version is recorded whatever the
+        dataset, as it always was, so that committed runs keep their hash."""
         cfg = asdict(self)
         for key in ("description", "curve_points", "curve_images", "stopped_from"):
             cfg.pop(key)
-        if self.final_step != WHERE_EXACT:
-            cfg.pop("final_step")
+        cfg.pop("final_step")
         if self.steps_per_epoch is None:
             cfg.pop("steps_per_epoch")
-        if self.mni_split == 1:
-            cfg.pop("mni_split")
+        cfg["mni_split"] = SPLIT_VERSION
         cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
         if self.speed:
             cfg["speed"] = list(self.speed)
@@ -105,19 +94,15 @@ def curve_epochs(epochs: int, points: int) -> list[int]:
 
 
 # "denoiser": DeepInverse's MoDL, as SSIBench; "prox": MoDL's own soft data consistency with its
-# last learned step; "projection": x + A†(y − Ax); WHERE_EXACT: the rule chosen from the physics.
-# The projection is exact data consistency only when the measurements are noiseless (with noise
-# it writes the noise back into every output) and A† is exact (single-coil: closed form; with coil
-# maps an iterative solve of singular normal equations, approximate and unstable under VORTEX's
-# augmented operators). So: the projection in noiseless single-coil scenarios, the prox elsewhere.
-WHERE_EXACT = "projection-where-exact"
-FINAL_STEPS = ("denoiser", "prox", "projection", WHERE_EXACT)
+# last learned step; "projection": x + A†(y − Ax), under which A f(y) = y and measurement
+# consistency has no gradient (``python -m pipeline check-terms``), so no profile ends on it.
+FINAL_STEPS = ("denoiser", "prox", "projection")
 
 # The headline profile: the leaderboard's (the site's home page, the default profile of every
 # command but one); the quick look: the default of `contribute`, whose report on a new method
 # should come in half an hour: the headline stopped at QUICK_STEPS optimiser steps, its first
 # curve point, so that its results are read off the headline's runs and never trained apart.
-HEADLINE = "standard"
+HEADLINE = "cpu"
 QUICK_LOOK = "quick"
 QUICK_STEPS = 192
 
@@ -134,19 +119,9 @@ PROFILES: dict[str, Profile] = {
             discriminator_width=8, n_gallery=2, curve_images=2,
         ),
         Profile(
-            name="standard",
-            description="the headline on a CPU: embedded brain slices at 64x64, 96 epochs, the largest "
-                        "budget of the doubling test that a seed affords on 2 cores (about 4.5 hours)",
-            dataset="mni", img_size=64, n_train=64, n_test=16, epochs=96, batch_size=4,
-            lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
-            discriminator_width=32, n_gallery=4, final_step=WHERE_EXACT, mni_split=1,
-            # every 12 epochs on every test image: the doubling test reads epochs 12, 24, 48, 96
-            curve_points=8, curve_images=16,
-        ),
-        Profile(
             name="cpu",
-            description="the headline on a CPU, being built: every distinct embedded brain slice (191 "
-                        "training, 54 test) at 64x64, 1,536 optimiser steps (8 epochs of 192 steps), SSIBench's model",
+            description="the headline on a CPU: every distinct embedded brain slice (191 training, 54 test) "
+                        "at 64x64, 1,536 optimiser steps (8 epochs of 192 steps), SSIBench's model",
             dataset="mni", img_size=64, n_train=None, n_test=None, epochs=8, batch_size=4,
             lr=1e-3, unet_scales=3, unet_channels=(16, 32, 64), modl_iterations=3,
             discriminator_width=32, n_gallery=4, steps_per_epoch=192,

@@ -64,14 +64,12 @@ class DatasetSpec:
         return {"name": self.name, "data_dir": self.data_dir}
 
 
-def load_images(spec: DatasetSpec, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path,
-                mni_split: int = 2) -> ImageSplit:
-    """Train/test ground-truth images (N, 2, H, W) of a built-in dataset (``mni_split``: the version
-    of the embedded dataset's split, ``pipeline.setting.data.mni``)."""
+def load_images(spec: DatasetSpec, img_size: int, n_train: int | None, n_test: int | None, cache_dir: Path) -> ImageSplit:
+    """Train/test ground-truth images (N, 2, H, W) of a built-in dataset."""
     if spec.name == "mni":
         from pipeline.setting.data.mni import mni_images
 
-        return mni_images(img_size, n_train, n_test, mni_split)
+        return mni_images(img_size, n_train, n_test)
     from pipeline.setting.data.fastmri import fastmri_images
 
     return fastmri_images(Path(spec.data_dir), img_size, n_train, n_test, cache_dir)

@@ -7,10 +7,10 @@ each axis: every fifth block of ``BLOCK`` slices is test, and training slices cl
 ``GAP`` slices to a test slice are dropped. The profile then takes an evenly spread subset.
 
 The template is the symmetric one: sagittal slice ``i`` and slice ``196 - i`` are the same
-image (measured: relative difference 0). Split version 2 (``Profile.mni_split``, the default)
-uses only the sagittal slices of one side, the midline included. Version 1 used both sides, so
-6 of its 18 sagittal test slices were exact copies of training slices; only the retired
-profiles, whose committed runs were made with it, keep it.
+image (measured: relative difference 0), so only the sagittal slices of one side are used, the
+midline included. That is split version 2, recorded in every run's config; version 1 used both
+sides, so 6 of its 18 sagittal test slices were exact copies of training slices (it was retired
+with the profiles that used it; git keeps them).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ TEST_EVERY = 5  # every fifth block is a test block
 GAP = 3  # no training slice within this many slices of a test slice
 ORIENTATIONS = ("sagittal", "coronal", "axial")  # volume axes 0, 1, 2
 MIRRORED_AXIS = 0  # the template is left-right symmetric along this axis (sagittal slices)
-SPLITS = (1, 2)  # 1: both sides of the mirrored axis (retired); 2: one side
+SPLIT_VERSION = 2  # one side of the mirrored axis (version 1, both sides, is retired)
 
 
 def template_path() -> Path:
@@ -68,22 +68,20 @@ def oriented_slice(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
     return np.rot90(np.take(volume, index, axis=axis)).copy()
 
 
-def split_ids(volume: np.ndarray, split: int = 2) -> dict[str, list[tuple[int, int]]]:
-    """Every (axis, slice) of the training and test splits of version ``split``, axis by axis."""
+def split_ids(volume: np.ndarray) -> dict[str, list[tuple[int, int]]]:
+    """Every (axis, slice) of the training and test splits, axis by axis."""
     ids: dict[str, list[tuple[int, int]]] = {"train": [], "test": []}
     for axis in range(3):
         brain = (np.moveaxis(volume, axis, 0) > 0).mean(axis=(1, 2))
-        train, test = split_indices(brain, mirrored=axis == MIRRORED_AXIS and split >= 2)
+        train, test = split_indices(brain, mirrored=axis == MIRRORED_AXIS)
         ids["train"] += [(axis, i) for i in train]
         ids["test"] += [(axis, i) for i in test]
     return ids
 
 
-def mni_images(img_size: int, n_train: int | None, n_test: int | None, split: int = 2) -> ImageSplit:
-    if split not in SPLITS:
-        raise UsageError(f"unknown split version {split} of the mni dataset; choose one of {SPLITS}")
+def mni_images(img_size: int, n_train: int | None, n_test: int | None) -> ImageSplit:
     volume = load_volume()
-    ids = split_ids(volume, split)
+    ids = split_ids(volume)
     chosen = {
         "train": [ids["train"][k] for k in even_subset(len(ids["train"]), n_train)],
         "test": [ids["test"][k] for k in even_subset(len(ids["test"]), n_test)],

@@ -35,12 +35,11 @@ def overview(volume: np.ndarray | None = None) -> dict:
     profiles = {}
     for p in PROFILES.values():
         if p.dataset == "mni":
-            theirs = mni.split_ids(volume, p.mni_split)
-            chosen = {split: [theirs[split][k] for k in even_subset(len(theirs[split]), n)]
+            chosen = {split: [ids[split][k] for k in even_subset(len(ids[split]), n)]
                       for split, n in (("train", p.n_train), ("test", p.n_test))}
-            profiles[p.name] = {"img_size": p.img_size, "split_version": p.mni_split, **{split: per_orientation(c) for split, c in chosen.items()}}
+            profiles[p.name] = {"img_size": p.img_size, **{split: per_orientation(c) for split, c in chosen.items()}}
     return {
-        "template": mni.TEMPLATE, "split_version": max(mni.SPLITS), "shape": list(volume.shape), "voxel_mm": 1,
+        "template": mni.TEMPLATE, "split_version": mni.SPLIT_VERSION, "shape": list(volume.shape), "voxel_mm": 1,
         "min_brain_fraction": mni.MIN_BRAIN_FRACTION, "block": mni.BLOCK, "test_every": mni.TEST_EVERY, "gap": mni.GAP,
         "orientations": list(mni.ORIENTATIONS),
         "split": {split: per_orientation(found) for split, found in ids.items()},
