@@ -1,8 +1,11 @@
-"""README's headline numbers are the committed results': ``python -m pipeline readme`` writes them."""
+"""The numbers README and the leaderboards page quote are the committed results': ``python -m
+pipeline readme`` writes them."""
 
 from __future__ import annotations
 
-from pipeline.render.readme import BEGIN, END, headline_block, with_block
+import pytest
+
+from pipeline.render.readme import BEGIN, BLOCKS, END, LEADERBOARDS, block_numbers, headline_block, markers, with_block
 from pipeline.render.build import headline_first
 from pipeline.analysis import leaderboard
 from tests.conftest import ROOT, run_cli
@@ -14,10 +17,18 @@ def between_markers(text: str) -> str:
     return text.split(BEGIN, 1)[1].split(END, 1)[0]
 
 
-def test_readme_shows_the_committed_headline():
-    """Fails when the headline's results (or the headline) changed and `make readme` was not run."""
-    text = README.read_text()
-    assert between_markers(text) == f"\n{headline_block(ROOT / 'results')}\n", "run `make readme` and commit README.md"
+@pytest.mark.parametrize("path, block", [(path, block) for path, blocks in BLOCKS.items() for block in blocks],
+                         ids=lambda x: getattr(x, "name", x))
+def test_each_written_page_shows_the_committed_numbers(path, block):
+    """Fails when the results (or the headline) changed and `make readme` was not run."""
+    begin, end = markers(block)
+    shown = path.read_text().split(begin, 1)[1].split(end, 1)[0]
+    assert shown == f"\n{block_numbers(block, ROOT / 'results')}\n", f"run `make readme` and commit {path.name}"
+
+
+def test_the_leaderboards_page_shows_the_headline_and_the_quick_look():
+    text = LEADERBOARDS.read_text()
+    assert "\nProfile `cpu`: PSNR" in text and "\nProfile `quick`: PSNR" in text
 
 
 def test_the_block_is_the_headlines_leaderboard():
@@ -67,20 +78,33 @@ def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints():
         assert f" | {tau} | " in rows[scenario] and rows[scenario].endswith("| yes |" if enough else "| **no** |")
 
 
-def test_the_command_rewrites_only_the_block(tmp_path):
-    copy = tmp_path / "README.md"
-    copy.write_text(with_block(README.read_text(), "| stale | 1.00 |", copy))
-    result = run_cli("readme", "--readme", str(copy), "--results-dir", str(ROOT / "results"))
-    assert result.returncode == 0 and "written" in result.stderr, result.stderr
-    assert copy.read_text() == README.read_text()
-    again = run_cli("readme", "--readme", str(copy), "--results-dir", str(ROOT / "results"))
-    assert again.returncode == 0 and "already current" in again.stderr
+def copies(tmp_path):
+    """README and the leaderboards page copied, with a stale number in each block."""
+    readme, page = tmp_path / "README.md", tmp_path / "leaderboards.md"
+    readme.write_text(with_block(README.read_text(), "| stale | 1.00 |", readme))
+    text = LEADERBOARDS.read_text()
+    for block in BLOCKS[LEADERBOARDS]:
+        text = with_block(text, "| stale | 2.00 |", page, block)
+    page.write_text(text)
+    return readme, page
 
 
-def test_a_readme_without_its_markers_is_a_one_line_error_and_is_left_alone(tmp_path):
-    copy = tmp_path / "README.md"
-    copy.write_text(README.read_text().replace(END, ""))
-    before = copy.read_text()
-    result = run_cli("readme", "--readme", str(copy), "--results-dir", str(ROOT / "results"))
-    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-    assert "must hold the line" in result.stderr and copy.read_text() == before
+def test_the_command_rewrites_only_the_blocks(tmp_path):
+    readme, page = copies(tmp_path)
+    command = ("readme", "--readme", str(readme), "--leaderboards", str(page), "--results-dir", str(ROOT / "results"))
+    result = run_cli(*command)
+    assert result.returncode == 0 and result.stderr.count(" written") == 2, result.stderr
+    assert readme.read_text() == README.read_text() and page.read_text() == LEADERBOARDS.read_text()
+    again = run_cli(*command)
+    assert again.returncode == 0 and again.stderr.count("already current") == 2
+
+
+@pytest.mark.parametrize("which", ["readme", "leaderboards"])
+def test_a_page_without_its_markers_is_a_one_line_error_and_is_left_alone(tmp_path, which):
+    readme, page = copies(tmp_path)
+    broken = {"readme": readme, "leaderboards": page}[which]
+    broken.write_text(broken.read_text().replace(markers("quick" if which == "leaderboards" else "headline")[1], ""))
+    before = broken.read_text()
+    result = run_cli("readme", "--readme", str(readme), "--leaderboards", str(page), "--results-dir", str(ROOT / "results"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "must hold the line" in result.stderr and broken.read_text() == before

@@ -1,11 +1,12 @@
-"""README's headline numbers, written from the committed results (``make readme``).
+"""The numbers that written pages quote, written from the committed results (``make readme``).
 
-The front door shows the headline profile's leaderboard (PSNR per method and scenario, mean over
-seeds, in the site's order: relative rank, variants last), its agreement with the paper, the
-paper's findings checked, the doubling test at the full budget and every pair the paper orders
-that is reversed here, with its verdict. Written between two marker lines from the same tables
-and functions as the site's home page and ``make findings``, so that README cannot drift from
-the results: a test compares the two.
+README (the front door) shows the headline profile's leaderboard (PSNR per method and scenario,
+mean over seeds, in the site's order: relative rank, variants last), its agreement with the
+paper, the paper's findings checked, the doubling test at the full budget and every pair the
+paper orders that is reversed here, with its verdict; the guide's page on the committed
+leaderboards shows the same for the headline and the quick look. Each block is written between
+two marker lines from the same tables and functions as the site's home page and ``make
+findings``, so that no written page can drift from the results: tests compare them.
 """
 
 from __future__ import annotations
@@ -13,21 +14,47 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from pipeline.base import PROJECT_ROOT
+
 from pipeline.analysis import agreement, disagreement, doubling, findings, leaderboard
 from pipeline.analysis.verdicts import verdicts
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
 from pipeline.render.reference import scale, steps
+from pipeline.setting.profiles import QUICK_LOOK
 
-BEGIN = "<!-- headline numbers: written by `make readme` from results/, do not edit by hand -->"
-END = "<!-- end of the headline numbers -->"
+README = PROJECT_ROOT / "README.md"
+LEADERBOARDS = PROJECT_ROOT / "site" / "pages" / "leaderboards.md"
+# the blocks each file holds: the headline's, and the quick look's
+BLOCKS = {README: ("headline",), LEADERBOARDS: ("headline", QUICK_LOOK)}
+
+
+def markers(block: str) -> tuple[str, str]:
+    """The lines that open and close ``block``'s numbers in a written page."""
+    return (f"<!-- {block} numbers: written by `make readme` from results/, do not edit by hand -->",
+            f"<!-- end of the {block} numbers -->")
+
+
+BEGIN, END = markers("headline")
 
 
 def headline_block(results_dir: Path) -> str:
-    """The Markdown between the markers: the headline's scale and PSNR table, its τ with the paper,
-    the paper's findings checked, the full budget's doubling test and the reversed pairs."""
-    p = headline_first(leaderboard.read_profiles(results_dir), None, results_dir)[0]
+    """The headline's numbers (:func:`profile_block`)."""
+    return profile_block(headline_first(leaderboard.read_profiles(results_dir), None, results_dir)[0])
+
+
+def block_numbers(block: str, results_dir: Path) -> str:
+    """``block``'s numbers: the headline's, or the named profile's (a line saying it has no results)."""
+    if block == "headline":
+        return headline_block(results_dir)
+    found = [p for p in leaderboard.read_profiles(results_dir) if p.name == block]
+    return profile_block(found[0]) if found else f"No results of profile `{block}` in `{results_dir}`."
+
+
+def profile_block(p: leaderboard.Profile) -> str:
+    """A profile's numbers: its scale and PSNR table, its τ with the paper, the paper's findings
+    checked, the full budget's doubling test and the reversed pairs."""
     variants = {}
     for s in p.scenarios:
         table = leaderboard.scenario_table(p, s)
@@ -68,22 +95,31 @@ def agreement_line(taus: list[agreement.Agreement]) -> str:
             f"in every scenario) {verdict}.")
 
 
-def with_block(text: str, block: str, readme: Path) -> str:
-    """``text`` (README's) with what lies between the markers replaced by ``block``."""
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise UsageError(f"{readme} must hold the line {BEGIN!r} once, then the line {END!r} once; put them back "
-                         "around the headline's numbers")
-    head, rest = text.split(BEGIN)
-    return f"{head}{BEGIN}\n{block}\n{END}{rest.split(END, 1)[1]}"
+def with_block(text: str, numbers: str, path: Path, block: str = "headline") -> str:
+    """``text`` (the page at ``path``) with what lies between ``block``'s markers replaced by ``numbers``."""
+    begin, end = markers(block)
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise UsageError(f"{path} must hold the line {begin!r} once, then the line {end!r} once; put them back "
+                         f"around the {block} numbers")
+    head, rest = text.split(begin)
+    return f"{head}{begin}\n{numbers}\n{end}{rest.split(end, 1)[1]}"
 
 
-def write_readme(readme: Path, results_dir: Path) -> bool:
-    """Write the headline's numbers into ``readme``; whether they changed."""
-    text = readme.read_text()
-    new = with_block(text, headline_block(results_dir), readme)
-    if new != text:
-        readme.write_text(new)
-    return new != text
+def write_numbers(pages: dict[Path, tuple[str, ...]], results_dir: Path) -> dict[Path, bool]:
+    """Write each page's blocks of numbers into it; whether each changed. Every page is checked
+    before any is written, so a page missing a marker leaves them all as they were."""
+    numbers = {block: block_numbers(block, results_dir) for blocks in pages.values() for block in blocks}
+    written = {}
+    for path, blocks in pages.items():
+        text = path.read_text()
+        new = text
+        for block in blocks:
+            new = with_block(new, numbers[block], path, block)
+        written[path] = (text, new)
+    for path, (text, new) in written.items():
+        if new != text:
+            path.write_text(new)
+    return {path: text != new for path, (text, new) in written.items()}
 
 
 def findings_lines(p: leaderboard.Profile) -> list[str]:
