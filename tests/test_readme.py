@@ -5,25 +5,25 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.render.readme import BEGIN, BLOCKS, END, LEADERBOARDS, block_numbers, headline_block, markers, with_block
-from pipeline.render.build import headline_first
+from pipeline.render.readme import BLOCKS, Numbers, markers, with_block
 from pipeline.analysis import leaderboard
 from tests.conftest import ROOT, run_cli
 
 README = ROOT / "README.md"
+LEADERBOARDS = ROOT / "site" / "pages" / "leaderboards.md"
 
 
-def between_markers(text: str) -> str:
-    return text.split(BEGIN, 1)[1].split(END, 1)[0]
+@pytest.fixture(scope="module")
+def numbers():
+    return Numbers(ROOT / "results")
 
 
-@pytest.mark.parametrize("path, block", [(path, block) for path, blocks in BLOCKS.items() for block in blocks],
-                         ids=lambda x: getattr(x, "name", x))
-def test_each_written_page_shows_the_committed_numbers(path, block):
+@pytest.mark.parametrize("page, block", [(page, block) for page, blocks in BLOCKS.items() for block in blocks])
+def test_each_written_page_shows_the_committed_numbers(page, block, numbers):
     """Fails when the results (or the headline) changed and `make readme` was not run."""
     begin, end = markers(block)
-    shown = path.read_text().split(begin, 1)[1].split(end, 1)[0]
-    assert shown == f"\n{block_numbers(block, ROOT / 'results')}\n", f"run `make readme` and commit {path.name}"
+    shown = (ROOT / page).read_text().split(begin, 1)[1].split(end, 1)[0]
+    assert shown == f"\n{numbers.block(block)}\n", f"run `make readme` and commit {page}"
 
 
 def test_the_leaderboards_page_shows_the_headline_and_the_quick_look():
@@ -31,9 +31,8 @@ def test_the_leaderboards_page_shows_the_headline_and_the_quick_look():
     assert "\nProfile `cpu`: PSNR" in text and "\nProfile `quick`: PSNR" in text
 
 
-def test_the_block_is_the_headlines_leaderboard():
-    block = headline_block(ROOT / "results")
-    p = headline_first(leaderboard.read_profiles(ROOT / "results"), None, ROOT / "results")[0]
+def test_the_block_is_the_headlines_leaderboard(numbers):
+    block, p = numbers.block("headline"), numbers.headline
     assert block.startswith(f"Profile `{p.name}`")
     leaderboard_table = block.split("\n\n")[1]  # the scale line, then the table
     rows = [line for line in leaderboard_table.splitlines() if not line.startswith(("| method", "| ---"))]
@@ -46,12 +45,27 @@ def test_the_block_is_the_headlines_leaderboard():
             assert cell == (f"{table.psnr[method]:.2f}" if method in table.index else "—"), (s, method)
 
 
-def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints():
+@pytest.fixture(scope="module")
+def printed(numbers):
+    """`make findings` on the headline."""
+    done = run_cli("findings", "--profile", numbers.headline.name, "--results-dir", str(ROOT / "results"))
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def doubling_rows(printed, p) -> list[tuple[str, str]]:
+    """(scenario, tau) of every doubling row that findings prints, and whether B is enough."""
+    rows = []
+    for line in printed.stdout.splitlines():
+        words = line.split()
+        if len(words) > 6 and words[0] in p.scenarios and words[1] == "B" and words[6] == "tau":
+            rows.append((words[0], f"{float(words[7]):.2f}", "NOT enough" not in line))
+    return rows
+
+
+def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints(numbers, printed):
     """README's reversed pairs and doubling verdicts are `make findings`' own, scenario by scenario."""
-    block = headline_block(ROOT / "results")
-    p = headline_first(leaderboard.read_profiles(ROOT / "results"), None, ROOT / "results")[0]
-    printed = run_cli("findings", "--profile", p.name, "--results-dir", str(ROOT / "results"))
-    assert printed.returncode == 0, printed.stderr
+    block, p = numbers.block("headline"), numbers.headline
     listed = {line.split("`")[1]: line for line in block.splitlines() if line.startswith("- `")}
     scenario, checked = None, 0
     for line in printed.stdout.splitlines():
@@ -67,44 +81,57 @@ def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints():
             checked += 1
     assert checked == sum(len(line.split(" reversed. ", 1)[1].split("; ")) for line in listed.values()
                           if " reversed. " in line)  # every pair listed is one findings prints
-    full_budget = {}  # scenario -> (tau, enough) of its last doubling row: the full budget's
-    for line in printed.stdout.splitlines():
-        words = line.split()
-        if len(words) > 6 and words[0] in p.scenarios and words[1] == "B" and words[6] == "tau":
-            full_budget[words[0]] = (f"{float(words[7]):.2f}", "NOT enough" not in line)
+    full_budget = {s: (tau, enough) for s, tau, enough in doubling_rows(printed, p)}  # each scenario's last row
     rows = {r.split(" | ")[0].removeprefix("| "): r for r in block.splitlines() if r.startswith("| ") and " → " in r and not r.startswith("| scenario")}
     assert set(rows) == set(full_budget)
     for scenario, (tau, enough) in full_budget.items():
         assert f" | {tau} | " in rows[scenario] and rows[scenario].endswith("| yes |" if enough else "| **no** |")
 
 
+def test_the_results_guide_shows_every_doubling_row_that_findings_prints(numbers, printed):
+    table = [r.split(" | ") for r in numbers.block("headline doubling").splitlines() if r.startswith("| `")]
+    assert [(r[0].strip("| `"), r[2], r[5] == "yes") for r in table] == doubling_rows(printed, numbers.headline)
+
+
+def test_the_results_guide_shows_the_grid_time_that_findings_prints(numbers, printed):
+    shown = numbers.block("headline time").removeprefix("```text\n").removesuffix("\n```")
+    assert shown.startswith(f"Grid time, profile {numbers.headline.name}") and shown in printed.stdout
+
+
 def copies(tmp_path):
-    """README and the leaderboards page copied, with a stale number in each block."""
-    readme, page = tmp_path / "README.md", tmp_path / "leaderboards.md"
-    readme.write_text(with_block(README.read_text(), "| stale | 1.00 |", readme))
-    text = LEADERBOARDS.read_text()
-    for block in BLOCKS[LEADERBOARDS]:
-        text = with_block(text, "| stale | 2.00 |", page, block)
-    page.write_text(text)
-    return readme, page
+    """The written pages copied under ``tmp_path``, with a stale number in each block."""
+    for page, blocks in BLOCKS.items():
+        text = (ROOT / page).read_text()
+        for block in blocks:
+            text = with_block(text, "| stale | 1.00 |", tmp_path / page, block)
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / page).write_text(text)
+    return tmp_path
 
 
 def test_the_command_rewrites_only_the_blocks(tmp_path):
-    readme, page = copies(tmp_path)
-    command = ("readme", "--readme", str(readme), "--leaderboards", str(page), "--results-dir", str(ROOT / "results"))
+    root = copies(tmp_path)
+    command = ("readme", "--root", str(root), "--results-dir", str(ROOT / "results"))
     result = run_cli(*command)
-    assert result.returncode == 0 and result.stderr.count(" written") == 2, result.stderr
-    assert readme.read_text() == README.read_text() and page.read_text() == LEADERBOARDS.read_text()
+    assert result.returncode == 0 and result.stderr.count(" written") == len(BLOCKS), result.stderr
+    assert all((root / page).read_text() == (ROOT / page).read_text() for page in BLOCKS)
     again = run_cli(*command)
-    assert again.returncode == 0 and again.stderr.count("already current") == 2
+    assert again.returncode == 0 and again.stderr.count("already current") == len(BLOCKS)
 
 
-@pytest.mark.parametrize("which", ["readme", "leaderboards"])
-def test_a_page_without_its_markers_is_a_one_line_error_and_is_left_alone(tmp_path, which):
-    readme, page = copies(tmp_path)
-    broken = {"readme": readme, "leaderboards": page}[which]
-    broken.write_text(broken.read_text().replace(markers("quick" if which == "leaderboards" else "headline")[1], ""))
-    before = broken.read_text()
-    result = run_cli("readme", "--readme", str(readme), "--leaderboards", str(page), "--results-dir", str(ROOT / "results"))
+@pytest.mark.parametrize("page", list(BLOCKS))
+def test_a_page_without_its_markers_is_a_one_line_error_and_every_page_is_left_alone(tmp_path, page):
+    root = copies(tmp_path)
+    broken = root / page
+    broken.write_text(broken.read_text().replace(markers(BLOCKS[page][-1])[1], ""))
+    before = {p: (root / p).read_text() for p in BLOCKS}
+    result = run_cli("readme", "--root", str(root), "--results-dir", str(ROOT / "results"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "must hold the line" in result.stderr and broken.read_text() == before
+    assert "must hold the line" in result.stderr
+    assert {p: (root / p).read_text() for p in BLOCKS} == before
+
+
+def test_a_root_without_the_pages_is_a_one_line_error(tmp_path):
+    result = run_cli("readme", "--root", str(tmp_path), "--results-dir", str(ROOT / "results"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "pass --root the project's folder" in result.stderr

@@ -17,7 +17,8 @@ from pipeline.analysis.leaderboard import profile_named, read_profiles
 from pipeline.base.errors import UsageError
 from pipeline.commands.options import Command, add_grid_options, add_profile_option, grid_request
 from pipeline.render import build_site
-from pipeline.render.readme import BLOCKS, LEADERBOARDS, README as README_FILE, write_numbers
+from pipeline.base import PROJECT_ROOT
+from pipeline.render.readme import BLOCKS, write_numbers
 from pipeline.setting.profiles import HEADLINE, QUICK_LOOK, get_profile
 
 
@@ -117,15 +118,14 @@ def render_site(args) -> int:
 
 def readme_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--results-dir", type=Path, default=Path("results"))
-    p.add_argument("--readme", type=Path, default=README_FILE, help="README to write (default: the project's)")
-    p.add_argument("--leaderboards", type=Path, default=LEADERBOARDS,
-                   help="the guide's page on the committed leaderboards to write (default: the project's)")
+    p.add_argument("--root", type=Path, default=PROJECT_ROOT,
+                   help=f"the folder whose {', '.join(BLOCKS)} to write (default: the project's)")
 
 
 def update_readme(args) -> int:
-    pages = {args.readme: BLOCKS[README_FILE], args.leaderboards: BLOCKS[LEADERBOARDS]}
-    for path, changed in write_numbers(pages, args.results_dir).items():
-        print(f"{path}: the {' and '.join(pages[path])} numbers {'written' if changed else 'already current'}", file=sys.stderr)
+    for path, changed in write_numbers(args.root, args.results_dir).items():
+        blocks = BLOCKS[str(path.relative_to(args.root))]
+        print(f"{path}: the {' and '.join(blocks)} numbers {'written' if changed else 'already current'}", file=sys.stderr)
     return 0
 
 
@@ -139,7 +139,8 @@ CHECK_TERMS = Command("check-terms", "check that every term of every method's lo
 COMPARE = Command("compare", "what a profile-wide setting changes: the same grid in two results folders, method by "
                   "method (paired PSNR difference, rankings' tau)", compare_arguments, print_comparison)
 README = Command("readme", f"write the headline profile's ({HEADLINE}) PSNR table, agreement with the paper, "
-                 f"findings, doubling test and reversed pairs into README.md, and those of {HEADLINE} and "
-                 f"{QUICK_LOOK} into site/pages/leaderboards.md, from results/", readme_arguments, update_readme, reads_only=("results_dir",))
+                 f"findings, doubling test and reversed pairs into README.md, those of {HEADLINE} and {QUICK_LOOK} into "
+                 "site/pages/leaderboards.md and the headline's doubling test and grid time into "
+                 "site/pages/results-guide.md, from results/", readme_arguments, update_readme, reads_only=("results_dir",))
 SITE = Command("site", "render results/ into the leaderboard site (MkDocs Material)", site_arguments, render_site,
                reads_only=("results_dir",))

@@ -14,20 +14,19 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from pipeline.base import PROJECT_ROOT
 
-from pipeline.analysis import agreement, disagreement, doubling, findings, leaderboard
-from pipeline.analysis.verdicts import verdicts
+from pipeline.analysis import agreement, disagreement, doubling, findings, gridtime, leaderboard
+from pipeline.analysis.verdicts import Verdicts, verdicts
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
 from pipeline.render.reference import scale, steps
 from pipeline.setting.profiles import QUICK_LOOK
 
-README = PROJECT_ROOT / "README.md"
-LEADERBOARDS = PROJECT_ROOT / "site" / "pages" / "leaderboards.md"
-# the blocks each file holds: the headline's, and the quick look's
-BLOCKS = {README: ("headline",), LEADERBOARDS: ("headline", QUICK_LOOK)}
+# the pages (from the project's root) and the blocks each holds: a profile's numbers ("headline":
+# whichever it is), and the headline's doubling test at every budget and its grid's time
+BLOCKS = {"README.md": ("headline",), "site/pages/leaderboards.md": ("headline", QUICK_LOOK),
+          "site/pages/results-guide.md": ("headline doubling", "headline time")}
 
 
 def markers(block: str) -> tuple[str, str]:
@@ -36,23 +35,34 @@ def markers(block: str) -> tuple[str, str]:
             f"<!-- end of the {block} numbers -->")
 
 
-BEGIN, END = markers("headline")
+
+class Numbers:
+    """The numbers of a results folder that written pages quote, block by block; each profile's
+    verdicts are computed once."""
+
+    def __init__(self, results_dir: Path):
+        self.results_dir = results_dir
+        self.profiles = {p.name: p for p in headline_first(leaderboard.read_profiles(results_dir), None, results_dir)}
+        self.headline = next(iter(self.profiles.values()))
+        self.judged: dict[str, Verdicts] = {}
+
+    def verdicts(self, p: leaderboard.Profile) -> Verdicts:
+        if p.name not in self.judged:
+            self.judged[p.name] = verdicts(p)
+        return self.judged[p.name]
+
+    def block(self, name: str) -> str:
+        """``name``'s numbers: a profile's (``headline``: the headline's), or the headline's doubling
+        test or grid time; a line saying so where the profile has no results."""
+        if name == "headline doubling":
+            return doubling_table(self.headline, self.verdicts(self.headline).budgets)
+        if name == "headline time":
+            return time_lines(self.headline)
+        p = self.headline if name == "headline" else self.profiles.get(name)
+        return profile_block(p, self.verdicts(p)) if p else f"No results of profile `{name}` in `{self.results_dir}`."
 
 
-def headline_block(results_dir: Path) -> str:
-    """The headline's numbers (:func:`profile_block`)."""
-    return profile_block(headline_first(leaderboard.read_profiles(results_dir), None, results_dir)[0])
-
-
-def block_numbers(block: str, results_dir: Path) -> str:
-    """``block``'s numbers: the headline's, or the named profile's (a line saying it has no results)."""
-    if block == "headline":
-        return headline_block(results_dir)
-    found = [p for p in leaderboard.read_profiles(results_dir) if p.name == block]
-    return profile_block(found[0]) if found else f"No results of profile `{block}` in `{results_dir}`."
-
-
-def profile_block(p: leaderboard.Profile) -> str:
+def profile_block(p: leaderboard.Profile, judged: Verdicts) -> str:
     """A profile's numbers: its scale and PSNR table, its τ with the paper, the paper's findings
     checked, the full budget's doubling test and the reversed pairs."""
     variants = {}
@@ -69,7 +79,6 @@ def profile_block(p: leaderboard.Profile) -> str:
     for method, scores in rows:
         name = f"*{method}*" if method in leaderboard.REFERENCES else method
         lines.append(f"| {name} | " + " | ".join(psnr(x) for x in scores) + " |")
-    judged = verdicts(p)
     return "\n".join(lines + ["", agreement_line(judged.taus), "", *findings_lines(p), "",
                               *doubling_lines(p, judged.budgets), "", *reversed_lines(p, judged.reversed_pairs)])
 
@@ -105,12 +114,17 @@ def with_block(text: str, numbers: str, path: Path, block: str = "headline") -> 
     return f"{head}{begin}\n{numbers}\n{end}{rest.split(end, 1)[1]}"
 
 
-def write_numbers(pages: dict[Path, tuple[str, ...]], results_dir: Path) -> dict[Path, bool]:
-    """Write each page's blocks of numbers into it; whether each changed. Every page is checked
-    before any is written, so a page missing a marker leaves them all as they were."""
-    numbers = {block: block_numbers(block, results_dir) for blocks in pages.values() for block in blocks}
+def write_numbers(root: Path, results_dir: Path) -> dict[Path, bool]:
+    """Write each page's blocks of numbers (``BLOCKS``, under ``root``) into it; whether each
+    changed. Every page is checked before any is written, so a page missing a marker leaves them
+    all as they were."""
+    found = Numbers(results_dir)
+    numbers = {block: found.block(block) for blocks in BLOCKS.values() for block in blocks}
     written = {}
-    for path, blocks in pages.items():
+    for page, blocks in BLOCKS.items():
+        path = root / page
+        if not path.is_file():
+            raise UsageError(f"{path} does not exist; pass --root the project's folder, which holds {', '.join(BLOCKS)}")
         text = path.read_text()
         new = text
         for block in blocks:
@@ -161,3 +175,25 @@ def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagr
                           for d in found)
         lines.append(f"- `{s}`: {len(found)} of {separated} reversed" + (f". {pairs}" if found else ""))
     return lines
+
+
+def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doubling]]) -> str:
+    """The doubling test at every budget the learning curves reach, per scenario."""
+    rows = [r for found in budgets.values() for r in found]
+    if not rows:
+        return "No scenario's learning curves reach a doubled budget: the doubling test is not measured."
+    lines = [f"Profile `{p.name}` ({', '.join(f'{len(found)} comparisons in `{s}`' for s, found in budgets.items() if found)}; "
+             "the paper's methods, variants left out; the last column is the training time of one seed of the "
+             "scenario's methods at 2B, from each run's measured seconds, mean over seeds):", "",
+             "| scenario | B → 2B | τ(B, 2B) | pairs ordered at 2B (CI excludes 0) | of those reversed at B | enough? | "
+             "training at 2B, one seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        flips = f" ({', '.join(f'{w} > {l}' for w, l in r.reversed)})" if r.reversed else ""
+        lines.append(f"| `{r.scenario}` | {steps(p, r.budget)} → {steps(p, 2 * r.budget)} | {r.tau:.2f} | {r.significant} | "
+                     f"{len(r.reversed)}{flips} | {'yes' if r.enough else 'no'} | {r.hours_per_seed:.1f} run-hours |")
+    return "\n".join(lines)
+
+
+def time_lines(p: leaderboard.Profile) -> str:
+    """The grid's time from its runs' own seconds (``make findings`` prints the same)."""
+    return f"```text\n{gridtime.report(p)}\n```"
