@@ -177,7 +177,7 @@ site: $(SITE_STAMP) ## render results/ into the leaderboard site in SITE (MkDocs
 	$(PY) -m pipeline site --results-dir '$(RESULTS)' --out '$(SITE)' \
 		$(GIVEN_PROFILE)
 
-readme: $(SITE_STAMP) ## write the headline's PSNR table, agreement, findings, doubling test and reversed pairs into README.md, from RESULTS
+readme: $(SITE_STAMP) ## write the numbers README and the guide quote (headline, quick, doubling test, grid time), from RESULTS
 	$(PY) -m pipeline readme --results-dir '$(RESULTS)'
 
 serve: site ## build the site and serve it on http://127.0.0.1:PORT/
