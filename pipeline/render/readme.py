@@ -20,7 +20,7 @@ from pipeline.analysis.verdicts import Verdicts, verdicts
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
-from pipeline.render.reference import scale, steps
+from pipeline.render.reference import epoch_steps, scale, steps
 from pipeline.setting.profiles import QUICK_LOOK
 
 # the pages (from the project's root) and the blocks each holds: a profile's numbers ("headline":
@@ -187,9 +187,11 @@ def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
              "scenario's methods at 2B, from each run's measured seconds, mean over seeds):", "",
              "| scenario | B → 2B | τ(B, 2B) | pairs ordered at 2B (CI excludes 0) | of those reversed at B | enough? | "
              "training at 2B, one seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    per_epoch, unit = (epoch_steps(p), "steps") if epoch_steps(p) else (1, "epochs")
     for r in rows:
         flips = f" ({', '.join(f'{w} > {l}' for w, l in r.reversed)})" if r.reversed else ""
-        lines.append(f"| `{r.scenario}` | {steps(p, r.budget)} → {steps(p, 2 * r.budget)} | {r.tau:.2f} | {r.significant} | "
+        budget = f"{r.budget * per_epoch:,} → {2 * r.budget * per_epoch:,} {unit}"
+        lines.append(f"| `{r.scenario}` | {budget} | {r.tau:.2f} | {r.significant} | "
                      f"{len(r.reversed)}{flips} | {'yes' if r.enough else 'no'} | {r.hours_per_seed:.1f} run-hours |")
     return "\n".join(lines)
 
