@@ -19,8 +19,7 @@ from torch.utils.data import Dataset
 from pipeline.base import storage, streams
 from pipeline.setting.data import DatasetSpec, load_images
 from pipeline.setting.data.custom import custom_splits
-from pipeline.setting.data.mni import SPLIT_VERSION
-from pipeline.setting.profiles import Profile
+from pipeline.setting.profiles import MNI_SPLIT_VERSION, Profile
 from pipeline.setting.scenarios import Scenario
 
 SIMULATION_BATCH = 16
@@ -103,7 +102,7 @@ def draw_params(scenario: Scenario, img_size: int, n_train: int, n_test: int,
 def cache_path(cache_dir: Path, profile: Profile, scenario: Scenario, dataset: DatasetSpec, seed: int) -> Path:
     key = {
         "dataset": dataset.as_config(), "img_size": profile.img_size, "n_train": profile.n_train,
-        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 2, "mni_split": SPLIT_VERSION,
+        "n_test": profile.n_test, "scenario": scenario.as_config(), "seed": seed, "format": 2, "mni_split": MNI_SPLIT_VERSION,
     }
     root = cache_dir / "measurements" / profile.name
     return storage.inside(root, root / scenario.name / f"{dataset.name}-seed{seed}-{storage.config_hash(key)}.pt")

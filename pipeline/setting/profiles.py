@@ -6,7 +6,6 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from pipeline.base.errors import UsageError, choose
-from pipeline.setting.data.mni import SPLIT_VERSION
 from pipeline.setting.speed import parse as parse_speed
 
 
@@ -79,7 +78,7 @@ class Profile:
         cfg.pop("final_step")
         if self.steps_per_epoch is None:
             cfg.pop("steps_per_epoch")
-        cfg["mni_split"] = SPLIT_VERSION
+        cfg["mni_split"] = MNI_SPLIT_VERSION
         cfg["unet_channels"] = list(self.unet_channels) if self.unet_channels else None
         if self.speed:
             cfg["speed"] = list(self.speed)
@@ -92,6 +91,10 @@ def curve_epochs(epochs: int, points: int) -> list[int]:
     """Up to ``points`` epochs, evenly spread, ending with the last (1-based: after that epoch)."""
     return sorted({max(1, round(k * epochs / points)) for k in range(1, points + 1)}) if points > 0 else []
 
+
+# the version of the embedded dataset's split (``pipeline.setting.data.mni``), recorded in every
+# run's config and measurement cache key; version 1 was retired with the profile ``standard``
+MNI_SPLIT_VERSION = 2
 
 # "denoiser": DeepInverse's MoDL, as SSIBench; "prox": MoDL's own soft data consistency with its
 # last learned step; "projection": x + A†(y − Ax), under which A f(y) = y and measurement

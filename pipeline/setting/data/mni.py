@@ -30,7 +30,6 @@ TEST_EVERY = 5  # every fifth block is a test block
 GAP = 3  # no training slice within this many slices of a test slice
 ORIENTATIONS = ("sagittal", "coronal", "axial")  # volume axes 0, 1, 2
 MIRRORED_AXIS = 0  # the template is left-right symmetric along this axis (sagittal slices)
-SPLIT_VERSION = 2  # one side of the mirrored axis (version 1, both sides, is retired)
 
 
 def template_path() -> Path:

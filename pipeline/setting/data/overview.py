@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.base import PROJECT_ROOT
 from pipeline.setting.data import mni
 from pipeline.setting.data.prepare import even_subset, to_complex_image
-from pipeline.setting.profiles import HEADLINE, PROFILES
+from pipeline.setting.profiles import HEADLINE, MNI_SPLIT_VERSION, PROFILES
 
 FOLDER = PROJECT_ROOT / "site" / "data"
 EXAMPLES = 3  # slices per split and orientation in the figure
@@ -39,7 +39,7 @@ def overview(volume: np.ndarray | None = None) -> dict:
                       for split, n in (("train", p.n_train), ("test", p.n_test))}
             profiles[p.name] = {"img_size": p.img_size, **{split: per_orientation(c) for split, c in chosen.items()}}
     return {
-        "template": mni.TEMPLATE, "split_version": mni.SPLIT_VERSION, "shape": list(volume.shape), "voxel_mm": 1,
+        "template": mni.TEMPLATE, "split_version": MNI_SPLIT_VERSION, "shape": list(volume.shape), "voxel_mm": 1,
         "min_brain_fraction": mni.MIN_BRAIN_FRACTION, "block": mni.BLOCK, "test_every": mni.TEST_EVERY, "gap": mni.GAP,
         "orientations": list(mni.ORIENTATIONS),
         "split": {split: per_orientation(found) for split, found in ids.items()},
