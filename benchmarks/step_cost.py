@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/step_cost.py [--repeats 20] [--threads 1]
 
-1. Multi-coil MoDL's conjugate-gradient data step, in the headline's model ending on the prox,
+1. Multi-coil MoDL's conjugate-gradient data step, as the headline profile builds it,
    differentiated two ways: DeepInverse's implicit backward (its
    default, a second CG solve per step for the incoming gradient) and autograd through the
    forward iterations (the project's choice, ``pipeline.setting.model.autograd_data_steps``). For each: how
@@ -22,7 +22,6 @@ import argparse
 import statistics
 import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -34,10 +33,7 @@ from pipeline.setting.model import build_model
 from pipeline.setting.profiles import HEADLINE, PROFILES
 from pipeline.setting.scenarios import SCENARIOS
 
-# the model the numbers on the costs page were measured with: the headline's, ending on the prox
-# (the retired profile standard's in multi-coil); ending on the denoiser, the implicit backward
-# with the loss scaled by 1e4 stays far from autograd's gradient (measured; not yet explained)
-PROFILE = replace(PROFILES[HEADLINE], final_step="prox")
+PROFILE = PROFILES[HEADLINE]
 
 
 @contextmanager

@@ -25,7 +25,8 @@ def test_step_cost_compares_the_data_step_backwards(tmp_path):
     assert implicit[:len(forward)] == forward  # the same forward solves, then the backward ones
     assert max(implicit[len(forward):]) == 50  # the implicit backward runs to the cap (DeepInverse's eps)
     distance = re.search(r"implicit ([\d.e+-]+) \(.*\), implicit with the loss x 1e4 ([\d.e+-]+) \(", out)
-    assert float(distance.group(1)) > 1e-2 > 1e-4 > float(distance.group(2))
+    implicit_off, scaled_off = float(distance.group(1)), float(distance.group(2))
+    assert implicit_off > 1e-3 and scaled_off < 1e-4  # short at a gradient's scale, exact once scaled up
     assert re.search(r"step time, autograd / implicit: \d+\.\d\d", out)
     assert "data loading per batch" in out
 
