@@ -89,8 +89,13 @@ def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints(number
 
 
 def test_the_results_guide_shows_every_doubling_row_that_findings_prints(numbers, printed):
-    table = [r.split(" | ") for r in numbers.block("headline doubling").splitlines() if r.startswith("| `")]
+    block = numbers.block("headline doubling").splitlines()
+    table = [r.split(" | ") for r in block if r.startswith("| `")]
     assert [(r[0].strip("| `"), r[2], r[5] == "yes") for r in table] == doubling_rows(printed, numbers.headline)
+    listed = {line.split(": ", 1)[0]: line.split(": ", 1)[1].split(", ") for line in block if line.startswith("- `")}
+    assert listed == {f"- {r[0].strip('| ')}, {r[1]}": listed.get(f"- {r[0].strip('| ')}, {r[1]}")
+                      for r in table if r[4] != "0"}  # a list of pairs under every row that reverses some
+    assert all(len(listed[f"- {r[0].strip('| ')}, {r[1]}"]) == int(r[4]) for r in table if r[4] != "0")
 
 
 def test_the_results_guide_shows_the_grid_time_that_findings_prints(numbers, printed):

@@ -178,21 +178,27 @@ def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagr
 
 
 def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doubling]]) -> str:
-    """The doubling test at every budget the learning curves reach, per scenario."""
+    """The doubling test at every budget the learning curves reach, per scenario; the reversed
+    pairs listed under the table, which would make its rows too long to read."""
     rows = [r for found in budgets.values() for r in found]
     if not rows:
         return "No scenario's learning curves reach a doubled budget: the doubling test is not measured."
-    lines = [f"Profile `{p.name}` ({', '.join(f'{len(found)} comparisons in `{s}`' for s, found in budgets.items() if found)}; "
-             "the paper's methods, variants left out; the last column is the training time of one seed of the "
-             "scenario's methods at 2B, from each run's measured seconds, mean over seeds):", "",
+    lines = [f"Profile `{p.name}`, the paper's methods (variants left out). The last column is the training time "
+             "of one seed of the scenario's methods at 2B, from each run's measured seconds, mean over seeds.", "",
              "| scenario | B → 2B | τ(B, 2B) | pairs ordered at 2B (CI excludes 0) | of those reversed at B | enough? | "
              "training at 2B, one seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    per_epoch, unit = (epoch_steps(p), "steps") if epoch_steps(p) else (1, "epochs")
+    per_epoch = epoch_steps(p)
+    unit = "steps" if per_epoch else "epochs"
+    per_epoch = per_epoch or 1
+    reversed_pairs = []
     for r in rows:
-        flips = f" ({', '.join(f'{w} > {l}' for w, l in r.reversed)})" if r.reversed else ""
         budget = f"{r.budget * per_epoch:,} → {2 * r.budget * per_epoch:,} {unit}"
         lines.append(f"| `{r.scenario}` | {budget} | {r.tau:.2f} | {r.significant} | "
-                     f"{len(r.reversed)}{flips} | {'yes' if r.enough else 'no'} | {r.hours_per_seed:.1f} run-hours |")
+                     f"{len(r.reversed)} | {'yes' if r.enough else 'no'} | {r.hours_per_seed:.1f} run-hours |")
+        if r.reversed:
+            reversed_pairs.append(f"- `{r.scenario}`, {budget}: {', '.join(f'{w} > {l}' for w, l in r.reversed)}")
+    if reversed_pairs:
+        lines += ["", "The pairs ordered at 2B that B orders the other way (the first method of each is ahead at 2B, behind at B):", "", *reversed_pairs]
     return "\n".join(lines)
 
 
