@@ -193,7 +193,7 @@ def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
     reversed_pairs = []
     for r in rows:
         budget = f"{r.budget * per_epoch:,} → {2 * r.budget * per_epoch:,} {unit}"
-        lines.append(f"| `{r.scenario}` | {budget} | {r.tau:.2f} | {r.significant} | "
+        lines.append(f"| {r.scenario} | {budget} | {r.tau:.2f} | {r.significant} | "
                      f"{len(r.reversed)} | {'yes' if r.enough else 'no'} | {r.hours_per_seed:.1f} run-hours |")
         if r.reversed:
             reversed_pairs.append(f"- `{r.scenario}`, {budget}: {', '.join(f'{w} > {l}' for w, l in r.reversed)}")
