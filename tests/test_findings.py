@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -208,6 +209,7 @@ def test_the_doubling_test_finds_a_significant_pair_reversed_at_half_the_budget(
     row = compare(scores, "mri", 12)
     assert row.significant == 3 and row.reversed == [("ei", "ssdu")]
     assert row.tau == pytest.approx(1 / 3) and not row.enough
+    assert row.discordant == 1 and row.tied == 0  # the one pair τ counts against is the reversed one
 
 
 def test_the_doubling_test_holds_when_doubling_moves_no_ranked_pair():
@@ -216,6 +218,18 @@ def test_the_doubling_test_holds_when_doubling_moves_no_ranked_pair():
     scores = synthetic_scores({24: {"ei": 22.0, "ssdu": 21.0, "mc": 18.0}, 48: {"ei": 22.3, "ssdu": 21.4, "mc": 18.0}})
     row = compare(scores, "mri", 24)
     assert row.significant == 3 and row.reversed == [] and row.tau == 1.0 and row.enough
+    assert row.discordant == 0 and row.tied == 0
+
+
+def test_the_doubling_test_counts_a_pair_that_2b_ties_but_tau_counts_against():
+    from pipeline.analysis.doubling import compare
+
+    scores = synthetic_scores({12: {"ei": 21.0, "ssdu": 20.0, "mc": 18.0}, 24: {"ei": 21.0, "ssdu": 21.1, "mc": 18.0}})
+    at_2b = (scores.epoch == 24) & (scores.method == "ssdu")  # ahead of ei by 0.1 dB on average, ±2 dB image by image
+    scores.loc[at_2b, "psnr"] += np.where(scores[at_2b].image_id.str[-1].astype(int) % 2 == 0, 2.0, -2.0)
+    row = compare(scores, "mri", 12)
+    assert row.discordant == 1 and row.reversed == [] and row.tied == 1 and row.significant == 2
+    assert row.tau == pytest.approx(1 / 3) and not row.enough  # no pair reversed, yet τ fails on the tie
 
 
 def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_profile):
@@ -270,7 +284,8 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
     assert main(["findings", "--profile", "smoke", "--results-dir", str(workspace.results)]) == 0
     out = capsys.readouterr().out
     (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
-    assert "(n = 4; training at 2B " in line and ("NOT enough" in line or "enough" in line)
+    assert re.search(r"\(n = 4; pairs in the other order at B \d, \d of them tied at 2B; training at 2B ", line), line
+    assert "NOT enough" in line or "enough" in line
     assert "Grid time, profile smoke (4 runs in the tables, 1 seed" in out
 
 

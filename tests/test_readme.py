@@ -91,9 +91,9 @@ def test_the_block_lists_the_pairs_and_doubling_test_that_findings_prints(number
 def test_the_results_guide_shows_every_doubling_row_that_findings_prints(numbers, printed):
     block = numbers.block("headline doubling").splitlines()
     table = [r.split(" | ") for r in block if r.startswith("| ") and " → " in r and not r.startswith("| scenario")]
-    assert [(r[0].strip("| "), r[2], r[5] == "yes") for r in table] == doubling_rows(printed, numbers.headline)
+    assert [(r[0].strip("| "), r[2], r[6] == "yes") for r in table] == doubling_rows(printed, numbers.headline)
     listed = {line.split(": ", 1)[0]: line.split(": ", 1)[1].split(", ") for line in block if line.startswith("- `")}
-    counted = {f"- `{r[0].strip('| ')}`, {r[1]}": int(r[4]) for r in table if r[4] != "0"}
+    counted = {f"- `{r[0].strip('| ')}`, {r[1]}": int(r[5]) for r in table if r[5] != "0"}
     assert {row: len(pairs) for row, pairs in listed.items()} == counted  # the pairs under each row that has some
 
 

@@ -188,9 +188,9 @@ def test_a_scenario_page_shows_the_doubling_test_of_its_curves(workspace):
     page = (site / "scenarios" / "smoke-mri" / "index.html").read_text()
     table = page.split('<table class="doubling">')[1].split("</table>")[0]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", table.split("<tbody>")[1])
-    assert cells[:3] == ["1 → 2", f"{row.tau:+.2f}", str(row.significant)]
-    assert cells[3].startswith(str(len(row.reversed))) and cells[4] == ("yes" if row.enough else "no")
-    assert cells[5] == f"{row.hours_per_seed:.1f} h" and row.hours_per_seed > 0
+    assert cells[:4] == ["1 → 2", f"{row.tau:+.2f}", f"{row.discordant} ({row.tied})", str(row.significant)]
+    assert cells[4].startswith(str(len(row.reversed))) and cells[5] == ("yes" if row.enough else "no")
+    assert cells[6] == f"{row.hours_per_seed:.1f} h" and row.hours_per_seed > 0
     home = (site / "index.html").read_text()
     assert f"budget 1 → 2 epochs: τ {row.tau:+.2f}, {len(row.reversed)} reversed" in home
 

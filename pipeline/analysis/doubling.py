@@ -38,6 +38,7 @@ class Doubling:
     tau: float  # Kendall's τ-b between the rankings at B and 2B
     significant: int  # pairs ordered at 2B with a paired CI excluding zero
     reversed: list[tuple[str, str]]  # of those, the pairs in the other order at B (winner at 2B first)
+    discordant: int  # all pairs whose mean PSNR is in the other order at B, separated at 2B or not: what τ counts
     n_methods: int
     images: int  # test images per seed that the curve points score (the profile's curve_images)
     hours_per_seed: float = float("nan")  # training time of a seed of the scenario at 2B (see training_hours)
@@ -45,6 +46,11 @@ class Doubling:
     @property
     def enough(self) -> bool:
         return self.tau >= TAU_ENOUGH and not self.reversed
+
+    @property
+    def tied(self) -> int:
+        """Pairs in the other order at B that 2B does not separate (its paired CI contains zero)."""
+        return self.discordant - len(self.reversed)
 
 
 def read_curves(profile: Profile) -> pd.DataFrame:
@@ -99,10 +105,11 @@ def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
     means = {e: means_at(scores, e) for e in at}
     methods = sorted(set(means[budget].index) & set(means[2 * budget].index))
     tau = kendall_tau_b([means[budget][m] for m in methods], [means[2 * budget][m] for m in methods])
-    significant, reversed_pairs = 0, []
+    significant, reversed_pairs, discordant = 0, [], 0
     images = {e: table.set_index(["method", "seed", "image_id"]).psnr for e, table in at.items()}
     for i, a in enumerate(methods):
         for b in methods[i + 1:]:
+            discordant += (means[budget][a] - means[budget][b]) * (means[2 * budget][a] - means[2 * budget][b]) < 0
             diff = paired(images[2 * budget], a, b)
             if diff.empty:
                 continue
@@ -113,7 +120,8 @@ def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
             winner, loser = (a, b) if diff.mean() > 0 else (b, a)
             if means[budget][winner] < means[budget][loser]:
                 reversed_pairs.append((winner, loser))
-    return Doubling(scenario, budget, tau, significant, reversed_pairs, len(methods), int(at[budget].image_id.nunique()))
+    return Doubling(scenario, budget, tau, significant, reversed_pairs, int(discordant), len(methods),
+                    int(at[budget].image_id.nunique()))
 
 
 def paired(psnr: pd.Series, a: str, b: str) -> pd.Series:
@@ -136,6 +144,7 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
             flips = ", ".join(f"{w} > {l}" for w, l in r.reversed) or "none"
             lines.append(f"  {scenario:<10} B {r.budget:>4} -> {2 * r.budget:>4} epochs  tau {r.tau:+.2f}  "
                          f"significant pairs at 2B {r.significant:>3}  reversed at B {len(r.reversed)} ({flips})  "
-                         f"{'enough' if r.enough else 'NOT enough'}  (n = {r.n_methods}; training at 2B "
-                         f"{r.hours_per_seed:.1f} run-hours per seed)")
+                         f"{'enough' if r.enough else 'NOT enough'}  (n = {r.n_methods}; pairs in the other order at B "
+                         f"{r.discordant}, {r.tied} of them tied at 2B; training at 2B {r.hours_per_seed:.1f} run-hours "
+                         "per seed)")
     return "\n".join(lines)

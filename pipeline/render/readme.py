@@ -151,10 +151,11 @@ def doubling_lines(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
         return ["No scenario's learning curves reach half the budget: the doubling test is not measured."]
     lines = [f"The doubling test (B is enough when τ(B, 2B) ≥ {doubling.TAU_ENOUGH} and no pair that 2B orders with a "
              "paired 95 % CI excluding zero is reversed at B):", "",
-             "| scenario | B → 2B | τ | reversed at B | enough |", "| --- | --- | --- | --- | --- |"]
+             "| scenario | B → 2B | τ | pairs in the other order at B | of those, separated at 2B (of all it separates) | enough |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for s, r in rows.items():
         flips = ", ".join(f"{w} > {l}" for w, l in r.reversed)
-        lines.append(f"| {s} | {steps(p, r.budget)} → {steps(p, 2 * r.budget)} | {r.tau:.2f} | "
+        lines.append(f"| {s} | {steps(p, r.budget)} → {steps(p, 2 * r.budget)} | {r.tau:.2f} | {r.discordant} | "
                      f"{len(r.reversed)} of {r.significant}{f' ({flips})' if flips else ''} | "
                      f"{'yes' if r.enough else '**no**'} |")
     return lines
@@ -185,15 +186,16 @@ def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
         return "No scenario's learning curves reach a doubled budget: the doubling test is not measured."
     lines = [f"Profile `{p.name}`, the paper's methods (variants left out). The last column is the training time "
              "of one seed of the scenario's methods at 2B, from each run's measured seconds, mean over seeds.", "",
-             "| scenario | B → 2B | τ(B, 2B) | pairs ordered at 2B (CI excludes 0) | of those reversed at B | enough? | "
-             "training at 2B, one seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| scenario | B → 2B | τ(B, 2B) | pairs in the other order at B (tied at 2B) | pairs ordered at 2B "
+             "(CI excludes 0) | of those reversed at B | enough? | training at 2B, one seed |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     per_epoch = epoch_steps(p)
     unit = "steps" if per_epoch else "epochs"
     per_epoch = per_epoch or 1
     reversed_pairs = []
     for r in rows:
         budget = f"{r.budget * per_epoch:,} → {2 * r.budget * per_epoch:,} {unit}"
-        lines.append(f"| {r.scenario} | {budget} | {r.tau:.2f} | {r.significant} | "
+        lines.append(f"| {r.scenario} | {budget} | {r.tau:.2f} | {r.discordant} ({r.tied}) | {r.significant} | "
                      f"{len(r.reversed)} | {'yes' if r.enough else 'no'} | {r.hours_per_seed:.1f} run-hours |")
         if r.reversed:
             reversed_pairs.append(f"- `{r.scenario}`, {budget}: {', '.join(f'{w} > {l}' for w, l in r.reversed)}")
