@@ -13,6 +13,7 @@ from pipeline.analysis import agreement, findings, leaderboard
 from pipeline.methods import registry
 from pipeline.analysis.published import PUBLISHED
 from tests.conftest import run_cli
+from pipeline.setting.profiles import PROFILES
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +284,9 @@ def test_findings_prints_the_doubling_test_from_the_collected_curves(workspace, 
     capsys.readouterr()
     assert main(["findings", "--profile", "smoke", "--results-dir", str(workspace.results)]) == 0
     out = capsys.readouterr().out
-    (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and "B    1 ->    2 epochs" in l]
+    (line,) = [l for l in out.splitlines() if l.strip().startswith("mri") and " B " in l]
+    per_epoch = PROFILES["smoke"].epoch_steps(float(pd.read_csv(workspace.results / "smoke" / "runs.csv").n_train.iloc[0]))
+    assert f"B {per_epoch:>5} -> {2 * per_epoch:>5} steps" in line  # budgets in optimiser steps, as on the site
     assert re.search(r"\(n = 4; pairs in the other order at B \d, \d of them tied at 2B; training at 2B ", line), line
     assert "NOT enough" in line or "enough" in line
     assert "Grid time, profile smoke (4 runs in the tables, 1 seed" in out

@@ -133,6 +133,7 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
     """The doubling table of every scenario whose curves reach a doubled budget, for the terminal
     (``curves``: ``read_curves(profile)``, read here when not given)."""
     lines, curves = [], read_curves(profile) if curves is None else curves
+    per_epoch, unit = (profile.epoch_steps, "steps") if profile.epoch_steps else (1, "epochs")
     for scenario in profile.scenarios:
         rows = doubling(profile, scenario, curves)
         if not rows:
@@ -142,7 +143,7 @@ def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
                          "pair ordered at 2B with a paired 95 % CI excluding zero is reversed at B")
         for r in rows:
             flips = ", ".join(f"{w} > {l}" for w, l in r.reversed) or "none"
-            lines.append(f"  {scenario:<10} B {r.budget:>4} -> {2 * r.budget:>4} epochs  tau {r.tau:+.2f}  "
+            lines.append(f"  {scenario:<10} B {r.budget * per_epoch:>5} -> {2 * r.budget * per_epoch:>5} {unit}  tau {r.tau:+.2f}  "
                          f"significant pairs at 2B {r.significant:>3}  reversed at B {len(r.reversed)} ({flips})  "
                          f"{'enough' if r.enough else 'NOT enough'}  (n = {r.n_methods}; pairs in the other order at B "
                          f"{r.discordant}, {r.tied} of them tied at 2B; training at 2B {r.hours_per_seed:.1f} run-hours "

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.base.tables import CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, summarise
 from pipeline.analysis import catalogue, convergence, gate
+from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.analysis.ranking import Samples, rank_distribution
 from pipeline.analysis.catalogue import Catalogue
 from pipeline.base.errors import UsageError
@@ -38,6 +39,13 @@ class Profile:
     tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
     rankings: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
     ends: dict[tuple[str, str], convergence.Convergence] | None = field(init=False, default=None, repr=False, compare=False)
+
+    @property
+    def epoch_steps(self) -> int | None:
+        """Optimiser steps in one epoch of the profile's runs (None where unknown: a profile this
+        version does not define, or no training set size)."""
+        sizes = self.runs.n_train.dropna()
+        return steps_per_epoch(self.name, float(sizes.mode().iloc[0])) if len(sizes) else None
 
 
 def profile_named(results_dir: Path, name: str, read: list[Profile] | None = None) -> Profile:

@@ -20,7 +20,7 @@ from pipeline.analysis.verdicts import Verdicts, verdicts
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
-from pipeline.render.reference import epoch_steps, scale, steps
+from pipeline.render.reference import scale, steps
 from pipeline.setting.profiles import QUICK_LOOK
 
 # the pages (from the project's root) and the blocks each holds: a profile's numbers ("headline":
@@ -189,7 +189,7 @@ def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
              "| scenario | B → 2B | τ(B, 2B) | pairs in the other order at B (tied at 2B) | pairs ordered at 2B "
              "(CI excludes 0) | of those reversed at B | enough? | training at 2B, one seed |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    per_epoch = epoch_steps(p)
+    per_epoch = p.epoch_steps
     unit = "steps" if per_epoch else "epochs"
     per_epoch = per_epoch or 1
     reversed_pairs = []

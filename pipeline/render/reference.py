@@ -17,7 +17,6 @@ from pipeline.base import PROJECT_ROOT
 from pipeline.analysis import catalogue, leaderboard
 from pipeline.base import storage, tables
 from pipeline.analysis.catalogue import Catalogue
-from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.setting.profiles import PROFILES
 from pipeline.analysis.published import PUBLISHED, SOURCE
 
@@ -60,18 +59,11 @@ def budget(p: leaderboard.Profile) -> str:
     return " / ".join(dict.fromkeys(steps(p, int(e)) for e in sorted(set(trained.epochs)))) if len(trained) else "0 epochs"
 
 
-def epoch_steps(p: leaderboard.Profile) -> int | None:
-    """Optimiser steps in one epoch of the profile's runs (None where unknown: a profile this
-    version does not define, or no training set size)."""
-    sizes = p.runs.n_train.dropna()
-    return steps_per_epoch(p.name, float(sizes.mode().iloc[0])) if len(sizes) else None
-
-
 def steps(p: leaderboard.Profile, epochs: int) -> str:
     """``epochs`` of the profile in optimiser steps, with the epochs (just the epochs where the
     steps per epoch are unknown)."""
     counted = f"{epochs} epoch{'s' if epochs != 1 else ''}"
-    per_epoch = epoch_steps(p)
+    per_epoch = p.epoch_steps
     if not per_epoch:
         return counted
     of = f" of {per_epoch}" if PROFILES[p.name].steps_per_epoch else ""
