@@ -233,6 +233,17 @@ def test_the_doubling_test_counts_a_pair_that_2b_ties_but_tau_counts_against():
     assert row.tau == pytest.approx(1 / 3) and not row.enough  # no pair reversed, yet τ fails on the tie
 
 
+def test_the_doubling_test_ranks_a_partial_grid_on_the_seeds_every_method_has():
+    from pipeline.analysis.doubling import compare
+
+    scores = synthetic_scores({12: {"ei": 21.0, "ssdu": 20.0, "mc": 18.0}, 24: {"ei": 22.0, "ssdu": 21.0, "mc": 18.0}})
+    scores = scores[(scores.method != "ei") | (scores.seed != 2)].copy()  # ei's seed 2 not run yet
+    scores.loc[(scores.method == "ssdu") & (scores.seed == 2), "psnr"] = 30.0  # would lift ssdu's mean above ei's
+    row = compare(scores, "mri", 12)
+    assert row.reversed == [] and row.discordant == 0 and row.tau == 1.0 and row.enough
+    assert row.significant == 3  # seeds 0 and 1: ei above ssdu, both above mc
+
+
 def test_the_doubling_test_states_the_training_time_of_a_doubled_budget(smoke_profile):
     from pipeline.analysis.doubling import training_hours
 

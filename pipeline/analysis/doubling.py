@@ -10,7 +10,8 @@ curve by construction), a ranking that survives doubling does.
 It reads the learning curves image by image (``curves_per_image.csv``): scored on every test
 image, the point at epoch B of a run is exactly the final evaluation of that run stopped at B,
 so one run at the largest budget gives every (B, 2B) comparison. Methods without training
-(zero-filled) score the same at every budget.
+(zero-filled) score the same at every budget. Both rankings are taken on the seeds every method
+has (a partial grid's extra seeds are left out), so means and paired differences agree.
 """
 
 from __future__ import annotations
@@ -100,7 +101,18 @@ def means_at(scores: pd.DataFrame, epoch: int) -> pd.Series:
     return scores[scores.epoch == epoch].groupby("method").psnr.mean().fillna(DIVERGED)
 
 
+def matched_seeds(scores: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the seeds that every method has. Mid-grid, a method's mean over three seeds
+    against another's over two would rank the seeds as much as the methods, and could order a pair
+    against its paired difference (which pairs only the rows both have); a complete grid keeps
+    every row."""
+    seeds = [set(s) for _, s in scores.groupby("method").seed]
+    return scores[scores.seed.isin(set.intersection(*seeds))] if seeds else scores
+
+
 def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
+    """The doubling test of ``budget`` against twice it, on the seeds every method has."""
+    scores = matched_seeds(scores)
     at = {e: scores[scores.epoch == e] for e in (budget, 2 * budget)}
     means = {e: means_at(scores, e) for e in at}
     methods = sorted(set(means[budget].index) & set(means[2 * budget].index))
