@@ -5,7 +5,9 @@ For the weights of one run (``python -m pipeline run ... --keep-weights``), over
 images reconstructed as the benchmark scores them, this prints: the PSNR, the best scalar
 rescaling of the output magnitude and the PSNR after it; the output's k-space norm on the
 acquired samples (``inside``) and on those never acquired (``outside``), each over the truth's;
-the zero-filled image's PSNR; and, for every ``nn.ReLU`` module of the model (each call of an
+the zero-filled image's PSNR; the PSNR of the same network with its denoiser replaced by the
+identity (``data_steps_only``: what MoDL's data-consistency steps give without the UNet, to set
+a mostly dead UNet against); and, for every ``nn.ReLU`` module of the model (each call of an
 unrolled network counted; functional and leaky ReLUs are not looked at), the share of its
 outputs that are zero and how many of its channels are zero on every pixel of every test image
 (*dead*: they pass no gradient, so training cannot revive them). An output that is zero
@@ -22,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from deepinv.loss.metric import PSNR
+from deepinv.models import UNet
 
 from kept_run import best_scale, kspace_energy, load  # beside this script
 
@@ -64,6 +67,23 @@ def output_rows(model, physics, test) -> dict[str, list[float]]:
     return found
 
 
+def data_steps_only(model, physics, test) -> list[float]:
+    """Per test image, the PSNR of the network with its UNet replaced by the identity: a forward
+    hook hands every UNet call its own input back."""
+    psnr = PSNR(complex_abs=True)
+    (unet,) = [m for m in model.modules() if isinstance(m, UNet)]
+    hook = unet.register_forward_hook(lambda module, inputs, output: inputs[0])
+    try:
+        with torch.no_grad():
+            found = []
+            for i in range(len(test)):
+                physics.update(**test.params_of(slice(i, i + 1)))
+                found.append(float(psnr(model(test.y[i:i + 1], physics), test.x[i:i + 1])))
+        return found
+    finally:
+        hook.remove()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weights", type=Path)
@@ -76,6 +96,7 @@ def main() -> None:
         if name in records:
             m.register_forward_hook(records[name])
     found = output_rows(model, parts.physics, parts.data.test)
+    found["data_steps_only"] = data_steps_only(model, parts.physics, parts.data.test)
     config = checkpoint["config"]
     print(f"{checkpoint['run_id']} ({config['profile']['name']}, {config['profile']['epochs']} epochs), "
           f"{len(parts.data.test)} test images: mean (min-max)")

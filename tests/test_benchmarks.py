@@ -91,6 +91,8 @@ def test_dead_units_scores_as_the_run_did_and_counts_every_relu(workspace):
     values = {line.split()[0]: float(line.split()[1]) for line in lines[1:lines.index("ReLUs (every call):")]}
     assert abs(values["psnr"] - record["psnr"]) < 1e-3
     assert values["rescaled"] >= values["psnr"] and values["inside"] > 0
+    # single-coil: without the UNet, every data step returns the zero-filled image it starts from
+    assert abs(values["data_steps_only"] - values["zero_filled"]) < 1e-3
     relus = [re.fullmatch(r"  (\S+) +zero +([\d.]+)%  dead channels (\d+)/(\d+)", line)
              for line in lines[lines.index("ReLUs (every call):") + 1:]]
     assert len(relus) == 7 and all(relus), lines  # the UNet's seven ReLUs (MoDL shares them across iterations)
