@@ -44,6 +44,18 @@ Nothing in the loss ties the output to its own measurement, and the generator's 
 passes through ever fewer units. Why the discriminator wins this early is not yet explained:
 the generator's gradient norm per epoch, and a run with the discriminator's steps slowed,
 would test it.
+
+``multicoil`` seed 1 of ``cpu`` is *collapsed* by the benchmark's rule: its test PSNR stays at
+20.73–20.74 dB from step 960 to 1,344 while the generator's loss rises (0.88 to 0.95), then falls
+to 12.91 dB at 1,536. Trained again here with its weights kept, to 1,344 and to 1,536 steps
+(curve and training log identical to the committed run): at 1,344 the network scores what
+MoDL's data steps give with the UNet replaced by the identity (20.74 against 20.78 dB;
+zero-filled 19.81: in multi-coil the data steps do not return the zero-filled image), and 237 of
+the UNet's 384 ReLU channels are zero on every test image. The generator adds nothing; the data
+steps hold the output. At 1,536, 214 channels are dead and what the UNet adds makes the output
+too bright (best scale 0.81; 1.12 times the truth's k-space norm on the acquired samples). Its
+SSIM moved while its PSNR did not (0.59 to 0.44 over steps 960–1,344): not yet explained; the
+difference between the two outputs, region by region, would tell.
 """
 
 from pipeline.setting.discriminator import skipconv_discriminator
