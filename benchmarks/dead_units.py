@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -49,37 +50,38 @@ class ReluRecord:
         return (f"  {name:<32}zero {self.zeros / self.total:6.1%}  dead channels {dead}/{len(self.live_channels)}")
 
 
+def reconstructions(model, physics, test) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """(y, x, the network's output) per test image, as the benchmark scores them."""
+    with torch.no_grad():
+        for i in range(len(test)):
+            physics.update(**test.params_of(slice(i, i + 1)))
+            y, x = test.y[i:i + 1], test.x[i:i + 1]
+            yield y, x, model(y, physics)
+
+
 def output_rows(model, physics, test) -> dict[str, list[float]]:
     """Per test image: PSNR, best scale, rescaled PSNR, k-space norms over the truth's, zero-filled PSNR."""
     psnr = PSNR(complex_abs=True)
     found: dict[str, list[float]] = {k: [] for k in ("psnr", "scale", "rescaled", "inside", "outside", "zero_filled")}
-    with torch.no_grad():
-        for i in range(len(test)):
-            y, x = test.y[i:i + 1], test.x[i:i + 1]
-            physics.update(**test.params_of(slice(i, i + 1)))
-            out = model(y, physics)
-            scale = best_scale(out, x)
-            (inside, outside), (truth_inside, truth_outside) = kspace_energy(out, physics), kspace_energy(x, physics)
-            for key, value in (("psnr", psnr(out, x)), ("scale", scale), ("rescaled", psnr(scale * out, x)),
-                               ("inside", inside / truth_inside), ("outside", outside / truth_outside),
-                               ("zero_filled", psnr(physics.A_adjoint(y), x))):
-                found[key].append(float(value))
+    for y, x, out in reconstructions(model, physics, test):
+        scale = best_scale(out, x)
+        (inside, outside), (truth_inside, truth_outside) = kspace_energy(out, physics), kspace_energy(x, physics)
+        for key, value in (("psnr", psnr(out, x)), ("scale", scale), ("rescaled", psnr(scale * out, x)),
+                           ("inside", inside / truth_inside), ("outside", outside / truth_outside),
+                           ("zero_filled", psnr(physics.A_adjoint(y), x))):
+            found[key].append(float(value))
     return found
 
 
 def data_steps_only(model, physics, test) -> list[float]:
     """Per test image, the PSNR of the network with its UNet replaced by the identity: a forward
-    hook hands every UNet call its own input back."""
+    hook hands every UNet call its own input back. Run before the ReLUs are recorded, so that
+    their counts are those of the network as trained."""
     psnr = PSNR(complex_abs=True)
     (unet,) = [m for m in model.modules() if isinstance(m, UNet)]
     hook = unet.register_forward_hook(lambda module, inputs, output: inputs[0])
     try:
-        with torch.no_grad():
-            found = []
-            for i in range(len(test)):
-                physics.update(**test.params_of(slice(i, i + 1)))
-                found.append(float(psnr(model(test.y[i:i + 1], physics), test.x[i:i + 1])))
-        return found
+        return [float(psnr(out, x)) for _, x, out in reconstructions(model, physics, test)]
     finally:
         hook.remove()
 
@@ -91,12 +93,13 @@ def main() -> None:
     args = parser.parse_args()
     checkpoint, parts, model = load(args.weights, args.cache_dir)
     model.eval()
+    steps_only = data_steps_only(model, parts.physics, parts.data.test)
     records = {name: ReluRecord() for name, m in model.named_modules() if isinstance(m, torch.nn.ReLU)}
     for name, m in model.named_modules():
         if name in records:
             m.register_forward_hook(records[name])
     found = output_rows(model, parts.physics, parts.data.test)
-    found["data_steps_only"] = data_steps_only(model, parts.physics, parts.data.test)
+    found["data_steps_only"] = steps_only
     config = checkpoint["config"]
     print(f"{checkpoint['run_id']} ({config['profile']['name']}, {config['profile']['epochs']} epochs), "
           f"{len(parts.data.test)} test images: mean (min-max)")

@@ -51,7 +51,7 @@ to 12.91 dB at 1,536. Trained again here with its weights kept, to 1,344 and to 
 (curve and training log identical to the committed run): at 1,344 the network scores what
 MoDL's data steps give with the UNet replaced by the identity (20.74 against 20.78 dB;
 zero-filled 19.81: in multi-coil the data steps do not return the zero-filled image), and 237 of
-the UNet's 384 ReLU channels are zero on every test image. The generator adds nothing; the data
+the UNet's 368 ReLU channels are zero on every test image. The generator adds nothing; the data
 steps hold the output. At 1,536, 214 channels are dead and what the UNet adds makes the output
 too bright (best scale 0.81; 1.12 times the truth's k-space norm on the acquired samples). Its
 SSIM moved while its PSNR did not (0.59 to 0.44 over steps 960–1,344): not yet explained; the
