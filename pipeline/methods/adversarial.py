@@ -35,11 +35,12 @@ With SSIBench's model (``cpu``, ending on the denoiser) it fails as in the paper
 zero-filled (``mri`` seed 0: 6.21 dB committed, zero-filled 19.36). In every committed ``mri``
 seed the discriminator wins: its loss falls to 0.02–0.05 by the last epoch while the
 generator's stays at 0.92–1.0, i.e. the discriminator scores the re-measured reconstructions
-near 0. Seed 0 trained again here with its weights kept (``benchmarks/dead_units.py``; 12.57 dB:
-training drifts across machines, and this method the most) against supervised trained the
+near 0. Seed 0 trained again here with its weights kept (``benchmarks/dead_units.py``; 12.57 dB, the
+same on a second retraining a day later: training drifts across machines, and this method the
+most) against supervised trained the
 same way: the network's output is too dark (best scale 1.70, against 1.00), holds 0.56 of the
 truth's k-space norm on the very samples it was given (1.00), and rescaling lifts it only to
-15.9 dB; 218 of the UNet's 384 ReLU channels are dead on every test image (supervised: 82).
+15.9 dB; 218 of the UNet's 368 ReLU channels are dead on every test image (supervised: 82).
 Nothing in the loss ties the output to its own measurement, and the generator's gradient
 passes through ever fewer units. Why the discriminator wins this early is not yet explained:
 the generator's gradient norm per epoch, and a run with the discriminator's steps slowed,
