@@ -141,11 +141,18 @@ def paired(psnr: pd.Series, a: str, b: str) -> pd.Series:
     return (psnr.xs(a, level="method") - psnr.xs(b, level="method")).dropna()
 
 
+def budget_unit(profile: Profile) -> tuple[int, str]:
+    """How a budget of epochs is shown: (optimiser steps per epoch, "steps") where the profile's
+    epoch is known in steps, else (1, "epochs")."""
+    per_epoch = profile.epoch_steps
+    return (per_epoch, "steps") if per_epoch else (1, "epochs")
+
+
 def report(profile: Profile, curves: pd.DataFrame | None = None) -> str:
     """The doubling table of every scenario whose curves reach a doubled budget, for the terminal
     (``curves``: ``read_curves(profile)``, read here when not given)."""
     lines, curves = [], read_curves(profile) if curves is None else curves
-    per_epoch, unit = (profile.epoch_steps, "steps") if profile.epoch_steps else (1, "epochs")
+    per_epoch, unit = budget_unit(profile)
     for scenario in profile.scenarios:
         rows = doubling(profile, scenario, curves)
         if not rows:

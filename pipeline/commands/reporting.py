@@ -14,10 +14,10 @@ from pipeline.analysis.compare import compare, report
 from pipeline.analysis.findings import check_findings, collapsed_report
 from pipeline.analysis.findings import report as findings_report
 from pipeline.analysis.leaderboard import profile_named, read_profiles
+from pipeline.base import PROJECT_ROOT
 from pipeline.base.errors import UsageError
 from pipeline.commands.options import Command, add_grid_options, add_profile_option, grid_request
 from pipeline.render import build_site
-from pipeline.base import PROJECT_ROOT
 from pipeline.render.readme import BLOCKS, write_numbers
 from pipeline.setting.profiles import HEADLINE, QUICK_LOOK, get_profile
 

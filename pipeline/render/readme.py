@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-
 from pipeline.analysis import agreement, disagreement, doubling, findings, gridtime, leaderboard
 from pipeline.analysis.verdicts import Verdicts, verdicts
 from pipeline.base.errors import UsageError
@@ -33,7 +32,6 @@ def markers(block: str) -> tuple[str, str]:
     """The lines that open and close ``block``'s numbers in a written page."""
     return (f"<!-- {block} numbers: written by `make readme` from results/, do not edit by hand -->",
             f"<!-- end of the {block} numbers -->")
-
 
 
 class Numbers:
@@ -189,9 +187,7 @@ def doubling_table(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
              "| scenario | B → 2B | τ(B, 2B) | pairs in the other order at B (tied at 2B) | pairs ordered at 2B "
              "(CI excludes 0) | of those reversed at B | enough? | training at 2B, one seed |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    per_epoch = p.epoch_steps
-    unit = "steps" if per_epoch else "epochs"
-    per_epoch = per_epoch or 1
+    per_epoch, unit = doubling.budget_unit(p)
     reversed_pairs = []
     for r in rows:
         budget = f"{r.budget * per_epoch:,} → {2 * r.budget * per_epoch:,} {unit}"
