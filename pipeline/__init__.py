@@ -14,3 +14,7 @@ The package's folders, each importing only those listed before it:
 - ``render``: the leaderboard site, from what ``analysis`` computes;
 - ``commands``: the command line's commands (``cli`` parses, ``__main__`` starts it).
 """
+
+from pipeline.base import kernels
+
+kernels.pin()  # before anything of the package imports torch: the same bits on every x86-64 machine

@@ -237,18 +237,24 @@ def test_reproduce_reruns_the_committed_runs_elsewhere_and_reports_an_altered_va
 
     assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch))) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == "2 of 2 runs reproduced (2 bit-identical, tolerance 0.05 PSNR, 0.001 SSIM per image)"
-    assert "mri/mc/seed0: identical" in err
+    assert out.strip() == "2 of 2 runs reproduced: every per-image PSNR and SSIM identical"
+    assert "mri/mc/seed0: identical (largest per-image |ΔPSNR| 0, |ΔSSIM| 0; re-run on avx2 kernels" in err
     assert {p: p.read_bytes() for p in workspace.results.rglob("*") if p.is_file()} == committed  # untouched
 
     per_image = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed0" / "per_image.csv"
     table = pd.read_csv(per_image)
-    table.loc[1, "psnr"] += 0.3  # one image, deliberately altered
+    table.loc[1, "psnr"] = float(np.nextafter(table.loc[1, "psnr"], np.inf))  # one image, its last bit altered
     table.to_csv(per_image, index=False)
-    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch))) == 1
+    record = tmp_path / "reproduced.csv"
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch), "--record", str(record))) == 1
     out, err = capsys.readouterr()
-    assert out.strip().startswith("1 of 2 runs reproduced")
-    assert "mri/mc/seed0: NOT reproduced (largest per-image |ΔPSNR| 0.3" in err
+    assert out.strip() == "1 of 2 runs reproduced: every per-image PSNR and SSIM identical"
+    assert "mri/mc/seed0: NOT identical (largest per-image |ΔPSNR| " in err
+    rows = pd.read_csv(record)
+    assert list(zip(rows.method, rows.identical)) == [("mc", False), ("zero-filled", True)]
+    assert 0 < rows.psnr_largest_difference[0] < 1e-12 and rows.ssim_largest_difference[0] == 0
+    assert set(rows.kernels) == {"avx2"} and set(rows.committed_kernels) == {"avx2"}
+    assert len(set(rows.threads)) == 1 and set(rows.threads) == set(rows.committed_threads)
 
 
 def test_reproduce_uses_the_committed_thread_count_and_refuses_a_mixed_one(workspace, tmp_path, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from pipeline.base import PROJECT_ROOT
+from pipeline.base import PROJECT_ROOT, kernels
 
 PACKAGES = ("torch", "torchvision", "deepinv", "numpy", "nilearn", "h5py", "sigpy")
 
@@ -52,6 +52,14 @@ def device_record(device: torch.device) -> dict[str, str]:
     return {"device": device.type, "device_name": device_name(device)}
 
 
+def kernels_record(device: torch.device) -> dict:
+    """The kernels a run's arithmetic used, as the libraries report them (``pipeline.base.kernels``):
+    on a GPU, cuDNN's and cuBLAS's, which the pin does not cover (label ``cuda``)."""
+    if device.type == "cuda":
+        return {"label": "cuda", "pinned": False}
+    return kernels.in_use()
+
+
 def scheduler_record() -> dict[str, str]:
     """Under Slurm, the job that ran this (``array_task`` form for an array task) and its log file
     (where the job's standard output goes); nothing otherwise."""
@@ -67,10 +75,9 @@ def scheduler_record() -> dict[str, str]:
 
 
 def device_name(device: torch.device) -> str:
-    """The GPU's model; for the CPU, its model with its family and model numbers and the vector
-    instructions torch's kernels use (e.g. ``AMD EPYC (family 25 model 1, AVX2)``): a virtual
-    machine may show only a vendor's name, and the same run trained on AVX2 and on AVX512 kernels
-    sums in another order, so its weights may differ."""
+    """The GPU's model; for the CPU, its model with its family and model numbers and ATen's vector
+    instructions (e.g. ``AMD EPYC (family 25 model 1, AVX2)``): a virtual machine may show only a
+    vendor's name. Every library's kernels are recorded apart (``kernels_record``)."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     info = {}

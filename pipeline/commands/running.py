@@ -75,6 +75,8 @@ def reproduce_arguments(p: argparse.ArgumentParser) -> None:
     add_run_options(p)  # `make weights`: the weights of runs that reproduced, to ship
     p.add_argument("--scratch-dir", type=Path, default=Path("build/reproduce"),
                    help="where the runs are done again (the committed results are never touched)")
+    p.add_argument("--record", type=Path, default=None,
+                   help="keep each comparison as a row of this CSV (the committed proof: RESULTS/PROFILE/reproduced.csv)")
 
 
 def run_benchmark(args) -> int:
@@ -101,8 +103,10 @@ def run_reproduce(args) -> int:
     comparisons = [reproduce.compare(spec, args.results_dir, args.scratch_dir) for spec in specs]
     for comparison in comparisons:
         print(comparison.line(), file=sys.stderr)
+    if args.record is not None:
+        reproduce.record(comparisons, args.record)
     print(reproduce.summary(comparisons))
-    return 0 if all(c.reproduced for c in comparisons) else 1
+    return 0 if all(c.identical for c in comparisons) else 1
 
 
 def evaluate_arguments(p: argparse.ArgumentParser) -> None:

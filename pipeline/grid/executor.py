@@ -14,7 +14,7 @@ import torch
 from tqdm import tqdm
 
 from pipeline.analysis.collect import collect, report
-from pipeline.analysis.gate import check_links
+from pipeline.analysis.gate import check_links, read_table
 from pipeline.base.errors import UsageError
 from pipeline.grid.cluster import Task, submit_and_wait
 from pipeline.grid.cluster import report as cluster_report
@@ -34,9 +34,27 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
+def note_other_threads(tables_dir: Path, device: str) -> None:
+    """Say when runs here would use another torch thread count than the runs already in
+    ``tables_dir`` (the committed ones): a thread count changes the order of sums, so the numbers
+    will not match theirs bit for bit (``pipeline.base.kernels``)."""
+    if pick_device(device).type != "cpu" or not (tables_dir / "runs.csv").is_file():
+        return
+    try:
+        committed = set(read_table(tables_dir / "runs.csv", ["threads"]).threads.dropna().astype(int))
+    except UsageError:  # collect names what is wrong with the table
+        return
+    threads = torch.get_num_threads()
+    if committed and threads not in committed:
+        made = "/".join(map(str, sorted(committed)))
+        print(f"note: {threads} torch thread(s) per run, where the runs in {tables_dir} were made with {made}: the "
+              f"numbers will not match theirs bit for bit (pass --threads {made}; make: THREADS={made})", file=sys.stderr)
+
+
 def run_one(spec: RunSpec, results_dir: Path, how: Execution) -> Path:
     """Do one run here (unless a current finished one exists), say how it went, return its folder."""
     set_threads(how.threads)
+    note_other_threads(spec.tables_dir(results_dir), how.device)
     folder, ran = execute(spec, results_dir, how.cache_dir, pick_device(how.device), how.progress, how.weights_dir)
     print(run_summary(spec.run_id, folder, ran), file=sys.stderr)
     return folder
@@ -56,6 +74,8 @@ def benchmark(request: GridRequest, how: Execution) -> int:
     set_threads(how.threads)
     asked = requested_specs(request)
     pending = pending_runs(asked, request.results_dir)
+    if pending and how.cluster is None:
+        note_other_threads(pending[0].tables_dir(request.results_dir), how.device)
     failed = run_as_jobs(request, how, pending) if how.cluster else run_here(request, how, pending)
     collect_tables(request, asked)
     return 1 if failed else 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pipeline.base import provenance, streams
+from pipeline.base import kernels, provenance, streams
 from pipeline.methods import Setup
 from pipeline.run.curves import LearningCurve
 from pipeline.setting.profiles import curve_epochs
@@ -38,6 +38,8 @@ def prepare(spec: RunSpec, cache_dir: Path, device: torch.device, training: bool
     seeded first, and the network's initialisation draws from them after the data and operators.
     The user's metrics and model are tried on the first test images here, before any training.
     ``training=False`` (evaluating saved weights) hands the operator without its re-measuring noise stream."""
+    if device.type == "cpu":
+        kernels.warn_if_unpinned()
     seed_everything(spec.seed)
     data = load_measurements(spec.profile, spec.scenario, spec.dataset, spec.seed, Path(cache_dir))
     physics = (training_physics(spec, data.img_size, device) if training
@@ -104,5 +106,6 @@ def base_record(spec: RunSpec, data: Measurements, model: torch.nn.Module, devic
         "seed": spec.seed, "dataset": spec.dataset.name,
         "config_hash": spec.config_hash(), "status": "ok", "n_test": len(data.test), "img_size": data.img_size,
         "n_params": count_parameters(model), **provenance.device_record(device), "threads": torch.get_num_threads(),
+        "kernels": provenance.kernels_record(device),
         "versions": provenance.versions(), "git_commit": provenance.git_commit(), **provenance.scheduler_record(),
     }
