@@ -126,12 +126,14 @@ collect: $(STAMP) ## write results/<profile>/runs.csv, per_image.csv, summary.cs
 
 # Re-run the committed runs of the grid into SCRATCH and compare them image by image: passes only
 # when every per-image number is identical. RECORD=results/cpu/reproduced.csv keeps each comparison
-# (make reproduce PROFILE=quick SEEDS=0,1,2 RECORD=...: the headline's runs proved at 192 steps).
+# (make reproduce PROFILE=quick SEEDS=0,1,2 RECORD=...: the headline's runs proved at 192 steps);
+# REPLACE=1 puts a re-run on the pinned kernels in place of a committed run it does not reproduce.
 SCRATCH ?= build/reproduce
 RECORD ?=
+REPLACE ?=
 reproduce: $(STAMP) ## re-run committed runs into SCRATCH; passes only if every per-image number is identical
 	$(PY) -m pipeline reproduce $(GRID) --scratch-dir '$(SCRATCH)' $(if $(THREADS),--threads $(THREADS)) \
-		$(if $(RECORD),--record '$(RECORD)')
+		$(if $(RECORD),--record '$(RECORD)') $(if $(REPLACE),--replace)
 
 # Run the tutorial notebook again in place, so that its committed outputs (shown on the site) are current
 tutorial: $(STAMP) ## run examples/step_by_step.ipynb again, in place (its outputs go on the site)

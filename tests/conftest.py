@@ -54,7 +54,9 @@ def workspace(tmp_path) -> Workspace:
 # short sleeps, not signal.pause(): pause() waits forever for a signal that came just before it or
 # went to another (torch) thread; after each sleep Python handles any signal that came meanwhile.
 BLOCKED_IN_TRAINING = """
-import sys, time, deepinv
+import sys, time
+import pipeline  # first: it pins the CPU kernels before deepinv loads torch
+import deepinv
 def blocked(self, *args, **kwargs):
     print("\\nblocked in training", file=sys.stderr, flush=True)
     while True:
@@ -101,3 +103,27 @@ def make(*args: str, timeout: float = 600, env: dict | None = None) -> subproces
     env = {k: v for k, v in (env or os.environ).items() if not k.startswith("MAKE")}
     return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags (Linux), empty where /proc/cpuinfo does not say."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    return next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith("flags")), set())
+
+
+def pinned_here() -> bool:
+    """Whether runs here must record the pinned AVX2 kernels: an x86-64 CPU with AVX2."""
+    from pipeline.base import kernels
+
+    return kernels.x86_64() and "avx2" in cpu_flags()
+
+
+def assert_pinned(record: dict) -> None:
+    """A run record made here names the kernels the libraries reported: the pinned AVX2 ones where
+    the CPU has AVX2."""
+    from pipeline.base import kernels
+
+    assert set(record["kernels"]) >= {"aten", "onednn", "mkl", "label", "pinned"}, record.get("kernels")
+    if pinned_here():
+        assert record["kernels"]["label"] == kernels.PINNED and record["kernels"]["pinned"], record["kernels"]

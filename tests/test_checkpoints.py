@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.render import build_site
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_pinned
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,7 @@ def test_a_checkpoint_reproduces_its_runs_test_metrics_exactly(trained, capsys):
     record = json.loads((evaluated / "run.json").read_text())
     assert record["epochs"] == 0 and record["evaluated_from"] == str(checkpoint)
     assert record["trained_as"] == "mri/ei/seed0"
+    assert_pinned(record)
     assert "from" in capsys.readouterr().err
 
     # the same weights on another scenario, and never in the leaderboard tables

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import signal
 import subprocess
@@ -15,12 +16,14 @@ import pytest
 from pipeline.grid import slurm
 from pipeline.cli import main
 from pipeline.grid.cluster import ClusterOptions, Task, job_parameters, report, submit_and_wait
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_pinned
 
 # Put on a job's PYTHONPATH, this stops every training for good at its first step, after writing the
 # job's PID to $BLOCKED_MARKER: the test kills a job that is surely mid-training, however fast the machine.
 BLOCKING_SITECUSTOMIZE = """
-import os, signal, deepinv
+import os, signal
+import pipeline  # first: it pins the CPU kernels before deepinv loads torch
+import deepinv
 def blocked(self, *args, **kwargs):
     marker = os.environ["BLOCKED_MARKER"]
     with open(marker + ".tmp", "w") as f:
@@ -55,6 +58,7 @@ def test_jobs_write_run_folders_identical_to_local_runs(workspace, tmp_path, mon
         assert sorted(p.name for p in job_run.iterdir()) == sorted(p.name for p in local_run.iterdir())
         for name in ("config.json", "per_image.csv"):
             assert filecmp.cmp(job_run / name, local_run / name, shallow=False), (method, name)
+        assert_pinned(json.loads((job_run / "run.json").read_text()))  # a job's process pins its kernels too
     job_table = pd.read_csv(workspace.results / "smoke" / "runs.csv")
     local_table = pd.read_csv(local.results / "smoke" / "runs.csv")
     pd.testing.assert_frame_equal(job_table[["method", "psnr", "ssim", "config_hash"]],

@@ -3,6 +3,7 @@ profile in a scratch folder, and its report; ``results/`` is only read."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_pinned
 
 NEW_METHOD = r'''r"""Measurement consistency again, as a contributed method for the test.
 
@@ -57,6 +58,10 @@ def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
     assert done.returncode == 0, done.stderr
     assert re.search(r"^mri/flip-ei/seed1: epoch 1/\d+, test PSNR", done.stderr, re.M), done.stderr  # --lines passed on
     report = (project / "build" / "contribute" / "flip-ei.md").read_text()
+    records = list((project / "build" / "contribute" / "results" / "smoke" / "runs" / "mri" / "flip-ei").glob("seed*/run.json"))
+    assert len(records) == 2
+    for record in records:
+        assert_pinned(json.loads(record.read_text()))
     assert re.search(r"^## mri\n\n\*\*Rank =?[1-5] of 5\*\*", report, re.M), report
     assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seeds\)", report)
     assert re.search(r"^\| zero-filled \| [+-]\d+\.\d\d \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \| (significant|tie) \|$", report, re.M)

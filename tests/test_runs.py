@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.base import provenance
+from pipeline.base import kernels, provenance
 from pipeline.cli import main
 from pipeline.setting.data import DatasetSpec
 from pipeline.base.errors import UsageError
@@ -253,8 +253,24 @@ def test_reproduce_reruns_the_committed_runs_elsewhere_and_reports_an_altered_va
     rows = pd.read_csv(record)
     assert list(zip(rows.method, rows.identical)) == [("mc", False), ("zero-filled", True)]
     assert 0 < rows.psnr_largest_difference[0] < 1e-12 and rows.ssim_largest_difference[0] == 0
-    assert set(rows.kernels) == {"avx2"} and set(rows.committed_kernels) == {"avx2"}
+    here = kernels.in_use()["label"]  # avx2 on an x86-64 CPU with AVX2
+    assert set(rows.kernels) == {here} and set(rows.committed_kernels) == {here}
     assert len(set(rows.threads)) == 1 and set(rows.threads) == set(rows.committed_threads)
+
+    # --replace: the re-run on the pinned kernels takes the differing run's place, whole; the other stays
+    untouched = {p: p.read_bytes() for p in (per_image.parents[1] / "zero-filled").rglob("*") if p.is_file()}
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch), "--replace")) == 1
+    assert "replaced 1 committed run(s) by their re-runs on the pinned kernels: mri/mc/seed0;" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (per_image.parents[1] / "zero-filled").rglob("*") if p.is_file()} == untouched
+    assert per_image.read_bytes() == (scratch / "smoke" / "runs" / "mri" / "mc" / "seed0" / "per_image.csv").read_bytes()
+    assert main(workspace.args("reproduce", *grid, "--scratch-dir", str(scratch))) == 0
+    assert not list(per_image.parents[1].glob(".seed0.*"))  # no temporary folder left behind
+
+
+def test_replace_refuses_a_profile_read_off_another(workspace, tmp_path, capsys):
+    assert main(workspace.args("reproduce", "--profile", "quick", "--scratch-dir", str(tmp_path), "--replace")) == 2
+    assert capsys.readouterr().err == ("error: --replace needs the runs themselves: profile quick is read off cpu's "
+                                       "runs; pass --profile cpu\n")
 
 
 def test_reproduce_uses_the_committed_thread_count_and_refuses_a_mixed_one(workspace, tmp_path, capsys):

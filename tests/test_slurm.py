@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from pipeline.base import locks
-from tests.conftest import ROOT, make
+from tests.conftest import ROOT, assert_pinned, make
 from tests.fastmri_files import write_folder
 
 pytestmark = pytest.mark.slurm  # make test TEST_ARGS='-m "not slurm"' leaves them out
@@ -64,6 +64,8 @@ def test_a_grid_through_slurm_gives_the_local_metrics_and_records_its_jobs(slurm
         record = json.loads((job_run / "run.json").read_text())
         assert re.fullmatch(r"\d+_[0-2]", record["slurm_job_id"]), record["slurm_job_id"]
         assert record["threads"] == 1  # as many as CPUS_PER_RUN, not one per core of the node
+        assert_pinned(record)  # a Slurm job's process, as `make benchmark`'s, pins its kernels
+        assert_pinned(json.loads((local_run / "run.json").read_text()))
         log = Path(record["slurm_log"])
         assert log.is_file() and log.is_relative_to(tmp_path / "logs") and record["slurm_job_id"] in log.name
         assert "Account=mri-lab " in slurm(slurm_env, "scontrol", "-o", "show", "job", record["slurm_job_id"])

@@ -26,7 +26,7 @@ from pipeline.base import PROJECT_ROOT
 from pipeline.setting.scenarios import SCENARIOS
 from pipeline.base.tables import (
     CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, CURVE_LOSS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci,
-    summarise, to_csv,
+    made_on, summarise, to_csv,
 )
 from pipeline.run.results import finished
 from pipeline.run.spec import RunSpec, read_per_image, read_run
@@ -35,6 +35,8 @@ def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ..
     """A run's row: its record, with metrics and CIs from its per-image table (empty if it diverged)."""
     row = {k: record[k] for k in RUN_COLUMNS if k in record}
     row.setdefault("status", "ok")
+    kernels = record.get("kernels") or {}
+    row["kernels"], row["kernels_source"] = kernels.get("label", "not recorded"), kernels.get("source", "")
     for metric in metrics:
         if per_image is None:
             row[metric] = row[f"{metric}_ci_low"] = row[f"{metric}_ci_high"] = float("nan")
@@ -112,5 +114,11 @@ def report(runs: pd.DataFrame, missing: list[str], table_dir: Path, out=None) ->
     print(f"collected {len(runs)} run(s) into {table_dir}/runs.csv, per_image.csv, summary.csv and curves(_per_image).csv", file=out)
     for failed in runs[runs.status != "ok"].itertuples():
         print(f"{failed.status}: {failed.scenario}/{failed.method}/seed{failed.seed}: {failed.failure}", file=out)
+    for scenario, group in runs.groupby("scenario", sort=False):
+        kinds = made_on(group).value_counts()
+        if len(kinds) > 1:
+            print(f"note: {scenario} mixes runs made on other kernels or thread counts "
+                  f"({'; '.join(f'{k} ×{n}' for k, n in kinds.items())}): their numbers are not bit-comparable "
+                  "(make reproduce RECORD=... proves or redoes them)", file=out)
     if missing:
         print(f"not collected ({len(missing)}, not yet run): {', '.join(missing)}", file=out)

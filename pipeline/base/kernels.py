@@ -60,9 +60,14 @@ TORCH_FIRST = "ATen's kernels were chosen before the pin: import pipeline before
 def pin() -> None:
     """Cap the CPU libraries' instruction set at AVX2 for this process and the processes it starts.
     Must run before torch runs its first operation (``pipeline/__init__.py`` calls it) for ATen's
-    part: importing deepinv does."""
+    part: importing deepinv does. Unpinned (``PIPELINE_KERNELS=native``), the pin a parent process
+    set is taken back, so that the libraries choose by the CPU."""
     if wanted():
         os.environ.update(PIN)
+        return
+    for name, value in PIN.items():
+        if os.environ.get(name) == value:
+            del os.environ[name]
 
 
 @functools.cache

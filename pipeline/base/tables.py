@@ -20,7 +20,7 @@ RUN_COLUMNS = [
     "profile", "scenario", "method", "variant_of", "departure", "seed", "dataset", "status", "failure",
     "psnr", "psnr_ci_low", "psnr_ci_high", "ssim", "ssim_ci_low", "ssim_ci_high",
     "n_test", "n_train", "img_size", "epochs", "train_seconds", "eval_seconds", "n_params", "peak_memory_mb",
-    "device", "device_name", "threads", "config_hash", "git_commit", "torch", "deepinv", "python", "finished_at",
+    "device", "device_name", "threads", "kernels", "kernels_source", "config_hash", "git_commit", "torch", "deepinv", "python", "finished_at",
 ]
 PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id", "psnr", "ssim"]
 CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]
@@ -37,7 +37,7 @@ EVALUATED_COLUMNS = [
 SUMMARY_COLUMNS = [
     "scenario", "method", "variant_of", "departure", "psnr", "psnr_ci_low", "psnr_ci_high", "psnr_seed_std",
     "ssim", "ssim_ci_low", "ssim_ci_high", "ssim_seed_std", "seeds", "diverged", "train_seconds", "n_params",
-    "peak_memory_mb", "n_test",
+    "peak_memory_mb", "n_test", "kernels",
 ]
 # The tables a profile's folder holds (results/<profile>/), what one row is, and their columns:
 # the site's Data page is generated from these, so its column dictionary cannot drift from them.
@@ -74,6 +74,12 @@ COLUMNS = {  # name: (unit, meaning)
     "peak_memory_mb": ("MB", "peak memory of the run (CPU: resident set; GPU: allocated)"),
     "device": ("", "cpu or cuda"), "device_name": ("", "the processor or GPU model"),
     "threads": ("", "torch threads the run used"),
+    "kernels": ("", "runs.csv: the instruction set of the run's CPU kernels as the libraries reported it (avx2: pinned, "
+                    "bit-comparable on every x86-64 machine with the same thread count; cuda: a GPU run; not recorded: "
+                    "a run made before runs recorded it); summary.csv: its seeds' kernels and threads, 'mixed: ...' "
+                    "when they differ"),
+    "kernels_source": ("", "where the kernels column comes from: recorded (the run's own record), reproduced (an "
+                           "identical re-run under the pin, in reproduced.csv), or empty (not recorded)"),
     "config_hash": ("", "hash of everything that defines the run's result: a different hash is a different run"),
     "git_commit": ("", "commit of this repository that trained it (-dirty: with uncommitted changes)"),
     "torch": ("", "PyTorch version"), "deepinv": ("", "DeepInverse version"), "python": ("", "Python version"),
@@ -166,18 +172,32 @@ def _weights(groups: tuple, samples: int, seed: int) -> np.ndarray:
     return weights
 
 
+def made_on(runs: pd.DataFrame) -> pd.Series:
+    """Each run's kernels and threads in words (``avx2, 1 thread``): runs that differ in them are not
+    bit-comparable (``pipeline.base.kernels``)."""
+    threads = runs.threads.map(lambda t: "?" if pd.isna(t) else f"{int(t)}")
+    return runs.kernels.fillna("not recorded").astype(str) + ", " + threads + " thread(s)"
+
+
+def one_or_mixed(values: pd.Series) -> str:
+    """The one value of a group, or ``mixed: a ×2; b ×1`` when its runs differ."""
+    counts = values.value_counts()
+    return counts.index[0] if len(counts) == 1 else "mixed: " + "; ".join(f"{v} ×{n}" for v, n in counts.items())
+
+
 def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
     """One row per (scenario, method): whether it is a variant (of which method of the paper, and
     how it departs), metrics averaged over seeds with 95 % CIs that resample seeds and then test
     images (``bootstrap_ci`` with groups), the spread across seeds (std, NaN with one seed), how
     many seeds ran and diverged, and the costs."""
+    runs = runs.assign(made_on=made_on(runs))
     grouped = runs.groupby(["scenario", "method"], sort=False)
     table = grouped.agg(
         variant_of=("variant_of", "first"), departure=("departure", "first"),
         psnr=("psnr", "mean"), psnr_seed_std=("psnr", "std"), ssim=("ssim", "mean"), ssim_seed_std=("ssim", "std"),
         seeds=("seed", "nunique"), diverged=("status", lambda status: int((status != "ok").sum())),
         train_seconds=("train_seconds", "mean"), n_params=("n_params", "first"),
-        peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"),
+        peak_memory_mb=("peak_memory_mb", "max"), n_test=("n_test", "first"), kernels=("made_on", one_or_mixed),
     ).reset_index()
     images = dict(tuple(per_image.groupby(["scenario", "method"], sort=False)))
     for metric in METRICS:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.base.errors import UsageError
+from pipeline.setting.profiles import PROFILES
 from pipeline.commands.options import (Command, add_grid_options, add_profile_option, add_run_options, execution,
                                        grid_request)
 
@@ -77,6 +78,8 @@ def reproduce_arguments(p: argparse.ArgumentParser) -> None:
                    help="where the runs are done again (the committed results are never touched)")
     p.add_argument("--record", type=Path, default=None,
                    help="keep each comparison as a row of this CSV (the committed proof: RESULTS/PROFILE/reproduced.csv)")
+    p.add_argument("--replace", action="store_true",
+                   help="put each re-run made on the pinned kernels in place of the committed run it does not reproduce")
 
 
 def run_benchmark(args) -> int:
@@ -92,6 +95,10 @@ def run_reproduce(args) -> int:
     if args.scratch_dir.resolve() == args.results_dir.resolve():
         raise UsageError("--scratch-dir must differ from --results-dir: the committed results are compared, never rewritten")
     request, how = grid_request(args), execution(args)
+    longer = getattr(PROFILES.get(args.profile), "stopped_from", None)
+    if args.replace and longer is not None:
+        raise UsageError(f"--replace needs the runs themselves: profile {args.profile} is read off {longer}'s "
+                         f"runs; pass --profile {longer}")
     specs = reproduce.committed_runs(request)
     if how.threads is None:
         how = replace(how, threads=reproduce.committed_threads(specs, args.results_dir))
@@ -106,6 +113,11 @@ def run_reproduce(args) -> int:
     if args.record is not None:
         reproduce.record(comparisons, args.record)
     print(reproduce.summary(comparisons))
+    if args.replace:
+        replaced = reproduce.replace_differing(comparisons, args.results_dir, args.scratch_dir)
+        print(f"replaced {len(replaced)} committed run(s) by their re-runs on the pinned kernels"
+              f"{': ' + ', '.join(replaced) if replaced else ''}; run `make collect` to write the tables again",
+              file=sys.stderr)
     return 0 if all(c.identical for c in comparisons) else 1
 
 

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from pipeline.analysis.collect import collect, report
 from pipeline.analysis.gate import check_links, read_table
 from pipeline.base.errors import UsageError
+from pipeline.base.tables import RUN_COLUMNS
 from pipeline.grid.cluster import Task, submit_and_wait
 from pipeline.grid.cluster import report as cluster_report
 from pipeline.grid.plan import requested_specs, table_specs
@@ -41,7 +42,7 @@ def note_other_threads(tables_dir: Path, device: str) -> None:
     if pick_device(device).type != "cpu" or not (tables_dir / "runs.csv").is_file():
         return
     try:
-        committed = set(read_table(tables_dir / "runs.csv", ["threads"]).threads.dropna().astype(int))
+        committed = set(read_table(tables_dir / "runs.csv", RUN_COLUMNS).threads.dropna().astype(int))
     except UsageError:  # collect names what is wrong with the table
         return
     threads = torch.get_num_threads()

@@ -9,17 +9,20 @@ same bits. No tolerance: a chaotic training turns the last bit into decibels.
 
 ``--record`` keeps each comparison as a row of a table (``RECORD_COLUMNS``), which the committed
 profile's tables carry as ``reproduced.csv``: the proof, run by run, that a committed run is what
-the pinned kernels compute.
+the pinned kernels compute. ``--replace`` puts a re-run made on the pinned kernels in place of a
+committed run it does not reproduce (git keeps the old one).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.base import locks, storage
+from pipeline.base import kernels, locks, storage
 from pipeline.base.tables import METRICS, read_csv, to_csv
 from pipeline.base.errors import UsageError
 from pipeline.analysis.gate import check_links
@@ -68,9 +71,11 @@ class Comparison:
 
 def kernels_label(record: dict) -> str:
     """The kernels a run record says it used (``pipeline.base.kernels.label``), or ``not recorded``
-    for a run made before runs recorded them."""
+    for a run made before runs recorded them (whatever an earlier re-run proved)."""
     kernels = record.get("kernels")
-    return kernels.get("label", "not recorded") if isinstance(kernels, dict) else "not recorded"
+    if not isinstance(kernels, dict) or kernels.get("source") == "reproduced":
+        return "not recorded"
+    return kernels.get("label", "not recorded")
 
 
 def committed(specs: list[RunSpec], reference: Path) -> list[RunSpec]:
@@ -110,6 +115,26 @@ def compare(spec: RunSpec, reference: Path, scratch: Path) -> Comparison:
 def summary(comparisons: list[Comparison]) -> str:
     identical = sum(c.identical for c in comparisons)
     return f"{identical} of {len(comparisons)} runs reproduced: every per-image PSNR and SSIM identical"
+
+
+def replace_differing(comparisons: list[Comparison], reference: Path, scratch: Path) -> list[str]:
+    """Put each re-run made on the pinned kernels in place of the committed run it differs from,
+    whole, in one rename; the run ids replaced. A re-run on other kernels replaces nothing."""
+    replaced = []
+    for comparison in comparisons:
+        if comparison.identical or kernels_label(comparison.again) != kernels.PINNED:
+            continue
+        final = comparison.spec.folder(reference)
+        tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            storage.copy_folder(comparison.spec.folder(scratch), tmp)
+            storage.replace_folder(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        replaced.append(comparison.run_id)
+    return replaced
 
 
 def record(comparisons: list[Comparison], path: Path) -> None:

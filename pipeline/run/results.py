@@ -10,16 +10,22 @@ longer profile lacks (a contributed one) trains its own runs.
 What a run read off a longer one cannot have measured is said so: its training time is the
 longer run's, pro-rated to the epochs kept (its measured rate, as the doubling test reads it), and
 it keeps no reconstructions for the gallery.
+
+Which kernels a run's arithmetic used (``pipeline.base.kernels``) is its record's, or, for a run
+made before runs recorded them, that of an identical re-run under the pin kept in the tables'
+``reproduced.csv`` (``make reproduce RECORD=...``): the record is given it as it is read.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.base.errors import UsageError
 from pipeline.base.tables import CURVE_LOSS, METRICS, read_csv
 from pipeline.run.spec import BrokenRun, RunSpec, is_current, read_per_image, read_run
 from pipeline.setting.profiles import PROFILES
@@ -49,6 +55,7 @@ def finished(spec: RunSpec, results_dir: Path, metrics: tuple[str, ...] = METRIC
 
 
 def from_folder(folder: Path, record: dict, metrics: tuple[str, ...]) -> Finished:
+    record = with_kernels(record, folder)
     if record.get("status", "ok") != "ok":
         return Finished(record, None, folder=folder)
     curve = folder / "curve.csv"
@@ -56,6 +63,42 @@ def from_folder(folder: Path, record: dict, metrics: tuple[str, ...]) -> Finishe
     return Finished(record, read_per_image(folder, metrics),
                     with_loss(read_csv(curve), folder / "train_log.csv") if curve.exists() else None,
                     read_csv(curve_images) if curve_images.exists() else None, folder)
+
+
+PROOF = "reproduced.csv"  # beside a profile's tables: re-runs compared image by image (``pipeline.grid.reproduce``)
+
+
+def with_kernels(record: dict, folder: Path) -> dict:
+    """The record with its ``kernels`` (label and source): its own, or the label of an identical
+    re-run of it (same config, same thread count) in its tables' ``reproduced.csv``, or none."""
+    own = record.get("kernels")
+    if isinstance(own, dict) and isinstance(own.get("label"), str):
+        return {**record, "kernels": {**own, "source": "recorded"}}
+    proof = folder.parents[3] / PROOF  # folder: <tables>/runs/<scenario>/<method>/seed<k>
+    if not proof.is_file():
+        return record
+    key = (record.get("scenario"), record.get("method"), record.get("seed"), record.get("config_hash"),
+           record.get("threads"))
+    label = proven(proof, proof.stat().st_mtime_ns).get(key)
+    return {**record, "kernels": {"label": label, "source": "reproduced"}} if label else record
+
+
+@functools.lru_cache(maxsize=8)
+def proven(path: Path, mtime_ns: int) -> dict[tuple, str]:
+    """The kernels of each run an identical re-run proves, keyed (scenario, method, seed, committed
+    config hash, threads); read once per version of the file."""
+    try:
+        table = read_csv(path)
+        missing = [c for c in ("scenario", "method", "seed", "committed_hash", "identical", "kernels", "threads",
+                               "committed_threads") if c not in table.columns]
+        if missing:
+            raise ValueError(f"it lacks column(s) {', '.join(missing)}")
+        table = table[table.identical.astype(str) == "True"]
+        return {(r.scenario, r.method, int(r.seed), r.committed_hash, int(r.committed_threads)): str(r.kernels)
+                for r in table.itertuples() if int(r.threads) == int(r.committed_threads)}
+    except (OSError, ValueError, AttributeError, TypeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} cannot be read ({str(error).splitlines()[0][:120] if str(error) else type(error).__name__}); "
+                         "delete it, or run `make reproduce RECORD=...` again to write it") from None
 
 
 def longer_run(spec: RunSpec) -> RunSpec | None:
