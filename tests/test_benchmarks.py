@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cpu_flags, pinned_here
 
 
 def run(script: str, *args: str, cache) -> str:
@@ -97,3 +97,15 @@ def test_dead_units_scores_as_the_run_did_and_counts_every_relu(workspace):
              for line in lines[lines.index("ReLUs (every call):") + 1:]]
     assert len(relus) == 7 and all(relus), lines  # the UNet's seven ReLUs (MoDL shares them across iterations)
     assert all(0 <= float(m.group(2)) <= 100 and int(m.group(3)) <= int(m.group(4)) for m in relus)
+
+
+def test_pin_cost_times_the_same_run_pinned_and_unpinned(tmp_path):
+    out = run("pin_cost.py", "--profile", "smoke", "--repeats", "1", cache=tmp_path)
+    found = re.fullmatch(r"mri/ssdu \(smoke, 1 epochs, 1 thread\) on .+: pinned \((.+)\) [\d.]+ s of training, "
+                         r"unpinned \((.+)\) [\d.]+ s; pinned / unpinned = \d+\.\d\d \(medians of 1\); "
+                         r"per-image numbers (identical|differ)\n", out)
+    assert found, out
+    if pinned_here():
+        assert found.group(1) == "avx2"
+    if "avx512f" in cpu_flags():  # the pin at work: other kernels, other bits
+        assert "avx512" in found.group(2) and found.group(3) == "differ"
