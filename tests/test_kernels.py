@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from html import unescape
 
 import pandas as pd
 import pytest
 
 from pipeline.base import kernels
 from pipeline.cli import main
+from pipeline.render import build_site
 from tests.conftest import ROOT, assert_pinned, cpu_flags, pinned_here
 
 needs_avx2 = pytest.mark.skipif(not pinned_here(), reason="the pin is AVX2: this CPU is not x86-64 with AVX2")
@@ -101,10 +103,16 @@ def test_every_run_of_the_smoke_grid_records_its_kernels_and_threads(smoke_grid)
     assert set(runs.kernels) == {"avx2"} and set(runs.kernels_source) == {"recorded"}
 
 
+WARNING = "Runs made on different CPU kernels or thread counts"
+
+
 def test_a_table_that_mixes_kernels_says_so(workspace, capsys):
+    """In make collect, in summary.csv, on the scenario page and on the reproducibility page."""
     grid = ["--profile", "smoke", "--scenarios", "mri", "--methods", "zero-filled,mc", "--seeds", "0,1"]
     assert main(workspace.args("benchmark", *grid, "--threads", "1")) == 0
     assert "mixes runs made on" not in capsys.readouterr().err
+    html = build_site(workspace.results, workspace.results.parent / "site")
+    assert WARNING not in (html / "scenarios" / "smoke-mri" / "index.html").read_text()
     record = workspace.results / "smoke" / "runs" / "mri" / "mc" / "seed1" / "run.json"
     made = json.loads(record.read_text())
     made["kernels"] = {**made["kernels"], "label": "x86_64: aten avx512, onednn avx512"}
@@ -117,6 +125,11 @@ def test_a_table_that_mixes_kernels_says_so(workspace, capsys):
     summary = pd.read_csv(workspace.results / "smoke" / "summary.csv").set_index("method")
     assert summary.kernels["mc"].startswith("mixed: ")
     assert not summary.kernels["zero-filled"].startswith("mixed")
+    html = build_site(workspace.results, workspace.results.parent / "site")
+    page = unescape((html / "scenarios" / "smoke-mri" / "index.html").read_text())
+    assert WARNING in page and "x86_64: aten avx512, onednn avx512, 1 thread(s) ×1" in page
+    reproducibility = (html / "reproducibility" / "index.html").read_text()
+    assert "on different kernels or thread counts (" in reproducibility
 
 
 def test_a_run_without_a_record_of_its_kernels_takes_them_from_an_identical_pinned_rerun(workspace, tmp_path, capsys):

@@ -179,6 +179,13 @@ def made_on(runs: pd.DataFrame) -> pd.Series:
     return runs.kernels.fillna("not recorded").astype(str) + ", " + threads + " thread(s)"
 
 
+def mixed_kernels(runs: pd.DataFrame) -> list[tuple[str, int]]:
+    """How many runs were made on each kernels and thread count, when there is more than one
+    (empty when every run is bit-comparable with every other)."""
+    counts = made_on(runs).value_counts() if len(runs) else pd.Series(dtype=int)
+    return [(str(k), int(n)) for k, n in counts.items()] if len(counts) > 1 else []
+
+
 def one_or_mixed(values: pd.Series) -> str:
     """The one value of a group, or ``mixed: a ×2; b ×1`` when its runs differ."""
     counts = values.value_counts()

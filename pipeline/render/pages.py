@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from pipeline.analysis import agreement, collapse, contribute, convergence, disagreement, doubling, findings, leaderboard, ranking
 from pipeline.analysis.verdicts import Verdicts, verdicts
-from pipeline.base import storage
+from pipeline.base import storage, tables
 from pipeline.analysis.catalogue import Catalogue, MethodInfo
 from pipeline.analysis.published import PUBLISHED
 from pipeline.render import reference
@@ -138,6 +138,7 @@ def scenario_page(p: leaderboard.Profile, scenario: str, docs: Path, taus: list[
         "wide_ranks_at": WIDE_RANKS,
         "significance": {metric: significance_map(p, scenario, list(ranks.index), metric) for metric in ("psnr", "ssim")},
         "hardware": hardware(runs),
+        "mixed_kernels": tables.mixed_kernels(runs),
         "cost_figure": json.dumps(cost_figure(table.assign(trains=table.method.map(per_epoch).notna())[
             ["method", "psnr", "train_seconds", "trains", "reference"]], hardware(runs), method_colours(list(p.catalogue.methods)))),
         "agreement": {a.metric: a for a in taus if a.scenario == scenario},

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.analysis import agreement, disagreement, doubling, findings, gridtime, leaderboard
 from pipeline.analysis.verdicts import Verdicts, verdicts
+from pipeline.base import tables
 from pipeline.base.errors import UsageError
 from pipeline.render.build import headline_first
 from pipeline.render.pages import AGREEMENT_TARGET, leaderboard_order
@@ -77,7 +78,7 @@ def profile_block(p: leaderboard.Profile, judged: Verdicts) -> str:
     for method, scores in rows:
         name = f"*{method}*" if method in leaderboard.REFERENCES else method
         lines.append(f"| {name} | " + " | ".join(psnr(x) for x in scores) + " |")
-    return "\n".join(lines + ["", agreement_line(judged.taus), "", *findings_lines(p), "",
+    return "\n".join(lines + ["", kernels_line(p), "", agreement_line(judged.taus), "", *findings_lines(p), "",
                               *doubling_lines(p, judged.budgets), "", *reversed_lines(p, judged.reversed_pairs)])
 
 
@@ -85,6 +86,17 @@ def psnr(x: float | None) -> str:
     if x is None:
         return "—"
     return "diverged" if math.isnan(x) else f"{x:.2f}"
+
+
+def kernels_line(p: leaderboard.Profile) -> str:
+    """What the profile's runs were computed on (``pipeline.base.kernels``): bit-comparable only
+    within one kind, and said when the table mixes kinds."""
+    kinds = p.runs.assign(made_on=tables.made_on(p.runs), source=p.runs.kernels_source.fillna("").astype(str))
+    counts = kinds.groupby(["made_on", "source"], sort=True).size()
+    parts = "; ".join(f"{made_on}{f' ({source})' if source else ''}: {n}" for (made_on, source), n in counts.items())
+    mixed = len(set(kinds.made_on)) > 1
+    return (f"CPU kernels and threads of its {len(p.runs)} runs (`kernels`, `threads` in `runs.csv`): "
+            f"{parts}." + (" **The table mixes them: runs of different kinds are not bit-comparable.**" if mixed else ""))
 
 
 def agreement_line(taus: list[agreement.Agreement]) -> str:

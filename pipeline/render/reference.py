@@ -134,8 +134,12 @@ def reproducibility(p: leaderboard.Profile) -> dict:
     """A profile's runs by scenario, with what all its runs share (versions, device) said once."""
     shared = {column: ", ".join(str(v) for v in dict.fromkeys(p.runs[column].astype(str)))
               for column in ("torch", "deepinv", "python", "device", "device_name", "threads")}
-    return {"name": p.name, "shared": shared,
-            "scenarios": [{"name": s, "runs": p.runs[p.runs.scenario == s].to_dict("records")} for s in p.scenarios]}
+    sources = p.runs.assign(made_on=tables.made_on(p.runs), source=p.runs.kernels_source.fillna("").astype(str))
+    kernels = [{"made_on": made_on, "source": source, "runs": len(group)}
+               for (made_on, source), group in sources.groupby(["made_on", "source"], sort=True)]
+    return {"name": p.name, "shared": shared, "kernels": kernels,
+            "scenarios": [{"name": s, "runs": p.runs[p.runs.scenario == s].to_dict("records"),
+                           "mixed": tables.mixed_kernels(p.runs[p.runs.scenario == s])} for s in p.scenarios]}
 
 
 def custom_table(results: leaderboard.CustomResults) -> dict:
