@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.base.tables import CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RUN_COLUMNS, summarise
+from pipeline.base.tables import (CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RECORD_COLUMNS, RUN_COLUMNS,
+                                  summarise)
 from pipeline.analysis import catalogue, convergence, gate
 from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.analysis.ranking import Samples, rank_distribution
@@ -34,6 +35,7 @@ class Profile:
     catalogue: Catalogue  # the methods, scenarios and profiles, as collected beside the tables
     scenarios: list[str] = field(default_factory=list)
     curves: pd.DataFrame | None = None  # learning curves (None: results collected before they existed)
+    reproduced: pd.DataFrame | None = None  # committed runs trained again and compared (reproduced.csv), if any
     # scenario tables computed so far (bootstraps are costly); not an init field, so that
     # dataclasses.replace() with other results never inherits them
     tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
@@ -80,7 +82,9 @@ def read_profiles(results_dir: Path) -> list[Profile]:
             raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
         check_complete(folder, runs, per_image)
         curves = read_table(folder / "curves.csv", CURVE_COLUMNS) if (folder / "curves.csv").exists() else None
-        profiles.append(Profile(folder.name, runs, per_image, folder, known, list(dict.fromkeys(runs.scenario)), curves))
+        reproduced = read_table(folder / "reproduced.csv", RECORD_COLUMNS) if (folder / "reproduced.csv").exists() else None
+        profiles.append(Profile(folder.name, runs, per_image, folder, known, list(dict.fromkeys(runs.scenario)), curves,
+                                reproduced))
     for p in profiles:
         catalogue.check_agrees(known, results_dir, p.folder / "runs.csv", set(p.runs.scenario), set(p.runs.method))
     return profiles

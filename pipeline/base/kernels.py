@@ -5,8 +5,10 @@ Training is chaotic: a different order of floating-point sums in one convolution
 decibels over a run. oneDNN, which runs the convolutions, picks its kernels by the CPU: on an
 AVX-512 machine it sums in another order than on an AVX2 one, so the same run gave 7.559 dB on
 one and 7.493 on the other at 192 steps, and 6.2 against 12.6 dB at the end (DESIGN.md §7).
-Capped at AVX2, which every x86-64 CPU of the last ten years has, a run gives the same bits on
-every x86-64 machine, for the same torch thread count (that changes the order of sums too).
+Capped at AVX2, which every x86-64 CPU of the last ten years has, runs made on an AVX2-only
+AMD EPYC are reproduced bit for bit on an AVX-512 one, for the same torch thread count (that
+changes the order of sums too); so far not those of the adversarial methods and MO-EI, whose
+other libraries (MKL's matrix products on AMD, scipy's SVD) the pin does not reach.
 
 What is pinned, and what each variable changed, measured on an AVX-512 AMD EPYC (bit-for-bit
 hashes of a convolution's forward and backward, FFTs, a matrix product, sums and elementwise

@@ -39,6 +39,10 @@ SUMMARY_COLUMNS = [
     "ssim", "ssim_ci_low", "ssim_ci_high", "ssim_seed_std", "seeds", "diverged", "train_seconds", "n_params",
     "peak_memory_mb", "n_test", "kernels",
 ]
+# re-runs of committed runs compared image by image (``make reproduce RECORD=...``): reproduced.csv
+RECORD_COLUMNS = ["scenario", "method", "seed", "profile", "committed_hash", "identical", "psnr_largest_difference",
+                  "ssim_largest_difference", "committed_kernels", "committed_threads", "kernels", "threads",
+                  "device_name", "finished_at", "git_commit"]
 # The tables a profile's folder holds (results/<profile>/), what one row is, and their columns:
 # the site's Data page is generated from these, so its column dictionary cannot drift from them.
 TABLES = {
@@ -47,6 +51,8 @@ TABLES = {
     "per_image.csv": ("one test image of one run", PER_IMAGE_COLUMNS),
     "curves.csv": ("one point of a run's learning curve (mean over the curve's test images)", CURVE_COLUMNS),
     "curves_per_image.csv": ("one test image at one point of a run's learning curve", CURVE_IMAGE_COLUMNS),
+    "reproduced.csv": ("one committed run trained again and compared image by image (make reproduce RECORD=...)",
+                       RECORD_COLUMNS),
 }
 CI = "95 % bootstrap CI of the mean (runs.csv: over the run's test images; summary.csv: over seeds, then images)"
 COLUMNS = {  # name: (unit, meaning)
@@ -84,6 +90,12 @@ COLUMNS = {  # name: (unit, meaning)
     "git_commit": ("", "commit of this repository that trained it (-dirty: with uncommitted changes)"),
     "torch": ("", "PyTorch version"), "deepinv": ("", "DeepInverse version"), "python": ("", "Python version"),
     "finished_at": ("", "when the run finished (UTC, ISO 8601)"),
+    "committed_hash": ("", "reproduced.csv: the config hash of the committed run that was trained again"),
+    "identical": ("", "reproduced.csv: whether every per-image PSNR and SSIM of the re-run equals the committed run's"),
+    "psnr_largest_difference": ("dB", "reproduced.csv: the largest per-image PSNR difference between the run and its re-run"),
+    "ssim_largest_difference": ("", "reproduced.csv: the largest per-image SSIM difference"),
+    "committed_kernels": ("", "reproduced.csv: the kernels the committed run's record names (not recorded: made before runs recorded them)"),
+    "committed_threads": ("", "reproduced.csv: the torch threads of the committed run"),
     "image": ("", "position of the image in the test split"), "image_id": ("", "the test image's identity: template view and slice (mni), file and slice (fastmri)"),
     "epoch": ("", "epochs trained when the curve point was scored"),
     "images": ("images", "test images the curve point is a mean over"),

@@ -23,16 +23,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.base import kernels, locks, storage
-from pipeline.base.tables import METRICS, read_csv, to_csv
+from pipeline.base.tables import METRICS, RECORD_COLUMNS, read_csv, to_csv
 from pipeline.base.errors import UsageError
 from pipeline.analysis.gate import check_links
 from pipeline.grid.plan import GridRequest, requested_specs
 from pipeline.run.results import finished, longer_run
 from pipeline.run.spec import RunSpec, read_per_image, read_run
 
-RECORD_COLUMNS = ["scenario", "method", "seed", "profile", "committed_hash", "identical", "psnr_largest_difference",
-                  "ssim_largest_difference", "committed_kernels", "committed_threads", "kernels", "threads",
-                  "device_name", "finished_at", "git_commit"]
 RECORD = "reproduced.csv"  # the name the proof has beside a profile's tables
 
 

@@ -137,9 +137,31 @@ def reproducibility(p: leaderboard.Profile) -> dict:
     sources = p.runs.assign(made_on=tables.made_on(p.runs), source=p.runs.kernels_source.fillna("").astype(str))
     kernels = [{"made_on": made_on, "source": source, "runs": len(group)}
                for (made_on, source), group in sources.groupby(["made_on", "source"], sort=True)]
-    return {"name": p.name, "shared": shared, "kernels": kernels,
+    return {"name": p.name, "shared": shared, "kernels": kernels, "proof": proof(p),
             "scenarios": [{"name": s, "runs": p.runs[p.runs.scenario == s].to_dict("records"),
                            "mixed": tables.mixed_kernels(p.runs[p.runs.scenario == s])} for s in p.scenarios]}
+
+
+def proof(p: leaderboard.Profile) -> list[dict] | None:
+    """Per scenario, what re-running the committed runs under the pin found (``reproduced.csv``):
+    runs identical image by image, runs that differed and have been replaced by a pinned run since,
+    and runs that differ still (their run ids); None without the table."""
+    if p.reproduced is None:
+        return None
+    runs = p.runs.set_index(["scenario", "method", "seed"])
+    found = {}
+    for row in p.reproduced.itertuples():
+        key = (row.scenario, row.method, int(row.seed))
+        counts = found.setdefault(row.scenario, {"scenario": row.scenario, "steps": set(), "identical": 0,
+                                                 "replaced": 0, "differ": []})
+        counts["steps"].add(row.profile)
+        if str(row.identical) == "True":
+            counts["identical"] += 1
+        elif key in runs.index and runs.kernels_source.get(key) == "recorded":
+            counts["replaced"] += 1
+        else:
+            counts["differ"].append(f"{row.method}/seed{int(row.seed)}")
+    return [{**c, "steps": ", ".join(sorted(c["steps"]))} for c in found.values()]
 
 
 def custom_table(results: leaderboard.CustomResults) -> dict:
