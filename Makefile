@@ -141,13 +141,15 @@ tutorial: $(STAMP) ## run examples/step_by_step.ipynb again, in place (its outpu
 
 # The shipped weights: the quick runs of the headline methods (mri, seed 0), trained again with
 # their weights kept; `reproduce` checks that they give the committed per-image metrics (the
-# headline's curve points at 192 steps, which the quick tables are read off).
+# headline's curve points at 192 steps, which the quick tables are read off), and only then are
+# they copied into RESULTS/weights (the same bytes when the runs are the same).
 WEIGHT_METHODS ?= supervised,mc,ssdu,weighted-ssdu,ei,mo-ei
 weights: $(STAMP) ## train again the quick runs whose weights are shipped (results/weights), checked by reproduce
 	rm -rf build/weights
 	$(PY) -m pipeline reproduce --profile quick --seeds 0 --scenarios mri --methods $(WEIGHT_METHODS) \
 		--results-dir '$(RESULTS)' --cache-dir '$(CACHE)' --scratch-dir build/weights \
-		--keep-weights --weights-dir '$(RESULTS)/weights'
+		--keep-weights --weights-dir build/weights/kept
+	mkdir -p '$(RESULTS)/weights' && cp -R build/weights/kept/. '$(RESULTS)/weights/'
 
 # METHOD=name: train one method in its scenarios beside the committed results of PROFILE (in
 # build/contribute, results/ is only read) and write where it ranks to build/contribute/NAME.md.

@@ -110,3 +110,13 @@ def test_a_shipped_checkpoint_gives_the_committed_metrics_without_training(metho
     assert np.abs(evaluated.psnr - committed.psnr).max() < 1e-4
     record = json.loads((tmp_path / "results" / "quick" / "evaluated" / "mri" / method / "seed0" / "run.json").read_text())
     assert record["evaluated_from"] == f"results/weights/quick/mri/{method}/seed0.pt"  # relative to the project
+
+
+def test_kept_weights_are_the_same_bytes_whenever_the_run_is_the_same(trained, tmp_path):
+    """``make weights`` can then show the shipped files reproduced byte for byte."""
+    root, _ = trained
+    assert main(["benchmark", "--profile", "smoke", "--scenarios", "mri", "--methods", "ei", "--keep-weights",
+                 "--weights-dir", str(tmp_path / "weights"), "--results-dir", str(tmp_path / "results"),
+                 "--cache-dir", str(root / "cache"), "--quiet"]) == 0
+    again = tmp_path / "weights" / "smoke" / "mri" / "ei" / "seed0.pt"
+    assert again.read_bytes() == (root / "weights" / "smoke" / "mri" / "ei" / "seed0.pt").read_bytes()

@@ -10,6 +10,7 @@ reconstruct with random splits or re-corruptions at test time (noise2inverse, dd
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
@@ -34,7 +35,9 @@ def keep(weights_dir: Path, model: torch.nn.Module, spec, record: dict) -> Path:
         "run_id": spec.run_id, "config_hash": spec.config_hash(), "config": spec.config(),
         "psnr": record.get("psnr"),
     }
-    storage.atomic(path, lambda tmp: torch.save(checkpoint, tmp))
+    buffer = io.BytesIO()  # saved to a file, torch names the archive's folder after it: bytes would differ
+    torch.save(checkpoint, buffer)
+    storage.write_bytes(path, buffer.getvalue())
     return path
 
 
