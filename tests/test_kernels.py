@@ -167,3 +167,21 @@ def test_a_run_with_another_thread_count_than_the_committed_runs_says_it_will_no
     assert ("note: 2 torch thread(s) per run, where the runs in " in capsys.readouterr().err)
     assert main(workspace.args("benchmark", *grid, "--methods", "supervised", "--threads", "1")) == 0
     assert "torch thread(s) per run" not in capsys.readouterr().err
+
+
+CPAB_BASIS = """
+import hashlib, sys, tempfile
+import pipeline
+from libcpab.tesselation import Tesselation2D
+basis = Tesselation2D([3, 3], [0, 0], [1, 1], zero_boundary=True, volume_perservation=True,
+                      direc=tempfile.mkdtemp() + "/", override=True).B
+print(hashlib.sha1(basis.tobytes()).hexdigest())
+"""
+
+
+@needs_avx512
+def test_the_pin_fixes_the_cpab_basis_that_scipys_openblas_computes():
+    """MO-EI's deformations come from this basis: OpenBLAS's AVX-512 kernels give another one."""
+    pinned = python(CPAB_BASIS).stdout
+    assert python(CPAB_BASIS, OPENBLAS_CORETYPE="Zen").stdout == pinned  # the AVX2 EPYC's kernels
+    assert python(CPAB_BASIS, PIPELINE_KERNELS="native").stdout != pinned

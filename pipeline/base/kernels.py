@@ -7,8 +7,8 @@ AVX-512 machine it sums in another order than on an AVX2 one, so the same run ga
 one and 7.493 on the other at 192 steps, and 6.2 against 12.6 dB at the end (DESIGN.md §7).
 Capped at AVX2, which every x86-64 CPU of the last ten years has, runs made on an AVX2-only
 AMD EPYC are reproduced bit for bit on an AVX-512 one, for the same torch thread count (that
-changes the order of sums too); so far not those of the adversarial methods and MO-EI, whose
-other libraries (MKL's matrix products on AMD, scipy's SVD) the pin does not reach.
+changes the order of sums too); so far not those of the adversarial methods, whose discriminator
+the pin does not yet reach (not yet explained).
 
 What is pinned, and what each variable changed, measured on an AVX-512 AMD EPYC (bit-for-bit
 hashes of a convolution's forward and backward, FFTs, a matrix product, sums and elementwise
@@ -25,6 +25,13 @@ functions, each variable alone; ``tests/test_kernels.py`` keeps the convolution'
   its AVX-512 branch unless capped (not measured here: no Intel machine). ``MKL_CBWR=COMPATIBLE``,
   MKL's processor-independent branch, would change every committed run (ssdu ``mri`` seed 0 at
   192 steps: 6.45 dB against 7.49), so it is not the pin.
+- ``OPENBLAS_CORETYPE=Haswell``: the OpenBLAS inside numpy and scipy, which picks its kernels by
+  the CPU (``SkylakeX`` here, ``Zen`` on the AVX2 machine). MO-EI's CPAB basis is the null space
+  of a constraint matrix, from scipy's SVD: with SkylakeX kernels it is another basis of that
+  space (largest entry 0.2979 against 0.2928), so every drawn deformation differs; pinned,
+  ``single`` MO-EI seed 1 at 192 steps equals the AVX2 machine's on all 54 test images (0 of 54
+  unpinned; DeepInverse computes the basis afresh in every process). Read when numpy or scipy is
+  imported.
 
 A CPU that is not x86-64 (ARM) is left alone; one without AVX2 runs on what it has. Either way
 the run records what its kernels were and is not bit-comparable with the pinned runs. A CUDA
@@ -45,7 +52,8 @@ import tempfile
 from typing import Callable
 
 PIN = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2",
-       "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+       "MKL_ENABLE_INSTRUCTIONS": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+OPENBLAS_PINNED = "Haswell"  # OpenBLAS's name for its AVX2 kernels
 SWITCH = "PIPELINE_KERNELS"  # "native": no pin
 PINNED = "avx2"  # what a pinned run's kernels report: the label of the bit-comparable runs
 
@@ -106,7 +114,7 @@ def libraries() -> dict[str, str]:
     return {"aten": torch.backends.cpu.get_cpu_capability().lower(),
             "onednn": onednn_isa() if torch.backends.mkldnn.is_available() else "none",
             "mkl": mkl_branch() if torch.backends.mkl.is_available() else "none",
-            "machine": platform.machine()}
+            "openblas": openblas_cores(), "machine": platform.machine()}
 
 
 def label(found: dict[str, str]) -> str:
@@ -114,9 +122,19 @@ def label(found: dict[str, str]) -> str:
     the instruction sets found, e.g. ``aten avx512, onednn avx512_core`` (never comparable with
     ``avx2``)."""
     onednn = onednn_short(found["onednn"])
-    if found["aten"] == "avx2" and onednn == "avx2":
+    if found["aten"] == "avx2" and onednn == "avx2" and found["openblas"] in (OPENBLAS_PINNED, "none"):
         return PINNED
-    return f"{found['machine']}: aten {found['aten']}, onednn {onednn}"
+    return f"{found['machine']}: aten {found['aten']}, onednn {onednn}, openblas {found['openblas']}"
+
+
+def openblas_cores() -> str:
+    """The kernels each OpenBLAS of numpy and scipy says it runs (``none`` where there is none)."""
+    import numpy  # noqa: F401  (loads their OpenBLAS, so that it is listed)
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    found = sorted({str(info.get("architecture")) for info in threadpool_info() if info.get("internal_api") == "openblas"})
+    return ", ".join(found) or "none"
 
 
 def onednn_short(isa: str) -> str:
