@@ -185,3 +185,14 @@ def test_the_pin_fixes_the_cpab_basis_that_scipys_openblas_computes():
     pinned = python(CPAB_BASIS).stdout
     assert python(CPAB_BASIS, OPENBLAS_CORETYPE="Zen").stdout == pinned  # the AVX2 EPYC's kernels
     assert python(CPAB_BASIS, PIPELINE_KERNELS="native").stdout != pinned
+
+
+@pytest.mark.parametrize("method", ["uair", "mo-ei"])
+def test_two_runs_of_the_same_spec_on_one_machine_give_the_same_numbers(method, tmp_path):
+    """The methods whose kernels are the hardest to pin (a discriminator; CPAB's basis) included."""
+    for out in ("a", "b"):
+        assert main(["run", "--profile", "smoke", "--scenario", "mri", "--method", method, "--threads", "1", "--quiet",
+                     "--results-dir", str(tmp_path / out), "--cache-dir", str(tmp_path / "cache")]) == 0
+    first, second = (tmp_path / out / "smoke" / "runs" / "mri" / method / "seed0" for out in ("a", "b"))
+    assert (first / "per_image.csv").read_bytes() == (second / "per_image.csv").read_bytes()
+    assert (first / "curve_per_image.csv").read_bytes() == (second / "curve_per_image.csv").read_bytes()
