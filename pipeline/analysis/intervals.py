@@ -21,7 +21,7 @@ template brain). With one seed it has no width: there is nothing to replicate.
 The two-level percentile bootstrap (seeds, then images) that the site used before covers far
 less at three seeds (``coverage``): resampling three values cannot show how far a fourth might
 lie. ``coverage`` simulates results with the variance components measured in the committed
-tables and counts how often each procedure covers the truth (``benchmarks/coverage.py``).
+tables and counts how often each procedure covers the truth (``benchmarks/interval_coverage.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """How often a 95 % interval holds the truth at 3, 5 and 10 seeds: simulated with the variance
 components of the committed tables.
 
-    .venv/bin/python benchmarks/coverage.py [--profile cpu] [--draws 1000] [--seeds 3,5,10] [--out FILE]
+    .venv/bin/python benchmarks/interval_coverage.py [--profile cpu] [--draws 1000] [--seeds 3,5,10] [--out FILE]
 
 For every (scenario, method) of the profile with every test image in at least two seeds, and for
 every paired difference of two methods of a scenario, the two-way analysis of variance of its
