@@ -20,7 +20,8 @@ RUN_COLUMNS = [
     "profile", "scenario", "method", "variant_of", "departure", "seed", "dataset", "status", "failure",
     "psnr", "psnr_ci_low", "psnr_ci_high", "ssim", "ssim_ci_low", "ssim_ci_high",
     "n_test", "n_train", "img_size", "epochs", "train_seconds", "eval_seconds", "n_params", "peak_memory_mb",
-    "device", "device_name", "threads", "kernels", "kernels_source", "config_hash", "git_commit", "torch", "deepinv", "python", "finished_at",
+    "device", "device_name", "threads", "kernels", "kernels_source", "config_hash", "git_commit", "torch", "deepinv",
+    "python", "finished_at",
 ]
 PER_IMAGE_COLUMNS = ["profile", "scenario", "method", "seed", "image", "image_id", "psnr", "ssim"]
 CURVE_COLUMNS = ["profile", "scenario", "method", "seed", "epoch", "psnr", "ssim", "images"]

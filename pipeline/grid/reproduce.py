@@ -4,8 +4,9 @@
 never touched) and compares every run that is committed with its re-run: the per-image PSNR
 and SSIM on the same test images. A run reproduces only when every per-image number is
 identical: the random streams are seeded, and with the CPU kernels pinned to AVX2
-(``pipeline.base.kernels``) and the committed thread count, every x86-64 machine computes the
-same bits. No tolerance: a chaotic training turns the last bit into decibels.
+(``pipeline.base.kernels``) and the committed thread count, an x86-64 machine computes the
+same bits as the one that made the run (measured; so far not for the adversarial methods). No
+tolerance: a chaotic training turns the last bit into decibels.
 
 ``--record`` keeps each comparison as a row of a table (``RECORD_COLUMNS``), which the committed
 profile's tables carry as ``reproduced.csv``: the proof, run by run, that a committed run is what
@@ -29,9 +30,6 @@ from pipeline.analysis.gate import check_links
 from pipeline.grid.plan import GridRequest, requested_specs
 from pipeline.run.results import finished, longer_run
 from pipeline.run.spec import RunSpec, read_per_image, read_run
-
-RECORD = "reproduced.csv"  # the name the proof has beside a profile's tables
-
 
 @dataclass
 class Comparison:
