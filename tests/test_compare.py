@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from pipeline.analysis.agreement import kendall_tau_b
 from pipeline.cli import main
@@ -36,9 +38,10 @@ def test_paired_differences_and_rankings(smoke_grid, projected):
         paired = (b[m.method] - a[m.method]).dropna()
         assert m.delta == pytest.approx(paired.mean())
         assert m.psnr_a == pytest.approx(a[m.method].mean()) and m.psnr_b == pytest.approx(b[m.method].mean())
-        assert m.low <= m.delta <= m.high
+        assert np.isnan(m.low) and np.isnan(m.high)  # one seed: no interval (the unpaired test has two)
     zero_filled = next(m for m in shift.methods if m.method == "zero-filled")
-    assert zero_filled.delta == 0 and zero_filled.low == zero_filled.high == 0  # no network: no final step
+    assert zero_filled.delta == 0  # no network: no final step
+    assert "[no interval: one seed]" in report([shift], "a", "b")
     assert shift.tau_between == pytest.approx(kendall_tau_b([m.psnr_a for m in shift.methods],
                                                             [m.psnr_b for m in shift.methods]))
     assert shift.paper_a.n_methods == shift.paper_b.n_methods == 3  # agreement over the common methods
@@ -67,22 +70,30 @@ def test_a_method_that_diverged_under_one_setting_is_shown_and_ranks_last(smoke_
 
 
 def test_settings_scored_on_different_test_images_are_compared_unpaired(smoke_grid, projected):
-    """Two profiles with different data (``standard`` and ``cpu``) share no test image: each side
-    is bootstrapped on its own, and the difference of the means carries both sides' spread."""
+    """Two profiles with different data (``standard`` and ``cpu``) share no test image: the
+    difference of the means has Welch's interval over each side's seed means. A second seed is
+    made here: A's scores 1 dB up, B's 3 dB up, so the seed means differ by 1 and 3, with
+    variances 0.25 and 2.25 of their means."""
     from dataclasses import replace
 
     from pipeline.analysis.compare import compare_scenario
     from pipeline.analysis.leaderboard import profile_named
 
+    def second_seed(p, shift, place):
+        again = p.per_image.assign(seed=p.per_image.seed + 1, psnr=p.per_image.psnr + shift)
+        both = pd.concat([p.per_image, again]).assign(image_id=lambda t: t.image_id.astype(str) + place)
+        return replace(p, per_image=both, runs=pd.concat([p.runs, p.runs.assign(seed=p.runs.seed + 1)]))
+
     a, b = profile_named(smoke_grid.results, "smoke"), profile_named(projected.results, "smoke")
-    other = replace(b, per_image=b.per_image.assign(image_id=b.per_image.image_id.astype(str) + "-elsewhere"))
-    shift, same = compare_scenario(a, other, "mri"), compare_scenario(a, b, "mri")
-    assert same.paired and not shift.paired
-    for m, p in zip(shift.methods, same.methods):
-        assert m.delta == pytest.approx(m.psnr_b - m.psnr_a) == pytest.approx(p.delta)  # equal image counts
-        assert m.low < m.delta < m.high
+    shift = compare_scenario(second_seed(a, 1.0, "-here"), second_seed(b, 3.0, "-elsewhere"), "mri")
+    assert not shift.paired and compare_scenario(a, b, "mri").paired
+    df = 2.5 ** 2 / (0.25 ** 2 + 2.25 ** 2)
+    half = stats.t.ppf(0.975, df) * np.sqrt(2.5)
+    for m in shift.methods:
+        assert m.delta == pytest.approx(m.psnr_b - m.psnr_a)
+        assert (m.low, m.high) == pytest.approx((m.delta - half, m.delta + half))
     zero_filled = next(m for m in shift.methods if m.method == "zero-filled")
-    assert zero_filled.delta == pytest.approx(0) and zero_filled.low < 0 < zero_filled.high  # independent draws
+    assert zero_filled.delta == pytest.approx(1.0)  # the same reconstructions, B's second seed 2 dB further up
     assert "unpaired: the two settings scored different test images" in report([shift], "a", "b")
 
 

@@ -63,7 +63,8 @@ def test_a_contributed_method_is_ranked_beside_the_committed_results(project):
     for record in records:
         assert_pinned(json.loads(record.read_text()))
     assert re.search(r"^## mri\n\n\*\*Rank =?[1-5] of 5\*\*", report, re.M), report
-    assert re.search(r"PSNR \d+\.\d\d dB \[\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[[\d.]+, [\d.]+\] \(2 seeds\)", report)
+    # two seeds: t with one degree of freedom (12.7), so a bound may well leave the metric's range
+    assert re.search(r"PSNR \d+\.\d\d dB \[-?\d+\.\d\d, \d+\.\d\d\], SSIM [\d.]+ \[-?[\d.]+, [\d.]+\] \(2 seeds\)", report), report
     assert re.search(r"^\| zero-filled \| [+-]\d+\.\d\d \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \| (significant|tie) \|$", report, re.M)
     assert re.search(r"^Verdict: ties with ", report, re.M)
     assert "make contribute METHOD=flip-ei PROFILE=smoke" in report

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from pipeline.analysis import intervals
+from pipeline.analysis import interval_coverage as ic
+from pipeline.base import intervals
 from tests.conftest import ROOT
 
 COMMITTED = ROOT / "results" / "cpu" / "per_image.csv"
@@ -38,9 +40,9 @@ def test_one_seed_has_no_interval():
 
 
 def test_components_recover_what_a_table_was_drawn_with():
-    truth = intervals.Components(seed=4.0, image=1.0, residual=0.25)
-    tables, _ = intervals.simulate(truth, seeds=200, images=200, draws=1, rng=np.random.default_rng(1))
-    found = intervals.Components.of(pd.DataFrame(tables[0]))
+    truth = ic.Components(seed=4.0, image=1.0, residual=0.25)
+    tables, _ = ic.simulate(truth, seeds=200, images=200, draws=1, rng=np.random.default_rng(1))
+    found = ic.Components.of(pd.DataFrame(tables[0]))
     assert found.seed == pytest.approx(4.0, rel=0.25) and found.image == pytest.approx(1.0, rel=0.25)
     assert found.residual == pytest.approx(0.25, rel=0.02)
 
@@ -49,13 +51,13 @@ def test_components_recover_what_a_table_was_drawn_with():
 def committed_coverage():
     """Coverage at the committed three seeds, pooled over every other (scenario, method) of the
     headline and every eighth pair, 400 draws each (the benchmark runs them all, longer)."""
-    per_image = pd.read_csv(COMMITTED)
+    measured = ic.measured(pd.read_csv(COMMITTED))
     rng = np.random.default_rng(0)
     found = {}
-    for kind, pairs, step in (("means", False, 2), ("pairs", True, 8)):
-        sets = intervals.measured_components(per_image, pairs=pairs)[::step]
-        results = [intervals.coverage(c, 3, 54, 400, rng) for c in sets]
-        found[kind] = {name: np.mean([r[name] for r in results]) for name in intervals.PROCEDURES}
+    for kind, step in (("means", 2), ("pairs", 8)):
+        sets = ic.components(measured[measured.kind == kind])[::step]
+        results = [ic.coverage(c, 3, 54, 400, rng) for c in sets]
+        found[kind] = {name: np.mean([r[name] for r in results]) for name in ic.PROCEDURES}
     return found
 
 
@@ -68,3 +70,30 @@ def test_the_t_interval_holds_its_95_percent_at_three_seeds(committed_coverage, 
 def test_the_two_level_bootstrap_does_not_at_three_seeds(committed_coverage, kind):
     """Why the site changed its intervals: resampling three seeds covers about four times in five."""
     assert committed_coverage[kind]["two-level bootstrap"] < 0.88, committed_coverage
+
+
+def test_welch_compares_two_sets_of_runs_on_their_own_seeds():
+    # seed means 1, 2, 3 against 4, 6 (one image each): difference 3, variances 1/3 and 2/2
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([4.0, 6.0])
+    diff, low, high = intervals.welch_interval(a, np.arange(3), b, np.arange(2))
+    va, vb = 1 / 3, 1.0
+    df = (va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 1)
+    half = stats.t.ppf(0.975, df) * np.sqrt(va + vb)
+    assert (diff, low, high) == pytest.approx((3.0, 3 - half, 3 + half), abs=1e-12)
+    assert np.isnan(intervals.welch_interval(a, np.arange(3), b[:1], np.zeros(1))[1])
+
+
+def test_power_is_the_level_at_no_difference_and_grows_with_seeds():
+    parts = ic.Components(seed=1.0, image=4.0, residual=0.5)
+    assert ic.power(0.0, parts, 3, 54) == pytest.approx(0.05, abs=1e-9)
+    assert ic.power(1.0, parts, 3, 54) < ic.power(1.0, parts, 5, 54) < ic.power(1.0, parts, 10, 54)
+    assert ic.power(-1.0, parts, 5, 54) == pytest.approx(ic.power(1.0, parts, 5, 54))
+    assert ic.power(1e6, parts, 3, 54) == 1.0  # the far tail underflows, the sum does not turn NaN
+
+
+def test_the_expected_half_width_is_what_simulated_intervals_average():
+    parts = ic.Components(seed=2.0, image=3.0, residual=1.0)
+    tables, _ = ic.simulate(parts, seeds=3, images=20, draws=20000, rng=np.random.default_rng(4))
+    means = tables.mean(axis=2)
+    halves = stats.t.ppf(0.975, 2) * means.std(axis=1, ddof=1) / np.sqrt(3)
+    assert ic.expected_half_width(parts, 3, 20) == pytest.approx(halves.mean(), rel=0.02)

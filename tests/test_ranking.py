@@ -1,6 +1,7 @@
 """Rank distributions, the significance map and the Data page, checked against numbers worked out
 by hand on a tiny results folder written here (no training): three methods, two seeds, one test
-image per seed, so that the two-level bootstrap has four equally simple outcomes."""
+image per seed, so that the rank bootstrap has four equally simple outcomes and the t-interval
+over two seeds a closed form."""
 
 from __future__ import annotations
 
@@ -12,16 +13,21 @@ from html import unescape
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from pipeline.base import tables
+from pipeline.base.intervals import t_interval
 from pipeline.analysis.ranking import Samples, rank_distribution, ranks_in_samples, significance
 from pipeline.render import build_site
 from pipeline.base.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, SUMMARY_COLUMNS, summarise, to_csv
 
 # ei beats mc by 1 dB on seed 0 and loses by 3 dB on seed 1; zero-filled is 2 dB below ei on both.
 # Drawing two seeds with replacement: (0, 0) with probability 1/4 puts ei first; (0, 1), (1, 0)
-# (mean ei - mc = -1) and (1, 1) put mc first. So P(ei best) = 1/4, the ei - mc difference is -1
-# with a 95 % interval [-3, +1] (not significant), and ei - zero-filled is +2 in every sample.
+# (mean ei - mc = -1) and (1, 1) put mc first. So P(ei best) = 1/4. The ei - mc difference is -1
+# with a t-interval over the two seeds' differences (+1, -3) of -1 ± t(1) * 2 (sd 2√2 over √2),
+# t(1) = tan(0.475π) = 12.706 at 97.5 %: not significant; ei - zero-filled is +2 on both seeds,
+# an interval of no width: significant.
+T1 = np.tan(0.475 * np.pi)  # Student's t with one degree of freedom at 0.975
 PSNR = {("ei", 0): 20.0, ("ei", 1): 20.0, ("mc", 0): 19.0, ("mc", 1): 23.0,
         ("zero-filled", 0): 18.0, ("zero-filled", 1): 18.0}
 
@@ -66,34 +72,39 @@ def test_rank_distribution_and_a_significance_cell_by_hand():
     assert (ranks.loc["zero-filled", "shares"], np.isnan(ranks.loc["zero-filled", "p_best"])) == ({3: 1.0}, True)
     assert (ranks.loc["ei", "rank_low"], ranks.loc["ei", "rank_high"]) == (1, 2)
     cells = significance(images, methods).set_index(["row", "column"])
-    assert cells.loc[("ei", "mc"), ["diff", "low", "high", "significant"]].tolist() == [-1.0, -3.0, 1.0, False]
+    assert cells.loc[("ei", "mc"), ["diff", "low", "high", "significant"]].tolist() == pytest.approx(
+        [-1.0, -1 - 2 * T1, -1 + 2 * T1, False], abs=1e-9)
     assert cells.loc[("ei", "zero-filled"), ["diff", "low", "high", "significant"]].tolist() == [2.0, 2.0, 2.0, True]
     assert cells.loc[("mc", "ei"), "diff"] == 1.0  # row - column, both ways
 
 
-def test_a_pair_has_the_same_interval_in_the_matrix_and_in_the_leaderboard_bootstrap(smoke_grid):
-    """One set of samples for every statistic: the matrix's CI of a pair is bootstrap_ci's."""
-    per_image = pd.read_csv(smoke_grid.results / "smoke" / "per_image.csv")
-    images = per_image[per_image.scenario == "mri"]
-    a, b = sorted(images.method.unique())[:2]
-    samples = Samples.of(images, "psnr", [a, b])
-    pair = images.pivot_table(index=["seed", "image_id"], columns="method", values="psnr").sort_index()
-    low, high = tables.bootstrap_ci((pair[a] - pair[b]).to_numpy(), groups=pair.index.get_level_values("seed"))
-    assert samples.difference(a, b)[1:] == pytest.approx((low, high), abs=1e-12)
+def test_a_pair_has_the_t_interval_of_its_seeds_mean_differences():
+    """The matrix's CI of a pair is the t-interval over the seeds' mean paired differences, worked
+    out here with scipy's t on three seeds of five images."""
+    rng = np.random.default_rng(5)
+    images = pd.DataFrame([{"method": m, "seed": seed, "image_id": f"i{k}", "psnr": float(rng.normal(20, 2))}
+                           for m in ("ei", "mc") for seed in range(3) for k in range(5)])
+    pair = images.pivot_table(index=["seed", "image_id"], columns="method", values="psnr")
+    by_seed = (pair.ei - pair.mc).groupby(level="seed").mean()
+    half = stats.t.ppf(0.975, 2) * by_seed.std(ddof=1) / np.sqrt(3)
+    expected = (by_seed.mean(), by_seed.mean() - half, by_seed.mean() + half)
+    assert Samples.of(images, "psnr", ["ei", "mc"]).difference("ei", "mc") == pytest.approx(expected, abs=1e-12)
+    cells = significance(images, ["ei", "mc"]).set_index(["row", "column"])
+    assert cells.loc[("mc", "ei"), ["diff", "low", "high"]].tolist() == pytest.approx([-expected[0], -expected[2], -expected[1]])
 
 
-def test_a_pair_missing_seeds_resamples_the_seeds_both_have():
-    """mc has seeds 0-1 only (diverged, or not run yet, in 2-5): ei - mc resamples seeds 0 and 1,
-    exactly as bootstrap_ci does on the paired rows, not six seeds of which most pair nothing."""
+def test_a_pair_missing_seeds_uses_the_seeds_both_have():
+    """mc has seeds 0-1 only (diverged, or not run yet, in 2-5): ei - mc is the t-interval over
+    seeds 0 and 1, not six seeds of which most pair nothing."""
     rng = np.random.default_rng(3)
     rows = [{"method": m, "seed": seed, "image_id": f"i{k}", "psnr": float(rng.normal(20, 2))}
             for m, seeds in (("ei", range(6)), ("mc", range(2))) for seed in seeds for k in range(4)]
     images = pd.DataFrame(rows)
-    samples = Samples.of(images, "psnr", ["ei", "mc"])
     pair = images.pivot_table(index=["seed", "image_id"], columns="method", values="psnr").dropna().sort_index()
     diff = (pair.ei - pair.mc).to_numpy()
-    low, high = tables.bootstrap_ci(diff, groups=pair.index.get_level_values("seed"))
-    assert samples.difference("ei", "mc") == pytest.approx((diff.mean(), low, high), abs=1e-12)
+    expected = t_interval(diff, pair.index.get_level_values("seed"))
+    assert Samples.of(images, "psnr", ["ei", "mc"]).difference("ei", "mc") == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(Samples.of(images[images.seed != 1], "psnr", ["ei", "mc"]).difference("ei", "mc")[1])  # one seed
 
 
 def test_the_scenario_page_shows_the_hand_made_ranks_and_cells(hand_made_results, tmp_path):
@@ -103,7 +114,7 @@ def test_the_scenario_page_shows_the_hand_made_ranks_and_cells(hand_made_results
     order = [unescape(name) for name in re.findall(r"<th class=\"column\"><span>([^<]+)</span>", row)]
     tds = re.findall(r'<td class="([^"]*)"(?: title="([^"]*)")?>([^<]*)</td>', cell)
     mc = tds[order.index("mc")]
-    assert (mc[0], unescape(mc[1]), mc[2]) == ("pair tie", "ei − mc: -1.00 [-3.00, +1.00] dB", "-1.0")
+    assert (mc[0], unescape(mc[1]), mc[2]) == ("pair tie", f"ei − mc: -1.00 [{-1 - 2 * T1:+.2f}, {-1 + 2 * T1:+.2f}] dB", "-1.0")
     zero = tds[order.index("zero-filled")]
     assert (zero[0], zero[2]) == ("pair better", "+2.0")
     assert len(re.findall(r'<td class="pair', row)) == len(order) * (len(order) - 1)  # one cell per ordered pair

@@ -20,7 +20,7 @@ from pipeline.setting.measurements import cache_path
 from pipeline.methods import registry
 from pipeline.setting.scenarios import SCENARIOS
 from pipeline.base.storage import inside
-from pipeline.base.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci, read_csv, safe_cell, to_csv
+from pipeline.base.tables import PER_IMAGE_COLUMNS, RUN_COLUMNS, read_csv, safe_cell, summarise, to_csv
 from pipeline.grid.plan import pairs
 from pipeline.setting.profiles import PROFILES
 from tests.conftest import blocked_in_training, run_cli
@@ -151,30 +151,22 @@ def test_without_seeds_a_benchmark_trains_the_seeds_the_results_already_have(wor
     assert set(pd.read_csv(workspace.results / "smoke" / "runs.csv").seed) == {0, 2}
 
 
-def test_bootstrap_ci_brackets_the_mean_and_narrows_with_more_images():
-    rng = np.random.default_rng(1)
-    few, many = rng.normal(30, 2, 8), rng.normal(30, 2, 200)
-    lo, hi = bootstrap_ci(few)
-    assert lo < few.mean() < hi
-    lo2, hi2 = bootstrap_ci(many)
-    assert hi2 - lo2 < hi - lo
-    assert bootstrap_ci(few) == (lo, hi)  # deterministic
-
-
-def test_two_level_bootstrap_includes_the_spread_across_seeds():
-    """Seeds resampled, then images within each seed: seeds that disagree widen the interval;
-    seeds that agree leave it about as the images alone give it; one seed is the plain bootstrap."""
-    rng = np.random.default_rng(2)
-    images = rng.normal(0, 1, 16)
-    seeds = np.repeat([0, 1, 2], 16)
-    agree = np.concatenate([images + 20] * 3)
-    disagree = np.concatenate([images + 18, images + 20, images + 22])
-    plain_low, plain_high = bootstrap_ci(disagree)
-    low, high = bootstrap_ci(disagree, groups=seeds)
-    assert low < disagree.mean() < high and (high - low) > 2 * (plain_high - plain_low)
-    a_low, a_high = bootstrap_ci(agree, groups=seeds)
-    assert (a_high - a_low) < 1.2 * np.subtract(*bootstrap_ci(agree)[::-1])
-    assert bootstrap_ci(images, groups=np.zeros(16)) == bootstrap_ci(images)
+def test_the_summary_ci_is_the_t_interval_over_the_seed_means():
+    """Three seeds whose means are 18, 20 and 22 (images identical in each): the mean is 20 and the
+    interval 20 ± t(2) * 2 / √3, whatever the images' own spread; one seed has no interval."""
+    images = np.random.default_rng(2).normal(0, 1, 16)
+    psnr = np.concatenate([images + 18, images + 20, images + 22]) - images.mean()
+    per_image = pd.DataFrame({"scenario": "mri", "method": "mc", "seed": np.repeat([0, 1, 2], 16),
+                              "image_id": np.tile(np.arange(16), 3), "psnr": psnr, "ssim": psnr / 40})
+    runs = pd.DataFrame([{"scenario": "mri", "method": "mc", "variant_of": "", "departure": "", "seed": s,
+                          "status": "ok", "psnr": 18.0 + 2 * s, "ssim": (18.0 + 2 * s) / 40, "train_seconds": 1.0,
+                          "n_params": 1, "peak_memory_mb": 1.0, "n_test": 16, "kernels": "avx2", "threads": 1}
+                         for s in range(3)])
+    row = summarise(runs, per_image).iloc[0]
+    t2 = 0.95 / np.sqrt(2 * 0.975 * 0.025)  # Student's t with 2 degrees of freedom at 0.975, in closed form
+    assert row.psnr_ci_low == pytest.approx(20 - t2 * 2 / np.sqrt(3)) and row.psnr_ci_high == pytest.approx(20 + t2 * 2 / np.sqrt(3))
+    one = summarise(runs[runs.seed == 0], per_image[per_image.seed == 0]).iloc[0]
+    assert np.isnan(one.psnr_ci_low) and np.isnan(one.psnr_ci_high)
 
 
 def test_killed_run_leaves_nothing_finished_and_rerun_matches_a_clean_run(tmp_path):

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis import agreement, findings, leaderboard
+from pipeline.base.formats import interval
 from pipeline.cli import main
 from pipeline.base.errors import UsageError
 from pipeline.grid.plan import pairs
@@ -72,7 +73,7 @@ def test_paired_comparison_uses_the_same_images(smoke_profile):
     zf = images[(images.scenario == "mri") & (images.method == "zero-filled")].set_index("image_id").psnr
     row = comparison.set_index("method").loc["ei"]
     assert row.psnr_diff == pytest.approx((ei - zf).mean())
-    assert row.psnr_diff_low <= row.psnr_diff <= row.psnr_diff_high
+    assert np.isnan(row.psnr_diff_low) and np.isnan(row.psnr_diff_high)  # one seed: no interval
     assert row.share_better == pytest.approx(((ei - zf) > 0).mean())
 
 
@@ -437,7 +438,8 @@ def test_a_method_page_quotes_the_leaderboards_ci_and_no_raw_entity(built_site, 
     page = (built_site / "methods" / "zero-filled" / "index.html").read_text()
     for scenario in smoke_profile.scenarios:
         row = leaderboard.scenario_table(smoke_profile, scenario).set_index("method").loc["zero-filled"]
-        assert f"[{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}]" in page  # the shared bootstrap, not a mean of CIs
+        assert interval((row.psnr_ci_low, row.psnr_ci_high)) in page  # the leaderboard's, not a mean of CIs
+    assert "[no interval: one seed]" in page and "[nan" not in page  # smoke: one seed
     assert "&amp;#" not in page and "&#45;" not in html.unescape(page)
 
 

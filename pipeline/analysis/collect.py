@@ -15,17 +15,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.analysis import catalogue
 from pipeline.setting import imported as custom
 from pipeline.base import locks, storage
+from pipeline.base.intervals import t_interval
 from pipeline.methods import registry
 from pipeline.setting.profiles import PROFILES
 from pipeline.base import PROJECT_ROOT
 from pipeline.setting.scenarios import SCENARIOS
 from pipeline.base.tables import (
-    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, CURVE_LOSS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS, bootstrap_ci,
+    CURVE_COLUMNS, CURVE_IMAGE_COLUMNS, CURVE_LOSS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RUN_COLUMNS,
     made_on, summarise, to_csv,
 )
 from pipeline.run.results import finished
@@ -42,7 +44,8 @@ def run_row(record: dict, per_image: pd.DataFrame | None, metrics: tuple[str, ..
             row[metric] = row[f"{metric}_ci_low"] = row[f"{metric}_ci_high"] = float("nan")
             continue
         row[metric] = float(per_image[metric].mean())
-        row[f"{metric}_ci_low"], row[f"{metric}_ci_high"] = bootstrap_ci(per_image[metric].to_numpy())
+        values = per_image[metric].to_numpy()  # one run: its test images are the only replicates
+        row[f"{metric}_ci_low"], row[f"{metric}_ci_high"] = t_interval(values, np.arange(len(values)))[1:]
     for package in ("torch", "deepinv", "python"):
         row[package] = record["versions"][package]
     return row

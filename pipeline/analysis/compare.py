@@ -4,10 +4,11 @@ A setting that applies to every method (what the network ends on, how a solver i
 differentiated, a speed option) is judged by running the grid twice, into two results
 folders, and comparing them here; so is one profile against the profile that replaces it. For
 each method of a scenario both hold: its mean PSNR under each, and the difference with its 95 %
-CI from the two-level bootstrap of ``pipeline.analysis.ranking`` (seeds, then images). The
-difference is paired (same method, seed and test image) when both settings scored the same test
-images; when they did not (two profiles with different data), each side is bootstrapped on its
-own, independently, and the difference of their means is unpaired. For the scenario: Kendall's
+interval over the training seeds (``pipeline.base.intervals``). The difference is paired (same
+method, seed and test image: a t-interval over the seeds' mean differences) when both settings
+scored the same test images; when they did not (two profiles with different data), it is the
+unpaired difference of the two sides' means, with Welch's interval over each side's seed means.
+For the scenario: Kendall's
 τ-b between the two rankings, and each ranking's agreement with the paper (τ and the share of
 its ≥ 1 dB pairs in the same order).
 
@@ -20,13 +21,14 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from pipeline.analysis import agreement
 from pipeline.base.errors import UsageError
+from pipeline.base.formats import ci
 from pipeline.analysis.leaderboard import Profile, profile_named
-from pipeline.analysis.ranking import LEVEL, Samples
+from pipeline.analysis.ranking import Samples
+from pipeline.base.intervals import welch_interval
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def compare_scenario(a: Profile, b: Profile, scenario: str) -> ScenarioShift:
 
 
 def paired_differences(a: Profile, b: Profile, methods: list[str]) -> dict[str, tuple[float, float, float]]:
-    """B - A per method over the (seed, image) rows both have, on one bootstrap of both."""
+    """B - A per method over the (seed, image) rows both have, with its t-interval over the seeds."""
     labelled = pd.concat([a.per_image.assign(method=a.per_image.method + "\0a"),
                           b.per_image.assign(method=b.per_image.method + "\0b")])
     samples = Samples.of(labelled, "psnr", [f"{m}\0{side}" for m in methods for side in "ab"])
@@ -90,17 +92,9 @@ def paired_differences(a: Profile, b: Profile, methods: list[str]) -> dict[str, 
 
 
 def unpaired_differences(a: Profile, b: Profile, methods: list[str]) -> dict[str, tuple[float, float, float]]:
-    """B - A per method, each side's mean on a bootstrap of its own seeds and images (independent draws)."""
-    means_a = Samples.of(a.per_image, "psnr", methods).means()
-    means_b = Samples.of(b.per_image, "psnr", methods, draws=1).means()
-    alpha = (1 - LEVEL) / 2
-    found = {}
-    for k, m in enumerate(methods):
-        x, y = a.per_image.psnr[a.per_image.method == m], b.per_image.psnr[b.per_image.method == m]
-        d = means_b[:, k] - means_a[:, k]
-        found[m] = ((float(y.mean() - x.mean()), float(np.nanquantile(d, alpha)), float(np.nanquantile(d, 1 - alpha)))
-                    if len(x) and len(y) else (np.nan, np.nan, np.nan))
-    return found
+    """B - A per method, each side's mean over its own seeds, with Welch's interval."""
+    side = lambda p, m: p.per_image[p.per_image.method == m]  # noqa: E731
+    return {m: welch_interval(side(a, m).psnr, side(a, m).seed, side(b, m).psnr, side(b, m).seed) for m in methods}
 
 
 def compare(dir_a: Path, dir_b: Path, profile: str, scenarios: list[str] | None = None,
@@ -133,14 +127,14 @@ def report(shifts: list[ScenarioShift], label_a: str, label_b: str) -> str:
             return "no published numbers"
         return f"tau {found.tau:+.2f}, {found.same_order}/{found.separated} of the paper's >= 1 dB pairs"
 
-    lines = [f"A = {label_a}, B = {label_b} (PSNR in dB; B - A with its 95 % CI over seeds and test images)"]
+    lines = [f"A = {label_a}, B = {label_b} (PSNR in dB; B - A with its 95 % interval over the training seeds)"]
     for s in shifts:
         how = ("paired: the same test images, seed by seed" if s.paired else
-               "unpaired: the two settings scored different test images, each bootstrapped on its own")
+               "unpaired: the two settings scored different test images, Welch's interval over each side's seeds")
         lines += [f"\n{s.scenario}: tau between the two rankings {s.tau_between:+.2f}; "
                   f"paper agreement A: {paper(s.paper_a)}; B: {paper(s.paper_b)}; {how}",
                   f"  {'method':<24}{'A':>9}{'B':>9}{'B - A':>9}  95 % CI"]
         for m in sorted(s.methods, key=lambda m: -(agreement.DIVERGED if math.isnan(m.psnr_b) else m.psnr_b)):
             lines.append(f"  {m.method:<24}{score(m.psnr_a):>9}{score(m.psnr_b):>9}"
-                         + (f"{m.delta:>+9.2f}  [{m.low:+.2f}, {m.high:+.2f}]" if not math.isnan(m.delta) else ""))
+                         + (f"{m.delta:>+9.2f}  {ci((m.low, m.high))}" if not math.isnan(m.delta) else ""))
     return "\n".join(lines)

@@ -3,8 +3,8 @@
 It checks the method file (registered, its loss in maths, a reference with a link, scenarios, a
 variant's parent and departure), trains the method in every scenario it declares with the seeds
 of the profile's committed results, collects it with those committed runs in a scratch folder
-(``results/`` is only read), and writes a report: per scenario its rank, its score with the
-two-level CI, the paired differences against its neighbours and the references, how its learning
+(``results/`` is only read), and writes a report: per scenario its rank, its score with its
+95 % t-interval over the seeds, the paired differences against its neighbours and the references, how its learning
 curve ended and its cost beside the median method's. Plain tables in, Markdown out.
 """
 
@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analysis import leaderboard, ranking
-from pipeline.base.formats import ci, signed
+from pipeline.base import intervals
+from pipeline.base.formats import ci, interval, signed
 from pipeline.base.errors import UsageError
 from pipeline.setting.profiles import PROFILES
 
@@ -67,8 +68,8 @@ def report(profile: leaderboard.Profile, name: str, commands: list[str], guard: 
     """The contribution report of ``name`` in ``profile`` (collected with the committed runs);
     ``guard``: the outcome of the ground-truth guard, in words."""
     lines = [f"# Contribution report: `{name}`", "",
-             f"Profile `{profile.name}`, seeds {', '.join(map(str, sorted(profile.runs.seed.unique())))}; "
-             "95 % CIs resample the seeds, then the test images within each seed (paired where two methods are compared).",
+             f"Profile `{profile.name}`, seeds {', '.join(map(str, sorted(profile.runs.seed.unique())))}. "
+             f"{intervals.SENTENCE}",
              "", f"Ground-truth guard: {guard}.", ""]
     lines += standing(profile, name)
     lines += ["## Reproduce", "", "```bash", *commands, "```", ""]
@@ -97,7 +98,7 @@ def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, cur
         return [title, "", f"{label(name)} diverged in every seed: no rank.", ""]
     if len(table) == 1:
         return [title, "", f"No committed run of profile {label(profile.name)} to compare with in this scenario "
-                f"(PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}]).", ""]
+                f"(PSNR {row.psnr:.2f} dB {interval((row.psnr_ci_low, row.psnr_ci_high))}).", ""]
     scored = table[table.psnr.notna()].sort_values("psnr", ascending=False, kind="stable")
     order = list(scored.method)
     images = profile.per_image[profile.per_image.scenario == scenario]
@@ -111,14 +112,14 @@ def scenario_section(profile, scenario: str, table: pd.DataFrame, name: str, cur
     tied = "=" if row.tied else ""
     lines = [title, "",
              f"**Rank {tied}{row['rank']} of {len(order)}** (a rank is shared where the paired 95 % CI contains zero).", "",
-             f"- PSNR {row.psnr:.2f} dB [{row.psnr_ci_low:.2f}, {row.psnr_ci_high:.2f}], "
-             f"SSIM {row.ssim:.4f} [{row.ssim_ci_low:.4f}, {row.ssim_ci_high:.4f}] ({plural(int(row.seeds), 'seed')})",
+             f"- PSNR {row.psnr:.2f} dB {interval((row.psnr_ci_low, row.psnr_ci_high))}, "
+             f"SSIM {row.ssim:.4f} {interval((row.ssim_ci_low, row.ssim_ci_high), '%.4f')} ({plural(int(row.seeds), 'seed')})",
              f"- learning curve: {curve.describe() if curve else 'no curve (fewer than two points)'}",
              f"- cost: {cost(per_epoch, name)}",
              "", "| against | ΔPSNR (dB) | 95 % CI | verdict |", "| --- | --- | --- | --- |"]
     for other in others:
         diff, low, high = samples.difference(name, other)
-        lines.append(f"| {label(other)} | {signed(diff)} | {ci((low, high))} | {'significant' if low > 0 or high < 0 else 'tie'} |")
+        lines.append(f"| {label(other)} | {signed(diff)} | {ci((low, high))} | {verdict_word(low, high)} |")
     lines += ["", f"Verdict: {verdict(samples, name, order, label)}", ""]
     return lines
 
@@ -135,13 +136,24 @@ def cost(per_epoch: pd.Series, name: str) -> str:
     return f"{per_epoch[name]:.2f} s per epoch; {median}"
 
 
+def verdict_word(low: float, high: float) -> str:
+    """A pair's verdict from its interval: significant, tie, or none with one seed."""
+    if low != low:
+        return "no interval (one seed)"
+    return "significant" if low > 0 or high < 0 else "tie"
+
+
 def verdict(samples: ranking.Samples, name: str, order: list[str], label: Callable[[str], str] = str) -> str:
     """One line: the methods it ties with, the closest it beats and the closest that beats it."""
     ties, above, below = [], None, None
+    if len(np.unique(samples.seeds)) < 2:
+        return "no verdict: one seed gives no interval"
     for other in order:
         if other == name:
             continue
         diff, low, high = samples.difference(name, other)
+        if low != low:  # no seed in common with a method that lacks some
+            continue
         if low <= 0 <= high:
             ties.append(other)
         elif low > 0 and (below is None or diff < below[1]):

@@ -5,8 +5,8 @@ A *disagreement* is a pair of the paper's methods that the paper separates by at
 images, as in ``agreement``) puts in the other order. Each one gets the first verdict that fits:
 
 - *diverged here*: every run of the paper's winner diverged;
-- *not significant here*: our paired 95 % CI of the difference (seeds, then images) contains
-  zero, so our results do not order the pair at all;
+- *not significant here*: our paired 95 % interval of the difference (a t-interval over the
+  seeds) contains zero, so our results do not order the pair at all;
 - *not settled by training*: a trained method's learning curve is unsteady, or one is still
   moving towards the paper's order (the paper's winner still rising, or its loser still
   falling), or at half the budget our order was the paper's (the order still changes with
@@ -19,7 +19,7 @@ images, as in ``agreement``) puts in the other order. Each one gets the first ve
 
 The half-budget order is read from the image-by-image curves (``doubling.scores_by_epoch``), on
 the test images the curves score. The CIs are per pair, without a correction for the many pairs
-of a scenario, and resample only a few seeds: a handful of "significant" reversals among some
+of a scenario: a handful of "significant" reversals among some
 seventy pairs is expected by chance alone. The verdicts describe; they never change a result.
 """
 

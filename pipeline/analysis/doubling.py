@@ -2,8 +2,8 @@
 
 A budget of B epochs is enough when training for 2B does not change the ranking of the paper's
 methods: Kendall's τ-b between the two rankings (mean PSNR over seeds and test images) is at
-least ``TAU_ENOUGH``, and no pair of methods that 2B orders with a paired 95 % bootstrap CI
-excluding zero (seeds, then images) is in the other order at B. The test compares budgets, not
+least ``TAU_ENOUGH``, and no pair of methods that 2B orders with a paired 95 % interval
+excluding zero (``intervals.t_interval`` over the seeds) is in the other order at B. The test compares budgets, not
 curve slopes: a curve that looks flat proves nothing (a decaying learning rate flattens every
 curve by construction), a ranking that survives doubling does.
 
@@ -26,7 +26,8 @@ from pipeline.analysis.gridtime import hours_per_seed
 from pipeline.analysis.leaderboard import Profile
 from pipeline.analysis.published import PUBLISHED
 from pipeline.analysis import gate
-from pipeline.base.tables import CURVE_IMAGE_COLUMNS, bootstrap_ci
+from pipeline.base.intervals import t_interval
+from pipeline.base.tables import CURVE_IMAGE_COLUMNS
 
 TAU_ENOUGH = 0.9
 FILE = "curves_per_image.csv"
@@ -125,8 +126,8 @@ def compare(scores: pd.DataFrame, scenario: str, budget: int) -> Doubling:
             diff = paired(images[2 * budget], a, b)
             if diff.empty:
                 continue
-            low, high = bootstrap_ci(diff.to_numpy(), groups=diff.index.get_level_values("seed").to_numpy())
-            if low <= 0 <= high:
+            _, low, high = t_interval(diff.to_numpy(), diff.index.get_level_values("seed").to_numpy())
+            if not (low > 0 or high < 0):  # contains zero, or one seed: no interval
                 continue
             significant += 1
             winner, loser = (a, b) if diff.mean() > 0 else (b, a)

@@ -1,8 +1,8 @@
 """The paper's qualitative findings, checked on a profile's results with paired per-image data.
 
 Each check compares two methods on the same test images (and seeds): the mean PSNR difference
-and its 95 % bootstrap CI, resampling seeds and then images within each seed
-(``leaderboard.paired_comparison``). The rules are fixed here, for
+and its 95 % t-interval over the training seeds (``leaderboard.paired_comparison``,
+``pipeline.base.intervals``). The rules are fixed here, for
 every profile alike, and stated with each result so a reader can judge them:
 
 - *above*: the whole CI of the difference is above 0 dB;
@@ -72,7 +72,7 @@ def check_findings(profile: Profile) -> list[Check]:
     """Every check of every finding on the profile's results, in a fixed order."""
     planned: list[Check] = []
     for scenario in profile.scenarios:
-        table = scenario_table(profile, scenario)
+        table = by_psnr(scenario_table(profile, scenario))
         others = table[(table.method != "supervised") & ~table.variant]  # the paper's methods only
         if not others.empty:
             planned.append(Check(SUPERVISED_BEST, scenario, "supervised", str(others.method.iloc[0]), "above"))
@@ -86,9 +86,15 @@ def check_findings(profile: Profile) -> list[Check]:
         if scenario == "noisy":
             planned += [Check(ROBUST_BEATS_BASELINE, scenario, m.name, m.noise_baseline, "above")
                         for m in profile.catalogue.methods.values() if m.noise_baseline and m.in_paper]
-    comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) bootstrapped once
+    comparisons: dict[tuple[str, str], pd.DataFrame] = {}  # each (scenario, baseline) compared once
     ends = curve_ends(profile)
     return [with_curves(measured(profile, check, comparisons), ends) for check in planned]
+
+
+def by_psnr(table: pd.DataFrame) -> pd.DataFrame:
+    """A scenario table by mean PSNR, best first (a diverged method last): a check's "best" and
+    "worst" method is the one with the highest or lowest mean, whatever the shared ranks say."""
+    return table.sort_values("psnr", ascending=False, na_position="last", kind="stable")
 
 
 def with_curves(check: Check, ends: dict[tuple[str, str], Convergence]) -> Check:
@@ -102,7 +108,7 @@ def with_curves(check: Check, ends: dict[tuple[str, str], Convergence]) -> Check
 
 def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
     """Each adversarial method against the worst non-adversarial method that learns."""
-    table = scenario_table(profile, scenario)
+    table = by_psnr(scenario_table(profile, scenario))
     methods = profile.catalogue.methods
     adversarial = [m for m in table.method if m in methods and methods[m].adversarial]
     scored = table.method[table.psnr.notna()]  # a method whose runs all diverged has no images to pair
@@ -110,7 +116,7 @@ def adversarial_checks(profile: Profile, scenario: str) -> list[Check]:
                 and methods[m].learns and not methods[m].uses_ground_truth]
     if not adversarial or not learners:
         return []
-    worst_learner = learners[-1]  # the table is sorted by PSNR, best first
+    worst_learner = learners[-1]
     return [Check(ADVERSARIAL_WORST, scenario, m, worst_learner, "below") for m in adversarial]
 
 
@@ -161,7 +167,7 @@ def collapsed_report(profile: Profile) -> str:
 
 def report(profile: Profile, checks: list[Check]) -> str:
     """Plain-text report for the terminal."""
-    lines = [f"Findings on profile {profile.name} (paired PSNR differences, 95 % bootstrap CI over seeds, then test images)"]
+    lines = [f"Findings on profile {profile.name} (paired PSNR differences, 95 % t-interval over the training seeds)"]
     for entry in summary(checks):
         mark = entry["verdict"].upper() if entry["holds"] else entry["verdict"]
         lines.append(f"\n{entry['finding']}: {mark} ({entry['n_hold']}/{len(entry['checks'])} checks)")

@@ -36,7 +36,7 @@ class Profile:
     scenarios: list[str] = field(default_factory=list)
     curves: pd.DataFrame | None = None  # learning curves (None: results collected before they existed)
     reproduced: pd.DataFrame | None = None  # committed runs trained again and compared (reproduced.csv), if any
-    # scenario tables computed so far (bootstraps are costly); not an init field, so that
+    # scenario tables computed so far (rank bootstraps are costly); not an init field, so that
     # dataclasses.replace() with other results never inherits them
     tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
     rankings: dict[str, pd.DataFrame] = field(init=False, default_factory=dict, repr=False, compare=False)
@@ -202,7 +202,7 @@ def significant_ranks(images: pd.DataFrame, methods: list[str], competitors: lis
     """PSNR rank of each method in which a difference within the CIs is a tie.
 
     A method's rank is 1 + the number of ``competitors`` that beat it: whose paired PSNR
-    difference on the same test images and seeds has a 95 % CI (seeds, then images) entirely
+    difference on the same test images and seeds has a 95 % t-interval over the seeds entirely
     above zero. Methods neither of which beats the other can share a rank. Variants are ranked
     against the paper's methods but are not competitors, so they never move a paper method.
     """
@@ -222,7 +222,7 @@ def under_parents(table: pd.DataFrame) -> pd.DataFrame:
 
 def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.DataFrame:
     """Per method: mean PSNR/SSIM difference to ``baseline`` on the same test images (and seeds),
-    with a 95 % bootstrap CI (seeds, then images within each seed; the samples of ``ranking``),
+    with its 95 % t-interval over the seeds (``ranking.Samples.difference``),
     and the share of images where the method is better."""
     images = profile.per_image[profile.per_image.scenario == scenario]
     columns = ["method", "baseline", "psnr_diff", "psnr_diff_low", "psnr_diff_high", "ssim_diff", "share_better"]

@@ -8,13 +8,13 @@ training stack installed.
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-BOOTSTRAP_SAMPLES = 2000
+from pipeline.base.intervals import NO_INTERVAL, t_interval
+
 METRICS = ("psnr", "ssim")
 RUN_COLUMNS = [
     "profile", "scenario", "method", "variant_of", "departure", "seed", "dataset", "status", "failure",
@@ -55,7 +55,8 @@ TABLES = {
     "reproduced.csv": ("one committed run trained again and compared image by image (make reproduce RECORD=...)",
                        RECORD_COLUMNS),
 }
-CI = "95 % bootstrap CI of the mean (runs.csv: over the run's test images; summary.csv: over seeds, then images)"
+CI = ("95 % t-interval of the mean (runs.csv: over the run's test images; summary.csv: over the seeds' means, "
+      "pipeline.base.intervals)")
 COLUMNS = {  # name: (unit, meaning)
     "profile": ("", "training and data budget (smoke, quick, cpu, paper): results of two profiles are never mixed"),
     "scenario": ("", "mri (noiseless single-coil), noisy, single (one operator), multicoil"),
@@ -139,52 +140,6 @@ def read_csv(path) -> pd.DataFrame:
     return pd.read_csv(path).rename(columns=as_written).map(as_written)
 
 
-def bootstrap_ci(values: np.ndarray, level: float = 0.95, seed: int = 0,
-                 groups: np.ndarray | None = None) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean.
-
-    With ``groups`` (the training seed of each value), a two-level bootstrap: resample the seeds
-    with replacement, then the values (test images) within each drawn seed, so the interval
-    includes the randomness of training as well as that of the test set. With one group (or
-    none) it is the plain bootstrap over values. The samples are ``bootstrap_weights``.
-    """
-    values = np.asarray(values, dtype=float)
-    weights = bootstrap_weights(np.zeros(len(values)) if groups is None else groups, seed=seed)
-    means = weights @ values / weights.sum(axis=1)
-    alpha = (1 - level) / 2
-    return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
-
-
-def bootstrap_weights(groups: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> np.ndarray:
-    """How many times each value is drawn in each bootstrap sample, ``(samples, len(groups))``:
-    ``len(labels)`` groups (training seeds) drawn with replacement, then, for each drawn group,
-    as many of its values (test images) with replacement as it has.
-
-    The draws depend only on ``groups``, so every statistic of rows in the same order (a
-    method's mean, the paired difference of two methods, the ranks of all of them) is computed
-    on the same samples: a pair's CI is the same in the leaderboard's ranks, its comparisons
-    and its significance map.
-    """
-    return _weights(tuple(np.asarray(groups).tolist()), samples, seed)
-
-
-@lru_cache(maxsize=8)
-def _weights(groups: tuple, samples: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    labels = np.asarray(groups)
-    members = [np.flatnonzero(labels == label) for label in np.unique(labels)]
-    weights = np.zeros((samples, len(groups)))
-    picks = rng.integers(0, len(members), size=(samples, len(members)))
-    for position in range(len(members)):
-        for k, rows in enumerate(members):
-            drawn = np.flatnonzero(picks[:, position] == k)
-            if len(drawn):
-                chosen = rows[rng.integers(0, len(rows), size=(len(drawn), len(rows)))]
-                np.add.at(weights, (drawn[:, None], chosen), 1)
-    weights.setflags(write=False)  # shared by every caller with these groups
-    return weights
-
-
 def made_on(runs: pd.DataFrame) -> pd.Series:
     """Each run's kernels and threads in words (``avx2, 1 thread``): runs that differ in them are not
     bit-comparable (``pipeline.base.kernels``)."""
@@ -207,8 +162,8 @@ def one_or_mixed(values: pd.Series) -> str:
 
 def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
     """One row per (scenario, method): whether it is a variant (of which method of the paper, and
-    how it departs), metrics averaged over seeds with 95 % CIs that resample seeds and then test
-    images (``bootstrap_ci`` with groups), the spread across seeds (std, NaN with one seed), how
+    how it departs), metrics averaged over seeds with 95 % t-intervals over the seeds' means
+    (``intervals.t_interval``; none with one seed), the spread across seeds (std, NaN with one seed), how
     many seeds ran and diverged, and the costs."""
     runs = runs.assign(made_on=made_on(runs))
     grouped = runs.groupby(["scenario", "method"], sort=False)
@@ -221,8 +176,8 @@ def summarise(runs: pd.DataFrame, per_image: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     images = dict(tuple(per_image.groupby(["scenario", "method"], sort=False)))
     for metric in METRICS:
-        bounds = [bootstrap_ci(group[metric], groups=group.seed.to_numpy()) if (group := images.get(key)) is not None
-                  else (float("nan"), float("nan")) for key in zip(table.scenario, table.method)]
+        bounds = [t_interval(group[metric], group.seed.to_numpy())[1:] if (group := images.get(key)) is not None
+                  else NO_INTERVAL for key in zip(table.scenario, table.method)]
         table.insert(table.columns.get_loc(metric) + 1, f"{metric}_ci_low", [low for low, _ in bounds])
         table.insert(table.columns.get_loc(metric) + 2, f"{metric}_ci_high", [high for _, high in bounds])
     labels = ["variant_of", "departure"]  # all empty (NaN, float) when no variant ran

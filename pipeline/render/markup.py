@@ -14,7 +14,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipeline.base import PROJECT_ROOT
-from pipeline.base.formats import ci, signed
+from pipeline.base import intervals
+from pipeline.base.formats import ci, interval, signed
 
 TEMPLATES = PROJECT_ROOT / "site" / "templates"
 
@@ -27,8 +28,9 @@ def environment() -> Environment:
     in an HTML attribute of a raw HTML block, which autoescape covers.)"""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=False, keep_trailing_newline=True)
-    env.filters.update(score=score, md_text=md_text, code=code, code_block=code_block, link=link, signed=signed, ci=ci,
+    env.filters.update(score=score, md_text=md_text, code=code, code_block=code_block, link=link, signed=signed, ci=ci, interval=interval,
                        capitalize_first=capitalize_first)
+    env.globals["interval_note"] = intervals.SENTENCE
     return env
 
 

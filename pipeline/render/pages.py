@@ -189,7 +189,7 @@ def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard
     for p in profiles:
         rows = [leaderboard.scenario_table(p, s).set_index("method").loc[method.name].to_dict() | {"scenario": s}
                 for s in p.scenarios if method.name in set(p.runs.method[p.runs.scenario == s])]
-        if rows:  # the scenario tables' means and CIs (the shared bootstrap), as the leaderboard shows them
+        if rows:  # the scenario tables' means and CIs, as the leaderboard shows them
             results.append({"profile": p.name, "rows": rows,
                             "standing": Markup("\n".join(contribute.standing(p, method.name, "####", md_text)))})
     return {"method": method, "doc": docstring_markdown(method.doc), "results": results,
