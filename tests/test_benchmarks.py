@@ -109,3 +109,18 @@ def test_pin_cost_times_the_same_run_pinned_and_unpinned(tmp_path):
         assert found.group(1) == "avx2"
     if "avx512f" in cpu_flags():  # the pin at work: other kernels, other bits
         assert "avx512" in found.group(2) and found.group(3) == "differ"
+
+
+def test_interval_coverage_reports_coverage_verdicts_and_projection(tmp_path):
+    """A small run on the committed headline: every table printed, the verdict counts agree with
+    the site's pairs, and the projected half-width shrinks with more seeds."""
+    result = subprocess.run([sys.executable, "benchmarks/interval_coverage.py", "--draws", "20", "--seeds", "3,5",
+                             "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    import pandas as pd
+
+    coverage, verdicts, projection = (pd.read_csv(tmp_path / f"{n}.csv") for n in ("coverage", "verdicts", "projection"))
+    assert set(coverage.procedure) == {"t over seed means", "two-level bootstrap"} and set(coverage.seeds) == {3, 5}
+    assert (verdicts.significant_t <= verdicts.pairs).all() and (verdicts.significant_bootstrap <= verdicts.pairs).all()
+    for _, rows in projection.groupby("scenario"):
+        assert rows.median_half_width_pairs.is_monotonic_decreasing and rows.extra_core_hours.iloc[0] == 0
