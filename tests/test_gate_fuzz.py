@@ -1,18 +1,23 @@
 """Fuzzing the results folder (``pipeline.analysis.gate``): hostile names, cells, catalogue fields, gallery
-headers and folder names, drawn by hypothesis, planted in a copy of the smoke results.
+headers and folder names, file kinds (a named pipe, a folder, a link out or in a loop, an empty
+file), forged array headers, deep JSON, names at and past the length limit, and duplicated or
+missing rows, drawn by hypothesis, planted in a copy of the smoke results.
 
 Whatever is planted, the site build, ``findings`` and ``compare`` either succeed or exit 2 with one
-line; nothing is written outside ``--out``; and no page holds a planted tag, an ``on...``
-attribute or a link that is not http(s) or relative. Derandomised, so CI draws the same examples
+line within ``DEADLINE`` seconds; nothing is written outside ``--out``; and no page holds a planted
+tag, an ``on...`` attribute or a link that is not http(s) or relative. Derandomised, so CI draws the same examples
 every run; ``FUZZ_EXAMPLES=n FUZZ_RANDOM=1`` draw more, and others, by hand.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
+import signal
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -91,9 +96,84 @@ def planted_gallery(results: Path, data) -> None:
     np.savez_compressed(results / GALLERY, **arrays)
 
 
+FILES = ["catalogue.json", "smoke/runs.csv", "smoke/per_image.csv", "smoke/curves.csv", "smoke/curves_per_image.csv",
+         str(GALLERY), "smoke/runs/mri/ei/seed0/run.json", "smoke/custom/custom-0badc0de/custom.json",
+         "weights/smoke/mri/mc/seed0.pt"]
+FILE_KINDS = ["named pipe", "folder", "link out", "link loop", "empty"]
+DEADLINE = 120  # seconds for one command on the smoke results; a blocked read would never end
+
+
+def planted_file_kind(results: Path, data) -> str:
+    """One file the readers open replaced by another kind of thing (a custom-results folder and a
+    weights file are made first, so that their readers run)."""
+    custom = results / "smoke" / "custom" / "custom-0badc0de"
+    custom.mkdir(parents=True, exist_ok=True)
+    pd.read_csv(results / "smoke" / "runs.csv").head(2).to_csv(custom / "runs.csv", index=False)
+    (custom / "custom.json").write_text(json.dumps({"model": "my.model", "physics": None, "metrics": []}))
+    (results / "weights/smoke/mri/mc").mkdir(parents=True, exist_ok=True)
+    (results / "weights/smoke/mri/mc/seed0.pt").write_bytes(b"weights")
+    name, kind = data.draw(st.sampled_from(FILES)), data.draw(st.sampled_from(FILE_KINDS))
+    path = results / name
+    path.unlink()
+    {"named pipe": lambda: os.mkfifo(path), "folder": path.mkdir, "link out": lambda: path.symlink_to("/etc/hostname"),
+     "link loop": lambda: path.symlink_to(path.name), "empty": path.touch}[kind]()
+    return f"{name} as {kind}"
+
+
+def planted_header(results: Path, data) -> str:
+    """A gallery whose recon.npy header says one thing and whose data holds another."""
+    dims = st.one_of(st.integers(-3, 3), st.sampled_from([8, 64, 1024, 1025, 10**6, 2**62]))
+    shape = tuple(data.draw(st.lists(dims, min_size=0, max_size=4)))
+    dtype = data.draw(st.sampled_from(["<f2", "<f4", "<i8", "|O", "<U3"]))
+    size = data.draw(st.sampled_from([0, 1, 100, 6144, 2 * 10**6]))
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": dtype, "fortran_order": False, "shape": shape})
+    (results / GALLERY).unlink()
+    with zipfile.ZipFile(results / GALLERY, "w") as archive:
+        for name, array in (("image", np.arange(2)), ("target", np.zeros((2, 32, 32), np.float16))):
+            f = io.BytesIO()
+            np.save(f, array)
+            archive.writestr(f"{name}.npy", f.getvalue())
+        archive.writestr("recon.npy", header.getvalue() + b"\0" * size)
+    return f"recon header {dtype} {shape}, {size} bytes of data"
+
+
+def planted_depth(results: Path, data) -> str:
+    depth = data.draw(st.sampled_from([1, 63, 64, 65, 1000, 100_000]))
+    brackets = data.draw(st.sampled_from(["[]", "{}"]))
+    inner = '{"a": ' * depth + "0" + "}" * depth if brackets == "{}" else "[" * depth + "]" * depth
+    known = (results / "catalogue.json").read_text()
+    (results / "catalogue.json").write_text(known[:-1].rstrip().rstrip("}") + f', "deep": {inner}}}')
+    return f"catalogue with {brackets} nested {depth} deep"
+
+
+def planted_length(results: Path, data) -> str:
+    length = data.draw(st.sampled_from([63, 64, 65, 250, 255, 256]))
+    planted_name(results, "method", "m" * length, data)
+    return f"a method name of {length} characters"
+
+
+def planted_rows(results: Path, data) -> str:
+    name = data.draw(st.sampled_from(["runs.csv", "per_image.csv"]))
+    table = pd.read_csv(results / "smoke" / name)
+    twice, gone = data.draw(st.integers(0, len(table) - 1)), data.draw(st.integers(0, len(table) - 1))
+    how = data.draw(st.sampled_from(["duplicated", "missing", "duplicated for a missing one"]))
+    rows = {"duplicated": [table, table.iloc[[twice]]], "missing": [table.drop(index=gone)],
+            "duplicated for a missing one": [table.drop(index=gone), table.iloc[[twice]].assign(psnr=40.0)]}[how]
+    pd.concat(rows, ignore_index=True).to_csv(results / "smoke" / name, index=False)
+    return f"{name}: row {twice} {how} (row {gone})"
+
+
+STRUCTURAL = {"file kind": planted_file_kind, "array header": planted_header, "json depth": planted_depth,
+              "name length": planted_length, "rows": planted_rows}
+
+
 def plant(results: Path, data) -> str:
     """Plant one hostile thing, drawn by hypothesis; returns what was planted, for the report."""
-    kind = data.draw(st.sampled_from(["method name", "scenario name", "cell", "catalogue", "gallery", "profile folder"]))
+    kind = data.draw(st.sampled_from(["method name", "scenario name", "cell", "catalogue", "gallery", "profile folder",
+                                      *STRUCTURAL]))
+    if kind in STRUCTURAL:
+        return f"{kind}: {STRUCTURAL[kind](results, data)}"
     value = data.draw(JSON_VALUE if kind == "catalogue" else HOSTILE)
     if kind.endswith("name"):
         planted_name(results, kind.split()[0], value, data)
@@ -112,8 +192,18 @@ def listing(root: Path, out: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if out not in p.parents and p != out}
 
 
+def on_time(signum, frame):
+    raise AssertionError(f"still running after {DEADLINE} s: a read blocked")
+
+
 def one_line_or_success(argv: list[str], capsys) -> int:
-    code = main(argv)
+    previous = signal.signal(signal.SIGALRM, on_time)
+    signal.alarm(DEADLINE)
+    try:
+        code = main(argv)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not line.startswith("warning:")]
     assert code in (0, 2), err
     if code == 2:

@@ -89,10 +89,11 @@ def read(results_dir: Path) -> Catalogue:
     """The catalogue that ``collect`` wrote; a one-line error if it is missing or damaged."""
     path = Path(results_dir) / FILE
     fix = "run `make collect` (python -m pipeline collect) to write it again"
-    if not path.is_file():
-        raise UsageError(f"{path} is missing: {fix}")
     try:
-        data = json.loads(gate.read_json_text(path))
+        data = gate.load_json(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path} is missing: {fix}") from None
+    try:
         methods = {name: MethodInfo(**{f.name: tuple(m[f.name]) if f.type.startswith("tuple") else m[f.name]
                                        for f in fields(MethodInfo)}) for name, m in data["methods"].items()}
         scenarios = {name: ScenarioInfo(**s) for name, s in data["scenarios"].items()}

@@ -4,15 +4,21 @@ Every reader of a results folder goes through this gate first, and every refusal
 that names the file (and the row) and what to do:
 
 - a symbolic link that leaves the folder is refused (``check_links``);
-- a table, catalogue or gallery file larger than its limit, or a table line longer than its
-  limit, is refused before it is parsed (limits: ``LIMITS``, about 10x what the ``paper`` profile
-  writes);
+- every file is read through ``read_bytes``: it must be a regular file (a folder, a named pipe, a
+  socket or a device where a file belongs is refused, and a pipe is never waited on), no larger
+  than its limit (``LIMITS``, about 10x what the ``paper`` profile writes), and any error of the
+  file system (a name too long, no permission) is one line; a table line longer than its limit
+  is refused before the table is parsed;
+- JSON is refused deeper than ``JSON_DEPTH`` levels before it is parsed (``load_json``);
 - every name read from a table is checked with the rule that registration uses
   (``pipeline.base.names``): profiles, scenarios, methods, the method a variant varies, metric
   columns; a seed must be a non-negative integer, an epoch a positive one, and a score or cost a
   number (NaN for a run that diverged; never infinite) (``read_table``);
 - a gallery's arrays are opened without pickles, their dtype and shape checked from the ``.npy``
-  headers before anything is decompressed (``read_gallery``).
+  headers before anything is decompressed: every dimension positive, an image's sides within
+  ``IMAGE_SIDES`` (which bounds the enlarged picture the site draws, too), at most
+  ``GALLERY_IMAGES`` images, and exactly the bytes the header promises (``read_gallery``);
+- a shipped weights file must be named ``seed<k>.pt`` (``WEIGHTS_NAME``).
 
 The catalogue's own checks (names, types, and its agreement with the tables) are in
 ``pipeline.analysis.catalogue`` and ``pipeline.analysis.leaderboard``.
@@ -20,8 +26,12 @@ The catalogue's own checks (names, types, and its agreement with the tables) are
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import os
+import re
+import stat
 import zipfile
 from pathlib import Path
 
@@ -44,6 +54,10 @@ OPTIONAL_NAME_COLUMNS = {"variant_of": "method"}
 NUMBER_COLUMNS = ("psnr", "ssim", "psnr_ci_low", "psnr_ci_high", "ssim_ci_low", "ssim_ci_high", "n_test", "n_train",
                   "img_size", "epochs", "train_seconds", "eval_seconds", "n_params", "peak_memory_mb", "threads",
                   "images", "loss", "image", "curve_seconds")
+GALLERY_IMAGES = 16
+IMAGE_SIDES = (8, 1024)  # pixels: at least the site's enlargement to 256 px is at most 32x, so at most 32,768 px wide
+JSON_DEPTH = 64  # a catalogue nests 4 levels; Python's own parser gives up (RecursionError) near 1,000
+WEIGHTS_NAME = re.compile(r"seed(0|[1-9][0-9]{0,8})\.pt")
 HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 FIX = "replace the results folder by a trusted copy, or run `make collect` to write its tables again"
 
@@ -64,34 +78,75 @@ def check_links(root: Path) -> None:
                     raise refuse(path, f"a symbolic link to {target}, outside {root}")
 
 
+KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+         (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def kind(mode: int) -> str:
+    return next((name for test, name in KINDS if test(mode)), "not a regular file")
+
+
+def read_bytes(path: Path, limit: str) -> bytes:
+    """The bytes of a file of a results folder, at most ``LIMITS[limit]``. It is opened without
+    waiting (a named pipe would block an ordinary open) and checked on the open descriptor, so
+    what is read is what was checked: a folder, a pipe, a socket or a device is refused, and so
+    is any error of the file system, each in one line. A missing file raises FileNotFoundError
+    for the caller to say what would write it."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise refuse(path, f"cannot be opened ({error.strerror or type(error).__name__})") from None
+    found = os.fstat(fd)
+    if not stat.S_ISREG(found.st_mode) or found.st_size > LIMITS[limit]:
+        os.close(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise refuse(path, f"is {kind(found.st_mode)} where a file belongs")
+        raise refuse(path, f"{found.st_size / MiB:.1f} MiB, more than the limit of {LIMITS[limit] / MiB:.0f} MiB "
+                           f"for a {limit} file")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(LIMITS[limit] + 1)
+        except OSError as error:
+            raise refuse(path, f"cannot be read ({error.strerror or type(error).__name__})") from None
+    if len(data) > LIMITS[limit]:  # grown since it was checked
+        raise refuse(path, f"more than the limit of {LIMITS[limit] / MiB:.0f} MiB for a {limit} file")
+    return data
+
+
 def check_size(path: Path, limit: str) -> None:
-    size = path.stat().st_size
-    if size > LIMITS[limit]:
-        raise refuse(path, f"{size / MiB:.1f} MiB, more than the limit of {LIMITS[limit] / MiB:.0f} MiB for a {limit} file")
+    """A file that is copied, not read (a weights file): a regular file within its limit."""
+    try:
+        found = os.stat(path)
+    except OSError as error:
+        raise refuse(path, f"cannot be read ({error.strerror or type(error).__name__})") from None
+    if not stat.S_ISREG(found.st_mode):
+        raise refuse(path, f"is {kind(found.st_mode)} where a file belongs")
+    if found.st_size > LIMITS[limit]:
+        raise refuse(path, f"{found.st_size / MiB:.1f} MiB, more than the limit of {LIMITS[limit] / MiB:.0f} MiB "
+                           f"for a {limit} file")
 
 
-def check_lines(path: Path) -> None:
-    """Refuse a line longer than the limit, reading in blocks (never a whole line into memory)."""
-    longest = run = 0
-    with open(path, "rb") as f:
-        while block := f.read(MiB):
-            parts = block.split(b"\n")
-            run += len(parts[0])
-            for part in parts[1:]:
-                longest, run = max(longest, run), len(part)
-            if max(longest, run) > LIMITS["line"]:
-                raise refuse(path, f"a line longer than the limit of {LIMITS['line'] // 1024} KiB")
+def check_lines(path: Path, data: bytes) -> None:
+    """Refuse a line longer than the limit (found from the newlines' positions, not by splitting)."""
+    breaks = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
+    edges = np.concatenate([[-1], breaks, [len(data)]])
+    if len(data) and int(np.diff(edges).max()) - 1 > LIMITS["line"]:
+        raise refuse(path, f"a line longer than the limit of {LIMITS['line'] // 1024} KiB")
 
 
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     """A result table, checked: size, lines, required columns, names, seeds, epochs and numbers."""
     path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path} is missing: run `make collect PROFILE={path.parent.name}`")
-    check_size(path, "table")
-    check_lines(path)
     try:
-        table = read_csv(path)
+        data = read_bytes(path, "table")
+    except FileNotFoundError:
+        raise UsageError(f"{path} is missing: run `make collect PROFILE={path.parent.name}`") from None
+    check_lines(path, data)
+    try:
+        table = read_csv(io.BytesIO(data))
     except (ValueError, UnicodeDecodeError) as error:  # empty, binary or broken CSV (parser errors are ValueErrors)
         reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
         raise UsageError(f"{path} cannot be read ({reason}): run `make collect PROFILE={path.parent.name}` again") from None
@@ -140,19 +195,30 @@ def is_integer(value) -> bool:
     return isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer()
 
 
-def read_json_text(path: Path) -> str:
-    """A JSON file's text, within the size limit."""
-    check_size(path, "json")
-    return path.read_text()
+STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def load_json(path: Path) -> object:
+    """A JSON file of a results folder, parsed: within the size limit, UTF-8, valid and at most
+    ``JSON_DEPTH`` levels deep (counted on the text with its strings taken out, before parsing)."""
+    data = read_bytes(path, "json")
+    bare = np.frombuffer(STRINGS.sub(b'""', data), np.uint8)
+    steps = np.isin(bare, (ord("["), ord("{"))).astype(np.int64) - np.isin(bare, (ord("]"), ord("}")))
+    if len(steps) and int(np.cumsum(steps).max()) > JSON_DEPTH:
+        raise refuse(path, f"JSON nested deeper than {JSON_DEPTH} levels")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise refuse(path, f"not valid JSON ({str(error)[:80] or type(error).__name__})") from None
 
 
 def read_gallery(path: Path) -> dict[str, np.ndarray]:
     """A run's ``gallery.npz``: exactly the arrays it should hold, each of its dtype and rank and
     within the size limit, read from the ``.npy`` headers before any array is decompressed, then
     loaded without pickles; the image count agrees across arrays."""
-    check_size(path, "array")
+    data = read_bytes(path, "array")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             headers = {}
             for info in archive.infolist():
                 name = info.filename.removesuffix(".npy")
@@ -166,8 +232,14 @@ def read_gallery(path: Path) -> dict[str, np.ndarray]:
                     if read_header is None:
                         raise refuse(path, f"array {name} has an .npy format version this reader does not accept")
                     shape, _, dtype = read_header(f)
+                    if dtype.hasobject or any(not isinstance(n, int) or n <= 0 for n in shape):
+                        raise refuse(path, f"array {name} is {dtype} of shape {shape}: every dimension must be "
+                                           "positive and no object may be stored")
+                    if info.file_size != f.tell() + math.prod(shape) * dtype.itemsize:
+                        raise refuse(path, f"array {name} holds {info.file_size - f.tell()} bytes, not the "
+                                           f"{math.prod(shape) * dtype.itemsize} its header {shape} {dtype} says")
                 headers[name] = (shape, dtype)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as error:
         raise refuse(path, f"not a gallery archive ({str(error)[:80] or type(error).__name__})") from None
     for name, (dtypes, rank) in GALLERY_ARRAYS.items():
         if name not in headers:
@@ -178,10 +250,17 @@ def read_gallery(path: Path) -> dict[str, np.ndarray]:
         if math.prod(shape) * dtype.itemsize > LIMITS["array"]:
             raise refuse(path, f"array {name} of shape {shape} is larger than {LIMITS['array'] / MiB:.0f} MiB")
     counts = {headers[name][0][0] for name in GALLERY_ARRAYS}
-    if len(counts) != 1:
-        raise refuse(path, "its arrays hold different numbers of images")
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in GALLERY_ARRAYS}
+    if len(counts) != 1 or counts.pop() > GALLERY_IMAGES:
+        raise refuse(path, f"its arrays hold different numbers of images, or more than {GALLERY_IMAGES}")
+    low, high = IMAGE_SIDES
+    for name in ("recon", "target"):
+        if not all(low <= side <= high for side in headers[name][0][1:]):
+            raise refuse(path, f"array {name} of shape {headers[name][0]} has image sides outside {low}-{high} pixels")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return {name: arrays[name] for name in GALLERY_ARRAYS}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as error:
+        raise refuse(path, f"not a gallery archive ({str(error)[:80] or type(error).__name__})") from None
 
 
 def check_folder_name(folder: Path, what: str) -> str:

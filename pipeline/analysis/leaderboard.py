@@ -6,15 +6,15 @@ result tables.
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.base.tables import (CURVE_COLUMNS, EVALUATED_COLUMNS, PER_IMAGE_COLUMNS, RECORD_COLUMNS, RUN_COLUMNS,
-                                  summarise)
+from pipeline.base.tables import (CURVE_COLUMNS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RECORD_COLUMNS,
+                                  RUN_COLUMNS, summarise)
 from pipeline.analysis import catalogue, convergence, gate
 from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.analysis.ranking import Samples, rank_distribution
@@ -96,16 +96,44 @@ def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def check_complete(folder: Path, runs: pd.DataFrame, per_image: pd.DataFrame) -> None:
-    """Refuse tables cut short (a truncated copy, an interrupted transfer): every run row whole,
-    and exactly ``n_test`` per-image rows for each run that finished ok, none for any other."""
+    """Refuse tables cut short or edited (a truncated copy, an interrupted transfer, a changed
+    row): every run row whole and once, each image of a run once, exactly ``n_test`` per-image rows
+    for each run that finished ok and none for any other, and each row agreeing with its run's
+    ``run.json`` where the folder holds it (``check_records``)."""
     keys = ["scenario", "method", "seed"]
     fix = f"the tables in {folder} are incomplete; run `make collect PROFILE={folder.name}` again"
     if runs[keys + ["status", "config_hash", "n_test"]].isna().any(axis=None):
         raise UsageError(f"{folder / 'runs.csv'} has rows cut short: {fix}")
+    for path, table, key in ((folder / "runs.csv", runs, keys), (folder / "per_image.csv", per_image, keys + ["image_id"])):
+        twice = table[table.duplicated(key, keep=False)]
+        if len(twice):
+            lines = ", ".join(str(i + 2) for i in twice.index[:2])
+            raise UsageError(f"{path}: lines {lines} are the same {'/'.join(key)} "
+                             f"({'/'.join(str(v)[:40] for v in twice.iloc[0][key])}): {gate.FIX}")
+    check_records(folder, runs)
     ok = runs[runs.status == "ok"].set_index(keys).n_test
     counts = per_image.groupby(keys).size()
     if not counts.reindex(ok.index).fillna(0).eq(ok).all() or len(counts) != len(ok):
         raise UsageError(f"{folder / 'per_image.csv'} does not hold every image of every run in runs.csv: {fix}")
+
+
+def check_records(folder: Path, runs: pd.DataFrame) -> None:
+    """Each row of ``runs.csv`` whose run folder holds a ``run.json`` must be that run: the same
+    config hash, status and (for a finished run) PSNR and SSIM to the 6 digits the tables keep."""
+    for index, row in runs.iterrows():
+        path = folder / "runs" / row.scenario / row.method / f"seed{int(row.seed)}" / "run.json"
+        if not os.path.lexists(path):
+            continue
+        record = gate.load_json(path)
+        if not isinstance(record, dict):
+            raise gate.refuse(path, "not a run record")
+        differ = [k for k in ("config_hash", "status") if str(record.get(k, "ok" if k == "status" else None)) != str(row[k])]
+        if row.status == "ok":
+            differ += [m for m in METRICS if not isinstance(record.get(m), (int, float))
+                       or not abs(record[m] - row[m]) <= 1e-5 * abs(record[m])]  # the tables keep 6 digits
+        if differ:
+            raise UsageError(f"{folder / 'runs.csv'}, line {index + 2}, and {path} differ in {', '.join(differ)}: "
+                             f"{gate.FIX}")
 
 
 @dataclass
@@ -124,10 +152,7 @@ def read_custom(results_dir: Path) -> list[CustomResults]:
     for folder in sorted(Path(results_dir).glob("*/custom/*")):
         if (folder / "runs.csv").exists() and (folder / "custom.json").exists():
             gate.check_folder_name(folder, "custom label")
-            try:
-                parts = json.loads(gate.read_json_text(folder / "custom.json"))
-            except (ValueError, UnicodeDecodeError) as error:
-                raise UsageError(f"{folder / 'custom.json'} is not valid JSON ({str(error)[:80]}): {gate.FIX}") from None
+            parts = gate.load_json(folder / "custom.json")
             if not isinstance(parts, dict) or not all(isinstance(v, (str, list, type(None))) for v in parts.values()):
                 raise UsageError(f"{folder / 'custom.json'} is not a table of import paths: {gate.FIX}")
             found.append(CustomResults(folder.parent.parent.name, folder.name, parts,

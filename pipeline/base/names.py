@@ -2,7 +2,8 @@
 URLs and CSV columns: those of methods, scenarios, custom-part labels and metrics.
 
 A name that follows it cannot leave its folder (no ``/``, ``..`` or absolute path), break the
-Makefile grid (no space) or start a spreadsheet formula (no leading ``=``, ``+``, ``-``, ``@``).
+Makefile grid (no space), start a spreadsheet formula (no leading ``=``, ``+``, ``-``, ``@``) or
+make a file name longer than a file system allows.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import re
 
 from pipeline.base.errors import UsageError
 
-NAME = re.compile(r"[a-z][a-z0-9-]*")
-RULE = "lower-case letters, digits and '-', starting with a letter (like 'moc-ssdu')"
+LONGEST = 64  # a page, a weights path and a run folder are built from it: far under a file system's 255
+NAME = re.compile(rf"[a-z][a-z0-9-]{{0,{LONGEST - 1}}}")
+RULE = f"lower-case letters, digits and '-', starting with a letter, at most {LONGEST} characters (like 'moc-ssdu')"
 
 
 def check_name(name: object, what: str, where: str) -> str:

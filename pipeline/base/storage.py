@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -118,7 +119,7 @@ def config_hash(config: dict) -> str:
 FORCE_UNPICKLING = "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"
 
 
-def load_tensors(path: Path) -> Any:
+def load_tensors(path: Path | io.BytesIO) -> Any:
     """``torch.load`` of tensors, dicts and numbers only (``weights_only=True``): a crafted file
     cannot run code. Refused while the environment asks torch to unpickle anything, a setting
     some tutorials recommend that no file of this benchmark needs."""

@@ -3,6 +3,8 @@ shipped weights copied into its downloads."""
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -24,7 +26,7 @@ def gallery(p: leaderboard.Profile, scenario: str, methods: list[str], docs: Pat
     arrays = {}
     for method in order:
         path = p.folder / "runs" / scenario / method / f"seed{seed}" / "gallery.npz"
-        if path.is_file():
+        if os.path.lexists(path):  # a folder or a pipe in its place is refused, not passed over
             arrays[method] = gate.read_gallery(path)
     shapes = {m: a["recon"].shape[1:] for m, a in arrays.items()}
     for method, shape in shapes.items():
@@ -80,6 +82,8 @@ def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
         profile, scenario, method = path.parts[-4:-1]
         for name, what in ((profile, "profile"), (scenario, "scenario"), (method, "method")):
             check_name(name, what, f"in the path of {path}")
+        if not gate.WEIGHTS_NAME.fullmatch(path.name):
+            raise gate.refuse(path, f"a weights file must be named seed<k>.pt, not {path.name[:60]!r}")
         gate.check_size(path, "weights")
         target = storage.inside(docs, docs / "downloads" / "weights" / profile / scenario / method / path.name)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,5 +92,7 @@ def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
             "profile": profile, "scenario": scenario, "seed": path.stem.removeprefix("seed"), "size_kb": path.stat().st_size // 1024,
             "url": f"../downloads/weights/{profile}/{scenario}/{method}/{path.name}",
             "file": f"results/weights/{profile}/{scenario}/{method}/{path.name}",
+            "command": shlex.join(["python", "-m", "pipeline", "evaluate", "--profile", profile, "--scenario", scenario,
+                                   "--checkpoint", f"results/weights/{profile}/{scenario}/{method}/{path.name}"]),
         })
     return found

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from pipeline.analysis import gate
 from pipeline.base import storage
 from pipeline.base.errors import UsageError
 from pipeline.methods import Setup
@@ -46,10 +47,12 @@ def read(path: Path) -> dict:
     path = Path(path)
     if path.is_dir():
         raise UsageError(f"checkpoint {path} is a folder; pass the .pt file inside it that --keep-weights wrote")
-    if not path.is_file():
-        raise UsageError(f"checkpoint {path} does not exist; train with KEEP_WEIGHTS=1 (--keep-weights) to write one")
     try:
-        checkpoint = storage.load_tensors(path)  # weights only: never unpickles code from a file
+        data = gate.read_bytes(path, "weights")  # a regular file within the limit; a pipe is never waited on
+    except FileNotFoundError:
+        raise UsageError(f"checkpoint {path} does not exist; train with KEEP_WEIGHTS=1 (--keep-weights) to write one") from None
+    try:
+        checkpoint = storage.load_tensors(io.BytesIO(data))  # weights only: never unpickles code from a file
     except UsageError:
         raise
     except Exception as err:  # a truncated or foreign file: torch raises many kinds, with advice we do not give

@@ -4,12 +4,14 @@ from a stale or damaged one."""
 
 from __future__ import annotations
 
-import json
+import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analysis import gate
 from pipeline.base import storage, streams
 from pipeline.base.errors import UsageError
 from pipeline.methods import Method
@@ -76,12 +78,9 @@ class BrokenRun(UsageError):
 def read_run(folder: Path) -> dict | None:
     """The record of a finished run, or None; ``BrokenRun`` if it is there but unreadable."""
     path = folder / RUN_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
-    try:
-        record = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BrokenRun(folder, f"{RUN_FILE} is not valid JSON ({getattr(error, 'msg', error)})") from None
+    record = folder_json(folder, RUN_FILE)
     if not isinstance(record, dict) or "config_hash" not in record:
         raise BrokenRun(folder, f"{RUN_FILE} has no config_hash")
     check_config(folder, record["config_hash"])
@@ -90,20 +89,28 @@ def read_run(folder: Path) -> dict | None:
 
 def check_config(folder: Path, config_hash: str) -> None:
     """A finished run's config.json must be readable and be the config its record was made with."""
-    try:
-        config = json.loads((folder / "config.json").read_text())
-    except FileNotFoundError:
-        raise BrokenRun(folder, "config.json is missing") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BrokenRun(folder, f"config.json is not valid JSON ({getattr(error, 'msg', error)})") from None
+    config = folder_json(folder, "config.json")
     if not isinstance(config, dict) or config.get("config_hash") != config_hash:
         raise BrokenRun(folder, f"config.json is not the config of its {RUN_FILE} (config_hash differs)")
+
+
+def folder_json(folder: Path, name: str) -> object:
+    """A JSON file of a run folder, read through the gate (a regular file, bounded, not too deep);
+    ``BrokenRun`` naming what is wrong."""
+    try:
+        return gate.load_json(folder / name)
+    except FileNotFoundError:
+        raise BrokenRun(folder, f"{name} is missing") from None
+    except UsageError as error:
+        raise BrokenRun(folder, str(error).split("; ")[0].removeprefix(f"{folder / name}: ")) from None
 
 
 def read_per_image(folder: Path, metrics: tuple[str, ...]) -> pd.DataFrame:
     """A finished run's per-image scores; ``BrokenRun`` if the table is missing or incomplete."""
     try:
-        table = pd.read_csv(folder / "per_image.csv")
+        table = pd.read_csv(io.BytesIO(gate.read_bytes(folder / "per_image.csv", "table")))
+    except UsageError as error:
+        raise BrokenRun(folder, f"per_image.csv {str(error).split('; ')[0].split(': ', 1)[-1]}") from None
     except (OSError, ValueError, UnicodeDecodeError) as error:  # pandas' parser errors are ValueErrors
         raise BrokenRun(folder, f"per_image.csv cannot be read ({str(error).splitlines()[0]})") from None
     missing = [c for c in ("image_id", *metrics) if c not in table.columns]
