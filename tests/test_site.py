@@ -571,6 +571,28 @@ def test_the_reproducibility_page_folds_each_scenarios_runs(built_site, smoke_pr
     assert "torch threads per run" in page
 
 
+def test_the_home_and_reproducibility_pages_give_the_results_version(built_site, smoke_profile):
+    newest = smoke_profile.runs.sort_values("finished_at").iloc[-1]
+    commit = str(newest.git_commit).removesuffix("-dirty")[:10]
+    for page in ("index.html", "reproducibility/index.html"):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", (built_site / page).read_text()))
+        version = re.search(r"results version: newest run finished (\S+ \S+) UTC, made at commit (\w+)", text, re.I)
+        assert version, page
+        assert version.groups() == (str(newest.finished_at)[:16].replace("T", " "), commit)
+
+
+def test_the_home_page_says_how_to_cite_and_the_published_page_links_the_paper(built_site):
+    import yaml
+
+    home = html.unescape(re.sub(r"<[^>]+>", "", (built_site / "index.html").read_text()))  # highlighted: spans
+    assert "@article{wang2025ssibench" in home and "arXiv:2502.14009" in home and "@software{" in home
+    published = (built_site / "published" / "index.html").read_text()
+    assert 'href="https://arxiv.org/abs/2502.14009"' in published
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and cff["authors"] and cff["title"]
+    assert cff["references"][0]["url"] == "https://arxiv.org/abs/2502.14009"
+
+
 def test_gallery_images_are_big_enough_to_see_and_link_to_themselves(built_site):
     from PIL import Image
 

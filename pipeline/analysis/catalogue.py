@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline.analysis import gate
+from pipeline.base import reading
 from pipeline.base import storage
 from pipeline.base.errors import UsageError
-from pipeline.analysis.gate import FIX
+from pipeline.base.reading import FIX
 from pipeline.base.names import check_name
 
 FILE = "catalogue.json"
@@ -90,7 +90,7 @@ def read(results_dir: Path) -> Catalogue:
     path = Path(results_dir) / FILE
     fix = "run `make collect` (python -m pipeline collect) to write it again"
     try:
-        data = gate.load_json(path)
+        data = reading.load_json(path)
     except FileNotFoundError:
         raise UsageError(f"{path} is missing: {fix}") from None
     try:

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.base.tables import (CURVE_COLUMNS, EVALUATED_COLUMNS, METRICS, PER_IMAGE_COLUMNS, RECORD_COLUMNS,
                                   RUN_COLUMNS, summarise)
 from pipeline.analysis import catalogue, convergence, gate
+from pipeline.base import reading
 from pipeline.analysis.collapse import steps_per_epoch
 from pipeline.analysis.ranking import Samples, rank_distribution
 from pipeline.analysis.catalogue import Catalogue
@@ -76,7 +77,7 @@ def read_profiles(results_dir: Path) -> list[Profile]:
         runs = read_table(folder / "runs.csv", RUN_COLUMNS)
         if not runs.profile.eq(folder.name).all():
             raise UsageError(f"{folder / 'runs.csv'} holds rows of profile(s) "
-                             f"{', '.join(sorted(set(runs.profile) - {folder.name}))[:80]} in folder {folder.name}: {gate.FIX}")
+                             f"{', '.join(sorted(set(runs.profile) - {folder.name}))[:80]} in folder {folder.name}: {reading.FIX}")
         per_image = read_table(folder / "per_image.csv", PER_IMAGE_COLUMNS)
         if runs.empty:
             raise UsageError(f"{folder / 'runs.csv'} has no rows: run `make benchmark PROFILE={folder.name}` first")
@@ -109,7 +110,7 @@ def check_complete(folder: Path, runs: pd.DataFrame, per_image: pd.DataFrame) ->
         if len(twice):
             lines = ", ".join(str(i + 2) for i in twice.index[:2])
             raise UsageError(f"{path}: lines {lines} are the same {'/'.join(key)} "
-                             f"({'/'.join(str(v)[:40] for v in twice.iloc[0][key])}): {gate.FIX}")
+                             f"({'/'.join(str(v)[:40] for v in twice.iloc[0][key])}): {reading.FIX}")
     check_records(folder, runs)
     ok = runs[runs.status == "ok"].set_index(keys).n_test
     counts = per_image.groupby(keys).size()
@@ -124,16 +125,16 @@ def check_records(folder: Path, runs: pd.DataFrame) -> None:
         path = folder / "runs" / row.scenario / row.method / f"seed{int(row.seed)}" / "run.json"
         if not os.path.lexists(path):
             continue
-        record = gate.load_json(path)
+        record = reading.load_json(path)
         if not isinstance(record, dict):
-            raise gate.refuse(path, "not a run record")
+            raise reading.refuse(path, "not a run record")
         differ = [k for k in ("config_hash", "status") if str(record.get(k, "ok" if k == "status" else None)) != str(row[k])]
         if row.status == "ok":
             differ += [m for m in METRICS if not isinstance(record.get(m), (int, float))
                        or not abs(record[m] - row[m]) <= 1e-5 * abs(record[m])]  # the tables keep 6 digits
         if differ:
             raise UsageError(f"{folder / 'runs.csv'}, line {index + 2}, and {path} differ in {', '.join(differ)}: "
-                             f"{gate.FIX}")
+                             f"{reading.FIX}")
 
 
 @dataclass
@@ -152,9 +153,9 @@ def read_custom(results_dir: Path) -> list[CustomResults]:
     for folder in sorted(Path(results_dir).glob("*/custom/*")):
         if (folder / "runs.csv").exists() and (folder / "custom.json").exists():
             gate.check_folder_name(folder, "custom label")
-            parts = gate.load_json(folder / "custom.json")
+            parts = reading.load_json(folder / "custom.json")
             if not isinstance(parts, dict) or not all(isinstance(v, (str, list, type(None))) for v in parts.values()):
-                raise UsageError(f"{folder / 'custom.json'} is not a table of import paths: {gate.FIX}")
+                raise UsageError(f"{folder / 'custom.json'} is not a table of import paths: {reading.FIX}")
             found.append(CustomResults(folder.parent.parent.name, folder.name, parts,
                                        read_table(folder / "runs.csv", RUN_COLUMNS)))
     return found
@@ -265,6 +266,16 @@ def paired_comparison(profile: Profile, scenario: str, baseline: str) -> pd.Data
                      "psnr_diff_high": high, "ssim_diff": ssim.difference(method, baseline)[0],
                      "share_better": float(np.mean(better[~np.isnan(better)] > 0))})
     return pd.DataFrame(rows, columns=columns).sort_values("psnr_diff", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def results_version(profile: Profile) -> str:
+    """The commit and date of the profile's newest run, in words: which code made the results shown
+    (a commit marked ``-dirty`` had uncommitted changes, said so)."""
+    newest = profile.runs.sort_values("finished_at", kind="stable").iloc[-1]
+    commit = str(newest.git_commit)
+    clean = commit.removesuffix("-dirty")
+    changes = " with uncommitted changes" if clean != commit else ""
+    return f"newest run finished {str(newest.finished_at)[:16].replace('T', ' ')} UTC, made at commit {clean[:10]}{changes}"
 
 
 def headline(profile: Profile) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.analysis import gate, leaderboard
-from pipeline.base import storage
+from pipeline.base import reading, storage
 from pipeline.base.names import check_name
 
 ERROR_MAX = 0.2  # colour scale of the error maps
@@ -83,8 +83,8 @@ def shipped_weights(results_dir: Path, docs: Path) -> dict[str, list[dict]]:
         for name, what in ((profile, "profile"), (scenario, "scenario"), (method, "method")):
             check_name(name, what, f"in the path of {path}")
         if not gate.WEIGHTS_NAME.fullmatch(path.name):
-            raise gate.refuse(path, f"a weights file must be named seed<k>.pt, not {path.name[:60]!r}")
-        gate.check_size(path, "weights")
+            raise reading.refuse(path, f"a weights file must be named seed<k>.pt, not {path.name[:60]!r}")
+        reading.check_size(path, "weights")
         target = storage.inside(docs, docs / "downloads" / "weights" / profile / scenario / method / path.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)

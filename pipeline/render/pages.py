@@ -86,7 +86,7 @@ def home(p: leaderboard.Profile, root: str = "", md_root: str = "") -> dict:
     gains = pd.DataFrame({s: t.psnr - t.psnr.get("zero-filled", float("nan")) for s, t in tables.items()},
                          index=methods, columns=p.scenarios)
     return {"name": p.name, "description": p.catalogue.describe_profile(p.name), "scale": scale(p), "n_runs": len(p.runs),
-            "scenarios": p.scenarios, "root": root, "md_root": md_root, "rows": rows, "gain_scale": GAIN_SCALE_DB,
+            "scenarios": p.scenarios, "version": leaderboard.results_version(p), "root": root, "md_root": md_root, "rows": rows, "gain_scale": GAIN_SCALE_DB,
             "gain_heatmap": json.dumps(gain_heatmap(gains.drop(index="zero-filled", errors="ignore"), p.scenarios)),
             "findings": findings.summary(findings.check_findings(p)),
             "collapsed": [{"scenario": s, "method": m, "what": end.describe()}

@@ -137,7 +137,7 @@ def reproducibility(p: leaderboard.Profile) -> dict:
     sources = p.runs.assign(made_on=tables.made_on(p.runs), source=p.runs.kernels_source.fillna("").astype(str))
     kernels = [{"made_on": made_on, "source": source, "runs": len(group)}
                for (made_on, source), group in sources.groupby(["made_on", "source"], sort=True)]
-    return {"name": p.name, "shared": shared, "kernels": kernels, "proof": proof(p),
+    return {"name": p.name, "shared": shared, "version": leaderboard.results_version(p), "kernels": kernels, "proof": proof(p),
             "scenarios": [{"name": s, "runs": p.runs[p.runs.scenario == s].to_dict("records"),
                            "mixed": tables.mixed_kernels(p.runs[p.runs.scenario == s])} for s in p.scenarios]}
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import torch
 
-from pipeline.analysis import gate
-from pipeline.base import storage
+from pipeline.base import reading, storage
 from pipeline.base.errors import UsageError
 from pipeline.methods import Setup
 
@@ -48,7 +47,7 @@ def read(path: Path) -> dict:
     if path.is_dir():
         raise UsageError(f"checkpoint {path} is a folder; pass the .pt file inside it that --keep-weights wrote")
     try:
-        data = gate.read_bytes(path, "weights")  # a regular file within the limit; a pipe is never waited on
+        data = reading.read_bytes(path, "weights")  # a regular file within the limit; a pipe is never waited on
     except FileNotFoundError:
         raise UsageError(f"checkpoint {path} does not exist; train with KEEP_WEIGHTS=1 (--keep-weights) to write one") from None
     try:

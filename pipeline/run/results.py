@@ -19,12 +19,15 @@ made before runs recorded them, that of an identical re-run under the pin kept i
 from __future__ import annotations
 
 import functools
+import io
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.base import reading
 from pipeline.base.errors import UsageError
 from pipeline.base.tables import CURVE_LOSS, METRICS, read_csv
 from pipeline.run.spec import BrokenRun, RunSpec, is_current, read_per_image, read_run
@@ -61,8 +64,13 @@ def from_folder(folder: Path, record: dict, metrics: tuple[str, ...]) -> Finishe
     curve = folder / "curve.csv"
     curve_images = folder / "curve_per_image.csv"
     return Finished(record, read_per_image(folder, metrics),
-                    with_loss(read_csv(curve), folder / "train_log.csv") if curve.exists() else None,
-                    read_csv(curve_images) if curve_images.exists() else None, folder)
+                    with_loss(read_table(curve), folder / "train_log.csv") if os.path.lexists(curve) else None,
+                    read_table(curve_images) if os.path.lexists(curve_images) else None, folder)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table of a run folder, read through ``reading.read_bytes`` (a regular file, bounded)."""
+    return read_csv(io.BytesIO(reading.read_bytes(path, "table")))
 
 
 PROOF = "reproduced.csv"  # beside a profile's tables: re-runs compared image by image (``pipeline.grid.reproduce``)
@@ -75,7 +83,7 @@ def with_kernels(record: dict, folder: Path) -> dict:
     if isinstance(own, dict) and isinstance(own.get("label"), str):
         return {**record, "kernels": {**own, "source": "recorded"}}
     proof = folder.parents[3] / PROOF  # folder: <tables>/runs/<scenario>/<method>/seed<k>
-    if not proof.is_file():
+    if not os.path.lexists(proof):
         return record
     key = (record.get("scenario"), record.get("method"), record.get("seed"), record.get("config_hash"),
            record.get("threads"))
@@ -88,7 +96,7 @@ def proven(path: Path, mtime_ns: int) -> dict[tuple, str]:
     """The kernels of each run an identical re-run proves, keyed (scenario, method, seed, committed
     config hash, threads); read once per version of the file."""
     try:
-        table = read_csv(path)
+        table = read_table(path)
         missing = [c for c in ("scenario", "method", "seed", "committed_hash", "identical", "kernels", "threads",
                                "committed_threads") if c not in table.columns]
         if missing:
@@ -134,7 +142,7 @@ def stopped(spec: RunSpec, longer: Finished) -> Finished | None:
 
 def with_loss(curve: pd.DataFrame, train_log: Path) -> pd.DataFrame:
     """The curve with the training loss of the epoch that ends at each point (NaN where no log says)."""
-    log = read_csv(train_log) if train_log.exists() else None
+    log = read_table(train_log) if os.path.lexists(train_log) else None
     terms = [c for c in log.columns if c != "epoch"] if log is not None else []
     if not terms or log.empty:
         return curve.assign(**{CURVE_LOSS: float("nan")})

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.analysis import gate
-from pipeline.base import storage, streams
+from pipeline.base import reading, storage, streams
 from pipeline.base.errors import UsageError
 from pipeline.methods import Method
 from pipeline.setting.data import DatasetSpec
@@ -98,7 +97,7 @@ def folder_json(folder: Path, name: str) -> object:
     """A JSON file of a run folder, read through the gate (a regular file, bounded, not too deep);
     ``BrokenRun`` naming what is wrong."""
     try:
-        return gate.load_json(folder / name)
+        return reading.load_json(folder / name)
     except FileNotFoundError:
         raise BrokenRun(folder, f"{name} is missing") from None
     except UsageError as error:
@@ -108,7 +107,7 @@ def folder_json(folder: Path, name: str) -> object:
 def read_per_image(folder: Path, metrics: tuple[str, ...]) -> pd.DataFrame:
     """A finished run's per-image scores; ``BrokenRun`` if the table is missing or incomplete."""
     try:
-        table = pd.read_csv(io.BytesIO(gate.read_bytes(folder / "per_image.csv", "table")))
+        table = pd.read_csv(io.BytesIO(reading.read_bytes(folder / "per_image.csv", "table")))
     except UsageError as error:
         raise BrokenRun(folder, f"per_image.csv {str(error).split('; ')[0].split(': ', 1)[-1]}") from None
     except (OSError, ValueError, UnicodeDecodeError) as error:  # pandas' parser errors are ValueErrors
