@@ -403,3 +403,13 @@ def test_findings_lists_the_disagreements(smoke_grid):
     assert done.returncode == 0, done.stderr
     assert "Where profile smoke and the paper disagree" in done.stdout
     assert all(f"  {s}: " in done.stdout for s in ("mri", "noisy", "single", "multicoil"))
+
+
+def test_a_finding_says_how_many_checks_hold_not_a_bare_count():
+    """"does not hold: 4 of 6 checks" read as four failures; the count is of checks that hold."""
+    check = lambda holds: findings.Check(findings.ADVERSARIAL_WORST, "mri", "uair", "mc", "below",  # noqa: E731
+                                         -1.0 if holds else 1.0, -2.0 if holds else 0.5, -0.5 if holds else 2.0)
+    assert findings.held([check(True)] * 4 + [check(False)] * 2) == "4 of 6 checks hold"
+    assert findings.held([check(True)]) == "1 of 1 check holds"
+    (entry,) = findings.summary([check(True), check(False)])
+    assert entry["verdict"] == "does not hold" and entry["held"] == "1 of 2 checks hold"

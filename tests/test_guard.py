@@ -52,3 +52,24 @@ def cache(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("method", SELF_SUPERVISED, ids=lambda m: m.name)
 def test_every_registered_self_supervised_method_passes_the_guard(method, cache):
     assert guard(method, cache, method.scenarios[:1]) == []
+
+
+class ReadsX(Loss):
+    """Supervised in disguise: compares the reconstruction with ``x``, which self-supervised
+    training leaves empty."""
+
+    def forward(self, x_net, x, y, physics, model=None, **kwargs):
+        return ((x_net - x) ** 2).mean()
+
+
+def test_a_loss_that_reads_x_is_refused_in_one_line_not_a_traceback(tmp_path):
+    from pipeline.base.errors import UsageError
+    from pipeline.run.guard import outcome
+
+    reads_x = Method(name="reads-x", title="Reads x", summary="s", reference="r", url="https://example.org",
+                     deepinv_classes=(), scenarios=("mri",), losses=lambda setup: [ReadsX()])
+    (failure,) = guard(reads_x, tmp_path)
+    assert failure.startswith("mri: training failed (TypeError: ") and "x is None" in failure
+    with pytest.raises(UsageError, match=r"^method 'reads-x' does not train without the ground truth: .*x is None") as refused:
+        outcome(reads_x, tmp_path)
+    assert "\n" not in str(refused.value)

@@ -140,7 +140,12 @@ def summary(checks: list[Check]) -> list[dict]:
     for check in checks:
         findings.setdefault(check.finding, []).append(check)
     return [{"finding": name, "checks": group, "holds": all(c.holds for c in group), "verdict": finding_verdict(group),
-             "n_hold": sum(c.holds for c in group)} for name, group in findings.items()]
+             "held": held(group)} for name, group in findings.items()]
+
+
+def held(checks: list[Check]) -> str:
+    """How many checks hold, in words that cannot be read as a count of failures."""
+    return f"{sum(c.holds for c in checks)} of {len(checks)} {'check holds' if len(checks) == 1 else 'checks hold'}"
 
 
 def finding_verdict(checks: list[Check]) -> str:
@@ -170,7 +175,7 @@ def report(profile: Profile, checks: list[Check]) -> str:
     lines = [f"Findings on profile {profile.name} (paired PSNR differences, 95 % t-interval over the training seeds)"]
     for entry in summary(checks):
         mark = entry["verdict"].upper() if entry["holds"] else entry["verdict"]
-        lines.append(f"\n{entry['finding']}: {mark} ({entry['n_hold']}/{len(entry['checks'])} checks)")
+        lines.append(f"\n{entry['finding']}: {mark} ({entry['held']})")
         for c in entry["checks"]:
             measured_text = (f"{c.diff:+6.2f} dB {ci((c.low, c.high))}" if c.checked
                              else "no results for one of them")

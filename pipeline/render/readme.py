@@ -150,7 +150,7 @@ def findings_lines(p: leaderboard.Profile) -> list[str]:
     """Each of the paper's findings, checked with paired CIs (as ``make findings``)."""
     lines = ["The paper's findings, checked with paired 95 % t-intervals over the training seeds (`make findings`):", ""]
     for entry in findings.summary(findings.check_findings(p)):
-        lines.append(f"- {entry['finding']}: **{entry['verdict']}** ({entry['n_hold']}/{len(entry['checks'])} checks)")
+        lines.append(f"- {entry['finding']}: **{entry['verdict']}** ({entry['held']})")
     return lines
 
 

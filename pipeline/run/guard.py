@@ -92,8 +92,9 @@ def outcome(method: Method, cache_dir: Path) -> str:
         return "exempt: it " + ("uses the ground truth by design" if method.uses_ground_truth else "does not train")
     failures = guard(method, cache_dir)
     if failures:
-        raise UsageError(f"method '{method.name}' reaches the ground truth: trained with every ground-truth image "
-                         f"replaced by NaN, {'; '.join(failures)}. Its losses may use y, the physics and the model only")
+        raise UsageError(f"method '{method.name}' does not train without the ground truth: trained with every "
+                         f"ground-truth image replaced by NaN, {'; '.join(failures)}. Its losses may use y, the physics "
+                         "and the model only")
     return f"passed in {', '.join(method.scenarios)} (smoke steps with every ground-truth image replaced by NaN)"
 
 
@@ -106,6 +107,10 @@ def train_blind(spec: RunSpec, cache_dir: Path) -> str | None:
         model, _ = train(spec, parts.model, parts.physics, parts.setup, parts.data.train, device, progress=False)
     except Diverged as diverged:
         return f"the loss became non-finite ({diverged})"
+    except (TypeError, AttributeError, ValueError, RuntimeError) as error:  # a loss that reads x meets None
+        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+        return (f"training failed ({type(error).__name__}: {reason}); self-supervised training items carry no "
+                "ground truth (x is None), so a loss that reads x fails here")
     if not all(torch.isfinite(p).all() for p in model.parameters()):
         return "the network's weights became non-finite"
     return None
