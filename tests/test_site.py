@@ -606,3 +606,18 @@ def test_gallery_images_are_big_enough_to_see_and_link_to_themselves(built_site)
 
 def test_readme_is_the_front_door():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 250
+
+
+def test_the_headline_counts_its_budget_in_steps_and_passes_and_names_its_narrower_unet():
+    """An "epoch" of `cpu` is 192 steps, four passes over its data: the pages count steps and passes
+    instead. Its UNet is SSIBench's at reduced width, and the headline's text says so."""
+    from pipeline.render.reference import steps
+    from pipeline.setting.profiles import PROFILES
+
+    cpu = leaderboard.profile_named(ROOT / "results", "cpu")
+    assert steps(cpu, 8) == "1,536 optimiser steps (32 passes over the 191 training images)"
+    assert "reduced width" in PROFILES["cpu"].description and "129,714" in PROFILES["cpu"].description
+    for path, start in ((ROOT / "README.md", "## The headline"), (ROOT / "site" / "pages" / "leaderboards.md", "## The headline")):
+        paragraph = next(block for block in path.read_text().split(start, 1)[1].split("\n\n")
+                         if block.startswith("SSIBench's model"))
+        assert "SSIBench's model at reduced width" in paragraph and "8,556,994" in paragraph, paragraph[:200]

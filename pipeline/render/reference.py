@@ -52,22 +52,27 @@ def scale(p: leaderboard.Profile) -> str:
 
 
 def budget(p: leaderboard.Profile) -> str:
-    """The training budget in optimiser steps, with the epochs it is counted in (``cpu`` fixes an
-    epoch at 192 steps, a curve point each, which pass over its data 4 times: the steps are the
-    budget to read)."""
+    """The training budget in optimiser steps, with the passes over the training set they make
+    (``cpu`` counts its budget in rounds of 192 steps, a curve point each, which are not passes:
+    the steps are the budget to read)."""
     trained = p.runs[p.runs.epochs > 0]
     return " / ".join(dict.fromkeys(steps(p, int(e)) for e in sorted(set(trained.epochs)))) if len(trained) else "0 epochs"
 
 
 def steps(p: leaderboard.Profile, epochs: int) -> str:
-    """``epochs`` of the profile in optimiser steps, with the epochs (just the epochs where the
-    steps per epoch are unknown)."""
+    """``epochs`` of the profile in optimiser steps. Where the profile fixes the steps of its
+    "epoch" (a round of steps between curve points, not a pass over the data), with the passes over
+    the training set they make; else with the epochs (just the epochs where the steps are unknown)."""
     counted = f"{epochs} epoch{'s' if epochs != 1 else ''}"
     per_epoch = p.epoch_steps
     if not per_epoch:
         return counted
-    of = f" of {per_epoch}" if PROFILES[p.name].steps_per_epoch else ""
-    return f"{epochs * per_epoch:,} optimiser steps ({counted}{of})"
+    profile = PROFILES[p.name]
+    if not profile.steps_per_epoch:
+        return f"{epochs * per_epoch:,} optimiser steps ({counted})"
+    n_train = int(p.runs.n_train.dropna().iloc[0])
+    passes = epochs * per_epoch * profile.batch_size / n_train
+    return f"{epochs * per_epoch:,} optimiser steps ({passes:.0f} passes over the {n_train} training images)"
 
 
 DATA_OVERVIEW = PROJECT_ROOT / "site" / "data"  # written by `make data-overview`
