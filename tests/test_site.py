@@ -464,17 +464,17 @@ def test_a_method_without_training_has_no_time_and_is_a_line_in_the_cost_view(bu
     assert low - margin < span[0] < low and high < span[1] < high + margin
     front = next(t for t in figure["data"] if t["name"] == "Pareto front")
     assert not {"zero-filled", "supervised"} & {t["name"] for t in points if t["x"][0] in front["x"] and t["y"][0] in front["y"]}
-    assert "runs at once" in figure["layout"]["title"]["text"] or "one run at a time" in figure["layout"]["title"]["text"]
+    assert "per run" in figure["layout"]["title"]["text"] and "at once" not in figure["layout"]["title"]["text"]
 
 
-def test_the_cost_view_counts_the_runs_that_shared_the_machine():
-    from pipeline.render.pages import most_at_once
+def test_the_cost_view_names_each_machine_once_and_claims_no_sharing_it_did_not_record():
+    """A run recorded before runs named their CPU model ("AMD EPYC") is not listed beside the fuller
+    name ("AMD EPYC (family 25 model 1, AVX2)"); the title says nothing of runs at once."""
+    from pipeline.render.pages import hardware
 
-    runs = pd.DataFrame({"finished_at": ["2026-01-01T00:10:00+00:00", "2026-01-01T00:12:00+00:00",
-                                         "2026-01-01T00:30:00+00:00"],
-                         "train_seconds": [600.0, 300.0, 100.0], "eval_seconds": [0.0, 0.0, 0.0]})
-    assert most_at_once(runs) == 2  # 00:00-00:10 and 00:07-00:12 overlap; 00:28-00:30 runs alone
-    assert most_at_once(runs.iloc[[0, 2]]) == 1
+    runs = pd.DataFrame({"device_name": ["AMD EPYC", "AMD EPYC (family 25 model 1, AVX2)", "Intel Xeon"],
+                         "device": ["cpu"] * 3, "threads": [1, 1, 1]})
+    assert hardware(runs) == "AMD EPYC (family 25 model 1, AVX2); Intel Xeon, cpu, 1 torch thread per run"
 
 
 def test_every_method_has_a_colour_of_its_own_and_the_heat_map_says_where_it_saturates(smoke_profile):

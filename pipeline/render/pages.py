@@ -161,25 +161,13 @@ def significance_map(p: leaderboard.Profile, scenario: str, methods: list[str], 
 
 
 def hardware(runs) -> str:
-    """Where the runs trained, for the cost figure: device names and kind, torch threads, and how
-    many runs trained at once (from their start and end times: they shared the machine)."""
-    names = ", ".join(dict.fromkeys(runs.device_name.astype(str)))
+    """Where the runs trained, for the cost figure: the machines (a name recorded before runs named
+    their CPU model is left out where a fuller one begins with it), the device kind and the torch
+    threads per run. How many runs shared the machine is not recorded, so it is not claimed."""
+    names = list(dict.fromkeys(runs.device_name.astype(str)))
+    names = [n for n in names if not any(other != n and other.startswith(n) for other in names)]
     threads = "/".join(str(t) for t in sorted(set(runs.threads.dropna().astype(int))))
-    at_once = most_at_once(runs)
-    shared = f", up to {at_once} runs at once" if at_once > 1 else ", one run at a time"
-    return f"{names}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} torch thread{'s' if threads != '1' else ''} per run{shared}"
-
-
-def most_at_once(runs) -> int:
-    """The most runs whose training and evaluation overlapped in time (ends from ``finished_at``)."""
-    end = pd.to_datetime(runs.finished_at, errors="coerce", utc=True)
-    start = end - pd.to_timedelta(runs.train_seconds + runs.eval_seconds, unit="s")
-    events = sorted([(t, 1) for t in start.dropna()] + [(t, -1) for t in end.dropna()])
-    running = most = 0
-    for _, change in events:
-        running += change
-        most = max(most, running)
-    return most
+    return f"{'; '.join(names)}, {', '.join(dict.fromkeys(runs.device.astype(str)))}, {threads} torch thread{'s' if threads != '1' else ''} per run"
 
 
 def method_page(method: MethodInfo, known: Catalogue, profiles: list[leaderboard.Profile],
