@@ -172,19 +172,23 @@ def doubling_lines(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
 
 
 def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagreement.Disagreement]]) -> list[str]:
-    """Every pair the paper separates that is in the other order here, one line per scenario, each
-    with its verdict (measured so far: significant or not, settled or not; why, on the site)."""
-    lines = [f"Pairs the paper separates by ≥ {agreement.SEPARATION_DB:g} dB that are in the other order here, "
-             "measured so far (ours paired, with its 95 % CI; *settled here*: significant, both curves steady and "
-             "the same order at half the budget; the scenario pages say why the others are not):", ""]
+    """Every pair the paper separates that is in the other order here: how many per scenario, then
+    one row per pair with its verdict (measured so far: significant or not, settled or not; why,
+    on the site)."""
+    counts, rows = [], []
     for s in p.scenarios:
         separated = disagreement.separated_count(p, s)
         if separated is None:
             continue
         found = reversed_pairs.get(s, [])
-        pairs = "; ".join(f"{d.winner} > {d.loser} by {d.paper_diff:.2f} dB in the paper, {d.ours} here: {d.verdict}"
-                          for d in found)
-        lines.append(f"- `{s}`: {len(found)} of {separated} reversed" + (f". {pairs}" if found else ""))
+        counts.append(f"{len(found)} of {separated} `{s}`")
+        rows += [f"| `{s}` | {d.winner} > {d.loser} | {d.paper_diff:.2f} | {d.ours} | {d.verdict} |" for d in found]
+    lines = [f"Pairs the paper separates by ≥ {agreement.SEPARATION_DB:g} dB that are in the other order here, "
+             f"measured so far: {', '.join(counts)} (ours paired, with its 95 % interval; *settled here*: significant, "
+             "both curves steady and the same order at half the budget; the scenario pages say why the others are not)."]
+    if rows:
+        lines += ["", "| scenario | the paper's order | its gap (dB) | ours here (dB) [95 % CI] | verdict |",
+                  "| --- | --- | --- | --- | --- |", *rows]
     return lines
 
 
