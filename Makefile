@@ -158,7 +158,7 @@ METHOD ?=
 contribute: $(STAMP) ## check METHOD's file, train it beside the committed results, report its rank (build/contribute)
 	@test -n '$(METHOD)' || { echo "error: say which method: make contribute METHOD=name (see make list)" >&2; exit 2; }
 	$(PY) -m pipeline contribute '$(METHOD)' $(GIVEN_PROFILE) --results-dir '$(RESULTS)' --cache-dir '$(CACHE)' \
-		$(if $(THREADS),--threads $(THREADS))
+		$(if $(THREADS),--threads $(THREADS)) $(if $(SCENARIOS),--scenarios '$(SCENARIOS)') $(if $(SEEDS),--seeds '$(SEEDS)')
 
 findings: $(STAMP) ## agreement with the paper (tau, pairs it orders otherwise), its findings, the doubling test and the grid time, on PROFILE's results
 	$(PY) -m pipeline findings --profile $(PROFILE) --results-dir '$(RESULTS)'

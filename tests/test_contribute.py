@@ -87,3 +87,18 @@ def test_a_variant_that_does_not_say_how_it_departs_is_refused_in_one_line(tmp_p
     done = cli(tmp_path, "contribute", "mc-again", "--profile", "smoke")
     assert done.returncode == 2
     assert done.stderr == "error: method 'mc-again': a variant must say how it departs from 'mc' (departure=...)\n"
+
+
+def test_contribute_narrows_to_the_seeds_and_scenarios_asked_for(project):
+    """SEEDS= trains only those seeds (the report pairs them with the committed runs of the same
+    seeds); a scenario the method does not declare is refused in one line, before any training."""
+    done = cli(project, "contribute", "flip-ei", "--profile", "smoke", "--seeds", "1", "--scenarios", "mri",
+               "--scratch-dir", "build/narrowed")
+    assert done.returncode == 0, done.stderr
+    runs = project / "build" / "narrowed" / "results" / "smoke" / "runs" / "mri" / "flip-ei"
+    assert sorted(p.name for p in runs.iterdir()) == ["seed1"]
+    report = (project / "build" / "narrowed" / "flip-ei.md").read_text()
+    assert "make contribute METHOD=flip-ei PROFILE=smoke SCENARIOS=mri SEEDS=1" in report
+    refused = cli(project, "contribute", "flip-ei", "--profile", "smoke", "--scenarios", "single")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "does not run in single: choose among mri" in refused.stderr

@@ -5,6 +5,7 @@ imports the training stack when it runs (``pipeline.commands.options`` says why)
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,8 +26,22 @@ def contribute_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=Path(".cache"))
     p.add_argument("--scratch-dir", type=Path, default=Path("build/contribute"),
                    help="the runs and tables of the comparison, and the report NAME.md")
+    p.add_argument("--scenarios", default=None, help="comma-separated, some of the method's own (default: all of them)")
+    p.add_argument("--seeds", default=None, help="comma-separated (default: the committed runs' seeds)")
     p.add_argument("--threads", type=int, default=None)
     add_output_options(p)
+
+
+def chosen_scenarios(method, asked: str | None) -> list[str]:
+    """The scenarios to train the method in: those asked for, each one it declares, or all it declares."""
+    if not asked:
+        return list(method.scenarios)
+    chosen = [s.strip() for s in asked.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in method.scenarios]
+    if unknown or not chosen:
+        raise UsageError(f"method '{method.name}' does not run in {', '.join(unknown) or 'no scenario'}: choose among "
+                         f"{', '.join(method.scenarios)} (SCENARIOS=...), or declare the scenario in its file")
+    return chosen
 
 
 def contribute(args) -> int:
@@ -40,19 +55,23 @@ def contribute(args) -> int:
 
     method = get_method(args.name)
     contribution.check(method)
+    scenarios = chosen_scenarios(method, args.scenarios)
     checked = outcome(method, args.cache_dir)
     print(f"ground-truth guard: {checked}", file=sys.stderr)
     scratch = args.scratch_dir / "results"
-    contribution.scratch_copy(args.results_dir, scratch, args.profile, list(method.scenarios), method.name)
-    request = GridRequest(profile=args.profile, results_dir=scratch, scenarios=",".join(method.scenarios),
-                          methods=method.name)
+    contribution.scratch_copy(args.results_dir, scratch, args.profile, scenarios, method.name)
+    request = GridRequest(profile=args.profile, results_dir=scratch, scenarios=",".join(scenarios),
+                          methods=method.name, seeds=args.seeds)
     benchmark(request, Execution(cache_dir=args.cache_dir, threads=args.threads, progress=progress_enabled(args),
                                  quiet=args.quiet))
-    compared = contribution.methods_in(scratch, args.profile, list(method.scenarios))
+    compared = contribution.methods_in(scratch, args.profile, scenarios)
     collect_tables(replace(request, methods=",".join(compared)))
     (profile,) = [p for p in leaderboard.read_profiles(scratch) if p.name == args.profile]
-    commands = [f"make contribute METHOD={method.name} PROFILE={args.profile}",
-                f"# or: python -m pipeline contribute {method.name} --profile {args.profile}"]
+    narrowed = [(flag, value) for flag, value in (("scenarios", args.scenarios), ("seeds", args.seeds)) if value]
+    commands = [" ".join([f"make contribute METHOD={method.name} PROFILE={args.profile}",
+                          *(f"{flag.upper()}={shlex.quote(value)}" for flag, value in narrowed)]),
+                " ".join([f"# or: python -m pipeline contribute {method.name} --profile {args.profile}",
+                          *(f"--{flag} {shlex.quote(value)}" for flag, value in narrowed)])]
     out = args.scratch_dir / f"{method.name}.md"
     storage.write_text(out, contribution.report(profile, method.name, commands, checked))
     print(f"report: {out}", file=sys.stderr)
