@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 from deepinv.loss import Loss
 
 from pipeline.run.guard import ground_truth_hidden, guard
@@ -55,21 +56,31 @@ def test_every_registered_self_supervised_method_passes_the_guard(method, cache)
 
 
 class ReadsX(Loss):
-    """Supervised in disguise: compares the reconstruction with ``x``, which self-supervised
-    training leaves empty."""
+    """Supervised in disguise: uses ``x``, which self-supervised training leaves empty, one way or
+    another (``how``: subtract it, index it, or take its norm)."""
+
+    def __init__(self, how: str):
+        super().__init__()
+        self.how = how
 
     def forward(self, x_net, x, y, physics, model=None, **kwargs):
-        return ((x_net - x) ** 2).mean()
+        if self.how == "subtract":
+            return ((x_net - x) ** 2).mean()
+        if self.how == "index":
+            return (x_net - x[0]).abs().mean()
+        return torch.linalg.vector_norm(x) * 0 + x_net.abs().mean()
 
 
-def test_a_loss_that_reads_x_is_refused_in_one_line_not_a_traceback(tmp_path):
+@pytest.mark.parametrize("how", ["subtract", "index", "norm"])
+def test_a_loss_that_uses_x_is_refused_in_one_line_not_a_traceback(tmp_path, how):
     from pipeline.base.errors import UsageError
     from pipeline.run.guard import outcome
 
     reads_x = Method(name="reads-x", title="Reads x", summary="s", reference="r", url="https://example.org",
-                     deepinv_classes=(), scenarios=("mri",), losses=lambda setup: [ReadsX()])
+                     deepinv_classes=(), scenarios=("mri",), losses=lambda setup: [ReadsX(how)])
     (failure,) = guard(reads_x, tmp_path)
-    assert failure.startswith("mri: training failed (TypeError: ") and "x is None" in failure
-    with pytest.raises(UsageError, match=r"^method 'reads-x' does not train without the ground truth: .*x is None") as refused:
+    assert failure.startswith("mri: used the ground truth `x`, which self-supervised methods never receive (")
+    with pytest.raises(UsageError, match=r"^the loss of `reads-x` used the ground truth `x`, which self-supervised "
+                                         r"methods never receive \(in mri: ") as refused:
         outcome(reads_x, tmp_path)
     assert "\n" not in str(refused.value)

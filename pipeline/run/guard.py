@@ -85,16 +85,22 @@ def guard(method: Method, cache_dir: Path, scenarios: tuple[str, ...] | None = N
     return failures
 
 
+USED_X = "used the ground truth `x`, which self-supervised methods never receive"
+
+
 def outcome(method: Method, cache_dir: Path) -> str:
     """The guard's verdict on ``method`` in words, for ``contribute``; a one-line refusal if its
     training reached the ground truth."""
     if method.uses_ground_truth or method.losses is None:
         return "exempt: it " + ("uses the ground truth by design" if method.uses_ground_truth else "does not train")
     failures = guard(method, cache_dir)
+    used_x = [f for f in failures if USED_X in f]
+    if used_x:
+        raise UsageError(f"the loss of `{method.name}` {USED_X} (in {used_x[0].replace(USED_X + ' ', '')}); its losses "
+                         "may use y, the physics and the model only")
     if failures:
-        raise UsageError(f"method '{method.name}' does not train without the ground truth: trained with every "
-                         f"ground-truth image replaced by NaN, {'; '.join(failures)}. Its losses may use y, the physics "
-                         "and the model only")
+        raise UsageError(f"method '{method.name}' reaches the ground truth: trained with every ground-truth image "
+                         f"replaced by NaN, {'; '.join(failures)}. Its losses may use y, the physics and the model only")
     return f"passed in {', '.join(method.scenarios)} (smoke steps with every ground-truth image replaced by NaN)"
 
 
@@ -107,10 +113,11 @@ def train_blind(spec: RunSpec, cache_dir: Path) -> str | None:
         model, _ = train(spec, parts.model, parts.physics, parts.setup, parts.data.train, device, progress=False)
     except Diverged as diverged:
         return f"the loss became non-finite ({diverged})"
-    except (TypeError, AttributeError, ValueError, RuntimeError) as error:  # a loss that reads x meets None
-        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
-        return (f"training failed ({type(error).__name__}: {reason}); self-supervised training items carry no "
-                "ground truth (x is None), so a loss that reads x fails here")
+    except (TypeError, AttributeError, ValueError, RuntimeError) as error:
+        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+        if "NoneType" in reason:  # self-supervised training items carry no x: a loss that reads it meets None
+            return f"{USED_X} ({type(error).__name__}: {reason})"
+        return f"training failed with the ground truth hidden ({type(error).__name__}: {reason})"
     if not all(torch.isfinite(p).all() for p in model.parameters()):
         return "the network's weights became non-finite"
     return None
