@@ -140,3 +140,12 @@ def test_a_reader_that_stops_early_gets_no_traceback():
                           shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
                           executable="/bin/bash")
     assert (done.stdout.strip(), done.stderr, done.returncode) == ("mri/adversarial/seed0", "", 141)
+
+
+def test_a_misspelt_name_is_answered_with_the_closest_one():
+    from pipeline.base.errors import UsageError, choose
+
+    with pytest.raises(UsageError, match=r"^unknown method 'moei'; did you mean 'mo-ei'\? choose one of: "):
+        choose("method", "moei", {"mc": 1, "mo-ei": 2, "ssdu": 3})
+    with pytest.raises(UsageError, match=r"^unknown method 'zzz'; choose one of: mc, mo-ei$"):
+        choose("method", "zzz", {"mc": 1, "mo-ei": 2})
