@@ -94,8 +94,8 @@ def load_json(path: Path) -> object:
     bare = np.frombuffer(STRINGS.sub(b'""', data), np.uint8)
     steps = np.isin(bare, (ord("["), ord("{"))).astype(np.int64) - np.isin(bare, (ord("]"), ord("}")))
     if len(steps) and int(np.cumsum(steps).max()) > JSON_DEPTH:
-        raise refuse(path, f"JSON nested deeper than {JSON_DEPTH} levels")
+        raise refuse(path, f"is JSON nested deeper than {JSON_DEPTH} levels")
     try:
         return json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise refuse(path, f"not valid JSON ({str(error)[:80] or type(error).__name__})") from None
+        raise refuse(path, f"is not valid JSON ({str(error)[:80] or type(error).__name__})") from None

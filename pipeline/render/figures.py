@@ -59,15 +59,20 @@ def curve_figure(p: leaderboard.Profile, scenario: str) -> dict | None:
                        "margin": {"l": 50, "r": 10, "t": 40, "b": 50}}}
 
 
+def finite_or_none(values) -> list:
+    """The values for a figure's JSON: NaN becomes null, which JSON (and so the browser) can read."""
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
 def metric_figure(table, metric: str) -> dict:
     """A plotly figure spec: one point per method with its 95 % CI as error bars."""
     table = table[table[metric].notna()]  # diverged methods have no score to plot
     return {
         "data": [{
             "type": "scatter", "mode": "markers", "x": list(table.method), "y": list(table[metric]),
-            "error_y": {"type": "data", "symmetric": False,
-                        "array": list(table[f"{metric}_ci_high"] - table[metric]),
-                        "arrayminus": list(table[metric] - table[f"{metric}_ci_low"])},
+            "error_y": {"type": "data", "symmetric": False,  # no bar (null, not NaN: JSON) where one seed gives no CI
+                        "array": finite_or_none(table[f"{metric}_ci_high"] - table[metric]),
+                        "arrayminus": finite_or_none(table[metric] - table[f"{metric}_ci_low"])},
             "marker": {"color": ["#888" if r.reference else "#c77c00" if r.variant else "#3f51b5"
                                  for r in table.itertuples()]},
         }],

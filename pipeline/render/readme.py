@@ -24,8 +24,9 @@ from pipeline.render.reference import scale, steps
 from pipeline.setting.profiles import QUICK_LOOK
 
 # the pages (from the project's root) and the blocks each holds: a profile's numbers ("headline":
-# whichever it is), and the headline's doubling test at every budget and its grid's time
-BLOCKS = {"README.md": ("headline",), "site/pages/leaderboards.md": ("headline", QUICK_LOOK),
+# whichever it is; "headline summary": the same without the table of reversed pairs, for README),
+# and the headline's doubling test at every budget and its grid's time
+BLOCKS = {"README.md": ("headline summary",), "site/pages/leaderboards.md": ("headline", QUICK_LOOK),
           "site/pages/results-guide.md": ("headline doubling", "headline time")}
 
 
@@ -57,13 +58,16 @@ class Numbers:
             return doubling_table(self.headline, self.verdicts(self.headline).budgets)
         if name == "headline time":
             return time_lines(self.headline)
+        if name == "headline summary":
+            return profile_block(self.headline, self.verdicts(self.headline), pairs=False)
         p = self.headline if name == "headline" else self.profiles.get(name)
         return profile_block(p, self.verdicts(p)) if p else f"No results of profile `{name}` in `{self.results_dir}`."
 
 
-def profile_block(p: leaderboard.Profile, judged: Verdicts) -> str:
+def profile_block(p: leaderboard.Profile, judged: Verdicts, pairs: bool = True) -> str:
     """A profile's numbers: its scale and PSNR table, its τ with the paper, the paper's findings
-    checked, the full budget's doubling test and the reversed pairs."""
+    checked, the full budget's doubling test and the reversed pairs (with ``pairs``, each in a
+    table; else their counts, and where the table is)."""
     variants = {}
     for s in p.scenarios:
         table = leaderboard.scenario_table(p, s)
@@ -79,7 +83,7 @@ def profile_block(p: leaderboard.Profile, judged: Verdicts) -> str:
         name = f"*{method}*" if method in leaderboard.REFERENCES else method
         lines.append(f"| {name} | " + " | ".join(psnr(x) for x in scores) + " |")
     return "\n".join(lines + ["", kernels_line(p), "", agreement_line(judged.taus), "", *findings_lines(p), "",
-                              *doubling_lines(p, judged.budgets), "", *reversed_lines(p, judged.reversed_pairs)])
+                              *doubling_lines(p, judged.budgets), "", *reversed_lines(p, judged.reversed_pairs, pairs)])
 
 
 def psnr(x: float | None) -> str:
@@ -171,7 +175,8 @@ def doubling_lines(p: leaderboard.Profile, budgets: dict[str, list[doubling.Doub
     return lines
 
 
-def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagreement.Disagreement]]) -> list[str]:
+def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagreement.Disagreement]],
+                   table: bool = True) -> list[str]:
     """Every pair the paper separates that is in the other order here: how many per scenario, then
     one row per pair with its verdict (measured so far: significant or not, settled or not; why,
     on the site)."""
@@ -186,7 +191,9 @@ def reversed_lines(p: leaderboard.Profile, reversed_pairs: dict[str, list[disagr
     lines = [f"Pairs the paper separates by ≥ {agreement.SEPARATION_DB:g} dB that are in the other order here, "
              f"measured so far: {', '.join(counts)} (ours paired, with its 95 % interval; *settled here*: significant, "
              "both curves steady and the same order at half the budget; the scenario pages say why the others are not)."]
-    if rows:
+    if rows and not table:
+        lines[0] += " Each pair, with its verdict: [The committed leaderboards](site/pages/leaderboards.md)."
+    elif rows:
         lines += ["", "| scenario | the paper's order | its gap (dB) | ours here (dB) [95 % CI] | verdict |",
                   "| --- | --- | --- | --- | --- |", *rows]
     return lines

@@ -101,7 +101,7 @@ def folder_json(folder: Path, name: str) -> object:
     except FileNotFoundError:
         raise BrokenRun(folder, f"{name} is missing") from None
     except UsageError as error:
-        raise BrokenRun(folder, str(error).split("; ")[0].removeprefix(f"{folder / name}: ")) from None
+        raise BrokenRun(folder, f"{name} {str(error).split('; ')[0].removeprefix(f'{folder / name}: ')}") from None
 
 
 def read_per_image(folder: Path, metrics: tuple[str, ...]) -> pd.DataFrame:
