@@ -50,6 +50,7 @@ NUMBER_COLUMNS = ("psnr", "ssim", "psnr_ci_low", "psnr_ci_high", "ssim_ci_low", 
 GALLERY_IMAGES = 16
 IMAGE_SIDES = (8, 1024)  # pixels: at least the site's enlargement to 256 px is at most 32x, so at most 32,768 px wide
 WEIGHTS_NAME = re.compile(r"seed(0|[1-9][0-9]{0,8})\.pt")
+UNREADABLE = (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError)  # what a damaged .npz raises
 HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
@@ -158,7 +159,7 @@ def read_gallery(path: Path) -> dict[str, np.ndarray]:
                         raise refuse(path, f"array {name} holds {info.file_size - f.tell()} bytes, not the "
                                            f"{math.prod(shape) * dtype.itemsize} its header {shape} {dtype} says")
                 headers[name] = (shape, dtype)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as error:
+    except UNREADABLE as error:
         raise refuse(path, f"not a gallery archive ({str(error)[:80] or type(error).__name__})") from None
     for name, (dtypes, rank) in GALLERY_ARRAYS.items():
         if name not in headers:
@@ -178,7 +179,7 @@ def read_gallery(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             return {name: arrays[name] for name in GALLERY_ARRAYS}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as error:
+    except UNREADABLE as error:
         raise refuse(path, f"not a gallery archive ({str(error)[:80] or type(error).__name__})") from None
 
 

@@ -54,13 +54,11 @@ def read_bytes(path: Path, limit: str) -> bytes:
         raise
     except OSError as error:
         raise refuse(path, f"cannot be opened ({error.strerror or type(error).__name__})") from None
-    found = os.fstat(fd)
-    if not stat.S_ISREG(found.st_mode) or found.st_size > LIMITS[limit]:
+    try:
+        check_found(path, os.fstat(fd), limit)
+    except UsageError:
         os.close(fd)
-        if not stat.S_ISREG(found.st_mode):
-            raise refuse(path, f"is {kind(found.st_mode)} where a file belongs")
-        raise refuse(path, f"{found.st_size / MiB:.1f} MiB, more than the limit of {LIMITS[limit] / MiB:.0f} MiB "
-                           f"for a {limit} file")
+        raise
     with os.fdopen(fd, "rb") as f:
         try:
             data = f.read(LIMITS[limit] + 1)
@@ -77,6 +75,11 @@ def check_size(path: Path, limit: str) -> None:
         found = os.stat(path)
     except OSError as error:
         raise refuse(path, f"cannot be read ({error.strerror or type(error).__name__})") from None
+    check_found(path, found, limit)
+
+
+def check_found(path: Path, found: os.stat_result, limit: str) -> None:
+    """Refuse what ``found`` (a stat of ``path``) says is not a regular file within ``LIMITS[limit]``."""
     if not stat.S_ISREG(found.st_mode):
         raise refuse(path, f"is {kind(found.st_mode)} where a file belongs")
     if found.st_size > LIMITS[limit]:
